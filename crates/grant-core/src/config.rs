@@ -1,0 +1,54 @@
+use serde::Deserialize;
+
+/// Storage settings. `url` picks the backend by its scheme.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://path`, `sqlite::memory:`-free file path, or `postgres://…`.
+    pub url: String,
+    pub pool_size: u32,
+    /// Seconds to wait for a pooled connection before answering "unavailable".
+    pub connection_timeout_secs: u64,
+    /// SQLite busy timeout in milliseconds.
+    pub sqlite_busy_timeout_ms: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://grants.db".into(),
+            pool_size: 8,
+            connection_timeout_secs: 5,
+            sqlite_busy_timeout_ms: 5000,
+        }
+    }
+}
+
+/// Password hashing settings (argon2id) and the verified-credential cache.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HashingConfig {
+    /// Memory cost in KiB.
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    /// How many argon2 verifications may run at once (each holds `argon2_memory_kib`).
+    pub max_hash_threads: usize,
+    /// How long a successful password verification is remembered, in seconds (0: off).
+    pub verified_cache_ttl_secs: u64,
+    /// At most this many remembered verifications.
+    pub verified_cache_capacity: usize,
+}
+
+impl Default for HashingConfig {
+    fn default() -> Self {
+        Self {
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            max_hash_threads: 2,
+            verified_cache_ttl_secs: 60,
+            verified_cache_capacity: 10_000,
+        }
+    }
+}

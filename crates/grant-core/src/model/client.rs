@@ -1,0 +1,76 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::grant::text_enum;
+
+text_enum!(
+    ClientKind {
+        AuthorizationCode = "authorization_code",
+        ClientCredentials = "client_credentials",
+        Hybrid = "hybrid",
+        Other = "other",
+    }
+);
+
+/// An OAuth client (an application, an API integration). Fields follow OCS's
+/// authorization-code client, the richest of the four vendors' client objects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Client {
+    pub tenant_id: String,
+    pub id: String,
+    pub kind: ClientKind,
+    pub name: String,
+    pub enabled: bool,
+    /// Seconds, 60..=3600.
+    pub access_token_lifetime: i32,
+    /// Seconds a refresh token (Venafi: the grant) stays usable; 0 when not applicable.
+    pub refresh_token_lifetime: i32,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub client_uri: Option<String>,
+    pub logo_uri: Option<String>,
+    pub tags: Vec<String>,
+    pub allowed_cors_origins: Vec<String>,
+    pub allow_offline_access: bool,
+    /// Scopes (with restrictions) the client may request; empty means any.
+    pub allowed_scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A client to create. Absent fields get the documented defaults.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NewClient {
+    pub id: Option<String>,
+    pub kind: Option<ClientKind>,
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+    pub access_token_lifetime: Option<i32>,
+    pub refresh_token_lifetime: Option<i32>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub client_uri: Option<String>,
+    pub logo_uri: Option<String>,
+    pub tags: Vec<String>,
+    pub allowed_cors_origins: Vec<String>,
+    pub allow_offline_access: Option<bool>,
+    pub allowed_scopes: Vec<String>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A merge update: `None` leaves the field as it is.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientPatch {
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+    pub access_token_lifetime: Option<i32>,
+    pub redirect_uris: Option<Vec<String>>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    pub client_uri: Option<String>,
+    pub logo_uri: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub allowed_cors_origins: Option<Vec<String>>,
+    pub allow_offline_access: Option<bool>,
+}

@@ -1,0 +1,106 @@
+//! Canonical, vendor-neutral types. No vendor names, casings or date formats live here:
+//! each gateway projects these into its own wire types.
+
+mod client;
+mod credential;
+mod grant;
+mod page;
+
+pub use client::{Client, ClientKind, NewClient, ClientPatch};
+pub use credential::{Credential, CredentialKind, CredentialStatus, NewCredential, IssuedSecret};
+pub use grant::{
+    Actor, Grant, GrantAttribute, GrantFilter, GrantSource, GrantStatus, GrantType, NewGrant,
+    Scope, ScopeSet,
+};
+pub use page::{Cursor, Page, PageRequest};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An isolated customer (an Okta org, an OCS tenant, a PingFederate or TPP installation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A resource owner (the subject of grants), with the identifier each vendor shows for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// GUID; also the OCS user id.
+    pub id: String,
+    pub tenant_id: String,
+    /// Okta user id (`00u…`).
+    pub okta_id: String,
+    /// Login name; PingFederate's USER_KEY.
+    pub login: String,
+    /// Venafi prefixed universal (`local:{guid}`), compared case-insensitively.
+    pub universal: String,
+    pub display_name: String,
+    /// Role names (Venafi: Admin, Grant Admin, Auditor, Application Owner; OCS role names).
+    pub roles: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Fields of a user to create; absent identifiers are generated.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NewUser {
+    pub id: Option<String>,
+    pub okta_id: Option<String>,
+    pub login: String,
+    pub universal: Option<String>,
+    pub display_name: Option<String>,
+    pub roles: Vec<String>,
+}
+
+/// A named OAuth scope known to a tenant (Okta's `_embedded.scope`, Venafi's restrictions).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeDefinition {
+    pub tenant_id: String,
+    pub id: String,
+    pub name: String,
+    pub display_name: String,
+    pub description: String,
+    pub restrictions: Vec<String>,
+}
+
+/// Which user identifier a gateway addresses users by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserKey {
+    Id,
+    OktaId,
+    Login,
+    Universal,
+}
+
+/// One row of the audit log. Written in the same transaction as the change it records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub id: String,
+    pub tenant_id: String,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub affected: i64,
+    pub detail: serde_json::Value,
+}
+
+/// Truncates an instant to whole milliseconds: every vendor shows milliseconds at most, and
+/// both backends then store and return exactly the same value.
+pub fn to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}
+
+/// Current time, truncated to milliseconds.
+pub fn now() -> DateTime<Utc> {
+    to_millis(Utc::now())
+}
+
+/// Splits a space- or comma-free list stored as one text column.
+pub(crate) fn split_words(s: &str) -> Vec<String> {
+    s.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect()
+}

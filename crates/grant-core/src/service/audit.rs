@@ -1,0 +1,68 @@
+//! Typed constructors for audit rows.
+
+use serde_json::json;
+
+use crate::model::{AuditEvent, GrantFilter, now};
+use crate::service::ids;
+
+fn event(
+    tenant: &str,
+    actor: &str,
+    action: &str,
+    target_kind: &str,
+    target_id: &str,
+    affected: i64,
+    detail: serde_json::Value,
+) -> AuditEvent {
+    AuditEvent {
+        id: uuid::Uuid::now_v7().to_string(),
+        tenant_id: tenant.to_owned(),
+        at: now(),
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        target_kind: target_kind.to_owned(),
+        target_id: target_id.to_owned(),
+        affected,
+        detail,
+    }
+}
+
+pub fn grant_revoked(tenant: &str, actor: &str, grant_id: &str, user_id: &str, client_id: &str) -> AuditEvent {
+    event(tenant, actor, "grant.revoked", "grant", grant_id, 1, json!({"user_id": user_id, "client_id": client_id}))
+}
+
+pub fn grants_revoked(tenant: &str, actor: &str, filter: &GrantFilter, affected: usize, ids_revoked: &[String]) -> AuditEvent {
+    let target = match (&filter.user_id, &filter.client_id) {
+        (Some(u), Some(c)) => format!("user:{u}/client:{c}"),
+        (Some(u), None) => format!("user:{u}"),
+        (None, Some(c)) => format!("client:{c}"),
+        (None, None) => "all".to_owned(),
+    };
+    event(
+        tenant,
+        actor,
+        "grants.revoked",
+        "grants",
+        &target,
+        affected as i64,
+        json!({
+            "user_id": filter.user_id,
+            "client_id": filter.client_id,
+            "scope": filter.scope,
+            "grant_types": filter.grant_types,
+            "grant_ids": ids_revoked,
+        }),
+    )
+}
+
+pub fn grant_issued(tenant: &str, actor: &str, grant_id: &str, user_id: &str, client_id: &str) -> AuditEvent {
+    event(tenant, actor, "grant.issued", "grant", grant_id, 1, json!({"user_id": user_id, "client_id": client_id}))
+}
+
+pub fn record(tenant: &str, actor: &str, action: &str, target_kind: &str, target_id: &str, detail: serde_json::Value) -> AuditEvent {
+    event(tenant, actor, action, target_kind, target_id, 1, detail)
+}
+
+pub fn new_id() -> String {
+    ids::guid()
+}

@@ -1,0 +1,133 @@
+//! OAuth clients: create, merge-update, delete, with OCS's validation rules.
+
+use crate::model::{Client, ClientKind, ClientPatch, NewClient, now, to_millis};
+use crate::service::{audit, ids};
+use crate::store::{DbConn, audit as audit_store, clients, dialect, tenants};
+use crate::{CoreError, Result};
+
+pub const MAX_REDIRECT_URIS: usize = 10;
+pub const MIN_LIFETIME: i32 = 60;
+pub const MAX_LIFETIME: i32 = 3600;
+pub const DEFAULT_LIFETIME: i32 = 3600;
+/// Clients of all kinds one tenant may hold.
+pub const MAX_CLIENTS_PER_TENANT: i64 = 50_000;
+
+fn check(client: &Client) -> Result<()> {
+    if client.id.is_empty() || client.id.len() > 200 {
+        return Err(CoreError::invalid("Id", "must be 1 to 200 characters"));
+    }
+    if !(MIN_LIFETIME..=MAX_LIFETIME).contains(&client.access_token_lifetime) {
+        return Err(CoreError::invalid(
+            "AccessTokenLifetime",
+            format!("must be between {MIN_LIFETIME} and {MAX_LIFETIME} seconds"),
+        ));
+    }
+    if client.redirect_uris.len() > MAX_REDIRECT_URIS {
+        return Err(CoreError::invalid("RedirectUris", format!("at most {MAX_REDIRECT_URIS} are allowed")));
+    }
+    if client.post_logout_redirect_uris.len() > MAX_REDIRECT_URIS {
+        return Err(CoreError::invalid(
+            "PostLogoutRedirectUris",
+            format!("at most {MAX_REDIRECT_URIS} are allowed"),
+        ));
+    }
+    Ok(())
+}
+
+/// Builds a client with defaults (GUID id when absent, lifetime 3600) and validates it.
+pub fn build_client(tenant: &str, new: NewClient) -> Result<Client> {
+    let at = new.created_at.map(to_millis).unwrap_or_else(now);
+    let client = Client {
+        tenant_id: tenant.to_owned(),
+        id: new.id.unwrap_or_else(ids::guid),
+        kind: new.kind.unwrap_or(ClientKind::AuthorizationCode),
+        name: new.name.unwrap_or_default(),
+        enabled: new.enabled.unwrap_or(true),
+        access_token_lifetime: new.access_token_lifetime.unwrap_or(DEFAULT_LIFETIME),
+        refresh_token_lifetime: new.refresh_token_lifetime.unwrap_or(0),
+        redirect_uris: new.redirect_uris,
+        post_logout_redirect_uris: new.post_logout_redirect_uris,
+        client_uri: new.client_uri,
+        logo_uri: new.logo_uri,
+        tags: new.tags,
+        allowed_cors_origins: new.allowed_cors_origins,
+        allow_offline_access: new.allow_offline_access.unwrap_or(false),
+        allowed_scopes: new.allowed_scopes,
+        created_at: at,
+        updated_at: at,
+    };
+    check(&client)?;
+    Ok(client)
+}
+
+pub fn create_client(conn: &mut DbConn, tenant: &str, new: NewClient, actor: &str) -> Result<Client> {
+    let client = build_client(tenant, new)?;
+    dialect::write_tx(conn, |conn| {
+        if tenants::find_tenant(conn, tenant)?.is_none() {
+            return Err(CoreError::not_found("tenant", tenant));
+        }
+        if clients::find_client(conn, tenant, &client.id)?.is_some() {
+            return Err(CoreError::Conflict(format!("a client with id {} already exists", client.id)));
+        }
+        if clients::count_clients(conn, tenant)? >= MAX_CLIENTS_PER_TENANT {
+            return Err(CoreError::Forbidden(format!(
+                "the tenant already has the maximum of {MAX_CLIENTS_PER_TENANT} clients"
+            )));
+        }
+        clients::insert_clients(conn, std::slice::from_ref(&client))?;
+        audit_store::insert_audit(
+            conn,
+            &[audit::record(tenant, actor, "client.created", "client", &client.id, serde_json::json!({"kind": client.kind}))],
+        )?;
+        Ok(client.clone())
+    })
+}
+
+pub fn get_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Client> {
+    clients::find_client(conn, tenant, id)?.ok_or_else(|| CoreError::not_found("client", id))
+}
+
+pub fn find_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Option<Client>> {
+    clients::find_client(conn, tenant, id)
+}
+
+pub fn find_clients(conn: &mut DbConn, tenant: &str, ids: &[&str]) -> Result<Vec<Client>> {
+    clients::find_clients(conn, tenant, ids)
+}
+
+pub fn list_clients(conn: &mut DbConn, tenant: &str) -> Result<Vec<Client>> {
+    clients::list_clients(conn, Some(tenant))
+}
+
+/// Merge update: fields absent from the patch keep their value.
+pub fn update_client(conn: &mut DbConn, tenant: &str, id: &str, patch: ClientPatch, actor: &str) -> Result<Client> {
+    dialect::write_tx(conn, |conn| {
+        let mut c = clients::find_client(conn, tenant, id)?.ok_or_else(|| CoreError::not_found("client", id))?;
+        if let Some(v) = patch.name { c.name = v; }
+        if let Some(v) = patch.enabled { c.enabled = v; }
+        if let Some(v) = patch.access_token_lifetime { c.access_token_lifetime = v; }
+        if let Some(v) = patch.redirect_uris { c.redirect_uris = v; }
+        if let Some(v) = patch.post_logout_redirect_uris { c.post_logout_redirect_uris = v; }
+        if let Some(v) = patch.client_uri { c.client_uri = Some(v); }
+        if let Some(v) = patch.logo_uri { c.logo_uri = Some(v); }
+        if let Some(v) = patch.tags { c.tags = v; }
+        if let Some(v) = patch.allowed_cors_origins { c.allowed_cors_origins = v; }
+        if let Some(v) = patch.allow_offline_access { c.allow_offline_access = v; }
+        c.updated_at = now();
+        check(&c)?;
+        clients::update_client(conn, &c)?;
+        audit_store::insert_audit(conn, &[audit::record(tenant, actor, "client.updated", "client", id, serde_json::json!({}))])?;
+        Ok(c)
+    })
+}
+
+/// Deletes a client and its grants.
+pub fn delete_client(conn: &mut DbConn, tenant: &str, id: &str, actor: &str) -> Result<()> {
+    dialect::write_tx(conn, |conn| {
+        if clients::delete_client(conn, tenant, id)? == 0 {
+            return Err(CoreError::not_found("client", id));
+        }
+        audit_store::insert_audit(conn, &[audit::record(tenant, actor, "client.deleted", "client", id, serde_json::json!({}))])?;
+        Ok(())
+    })
+}

@@ -1,0 +1,80 @@
+//! Tenants, users and scope definitions.
+
+use crate::model::{NewUser, ScopeDefinition, Tenant, User, UserKey, now};
+use crate::service::{audit, ids};
+use crate::store::{DbConn, audit as audit_store, dialect, scopes, tenants, users};
+use crate::{CoreError, Result};
+
+pub fn create_tenant(conn: &mut DbConn, id: Option<String>, name: &str) -> Result<Tenant> {
+    let tenant = Tenant { id: id.unwrap_or_else(ids::guid), name: name.to_owned(), created_at: now() };
+    if tenant.id.is_empty() {
+        return Err(CoreError::invalid("id", "must not be empty"));
+    }
+    dialect::write_tx(conn, |conn| {
+        if tenants::find_tenant(conn, &tenant.id)?.is_some() {
+            return Err(CoreError::Conflict(format!("tenant {} already exists", tenant.id)));
+        }
+        tenants::insert_tenant(conn, &tenant)?;
+        Ok(tenant.clone())
+    })
+}
+
+pub fn get_tenant(conn: &mut DbConn, id: &str) -> Result<Tenant> {
+    tenants::find_tenant(conn, id)?.ok_or_else(|| CoreError::not_found("tenant", id))
+}
+
+/// Creates a user; identifiers that are not given are generated in each vendor's format.
+pub fn create_user(conn: &mut DbConn, tenant: &str, new: NewUser, actor: &str) -> Result<User> {
+    if new.login.trim().is_empty() {
+        return Err(CoreError::invalid("login", "must not be empty"));
+    }
+    let id = new.id.unwrap_or_else(ids::guid);
+    let user = User {
+        universal: new.universal.unwrap_or_else(|| format!("local:{{{id}}}")),
+        okta_id: new.okta_id.unwrap_or_else(|| ids::okta_id("00u")),
+        display_name: new.display_name.unwrap_or_else(|| new.login.clone()),
+        login: new.login,
+        roles: new.roles,
+        tenant_id: tenant.to_owned(),
+        created_at: now(),
+        id,
+    };
+    dialect::write_tx(conn, |conn| {
+        if tenants::find_tenant(conn, tenant)?.is_none() {
+            return Err(CoreError::not_found("tenant", tenant));
+        }
+        for (key, value) in [
+            (UserKey::Id, &user.id),
+            (UserKey::OktaId, &user.okta_id),
+            (UserKey::Login, &user.login),
+            (UserKey::Universal, &user.universal),
+        ] {
+            if users::find_user(conn, tenant, key, value)?.is_some() {
+                return Err(CoreError::Conflict(format!("user {value} already exists")));
+            }
+        }
+        users::insert_users(conn, std::slice::from_ref(&user))?;
+        audit_store::insert_audit(
+            conn,
+            &[audit::record(tenant, actor, "user.created", "user", &user.id, serde_json::json!({"login": user.login}))],
+        )?;
+        Ok(user.clone())
+    })
+}
+
+/// A user by the identifier a gateway shows; not found otherwise.
+pub fn get_user(conn: &mut DbConn, tenant: &str, key: UserKey, value: &str) -> Result<User> {
+    users::find_user(conn, tenant, key, value)?.ok_or_else(|| CoreError::not_found("user", value))
+}
+
+pub fn find_user(conn: &mut DbConn, tenant: &str, key: UserKey, value: &str) -> Result<Option<User>> {
+    users::find_user(conn, tenant, key, value)
+}
+
+pub fn define_scopes(conn: &mut DbConn, defs: &[ScopeDefinition]) -> Result<()> {
+    dialect::write_tx(conn, |conn| scopes::insert_scopes(conn, defs))
+}
+
+pub fn find_scopes(conn: &mut DbConn, tenant: &str, keys: &[&str]) -> Result<Vec<ScopeDefinition>> {
+    scopes::find_scopes(conn, tenant, keys)
+}

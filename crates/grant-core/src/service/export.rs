@@ -1,0 +1,155 @@
+//! Everything in the store as one JSON document, and back.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{AuditEvent, Client, Grant, ScopeDefinition, Tenant, User};
+use crate::store::rows::{CredentialRow, naive, utc};
+use crate::store::{DbConn, audit, clients, credentials, dialect, grants, scopes, tenants, users};
+use crate::{CoreError, Result};
+
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A credential as exported: only its digest or hash, never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialRecord {
+    pub id: String,
+    pub tenant_id: String,
+    pub kind: String,
+    pub name: String,
+    pub user_id: Option<String>,
+    pub client_id: Option<String>,
+    pub grant_id: Option<String>,
+    /// Base64 of the SHA-256 digest of a token.
+    pub digest: Option<String>,
+    /// argon2id PHC string of a password or client secret.
+    pub password_hash: Option<String>,
+    pub scopes: String,
+    pub roles: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<CredentialRow> for CredentialRecord {
+    fn from(r: CredentialRow) -> Self {
+        CredentialRecord {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            kind: r.kind,
+            name: r.name,
+            user_id: r.user_id,
+            client_id: r.client_id,
+            grant_id: r.grant_id,
+            digest: r.digest.map(|d| STANDARD.encode(d)),
+            password_hash: r.password_hash,
+            scopes: r.scopes,
+            roles: r.roles,
+            status: r.status,
+            created_at: utc(r.created_at),
+            expires_at: r.expires_at.map(utc),
+            last_used_at: r.last_used_at.map(utc),
+        }
+    }
+}
+
+impl TryFrom<&CredentialRecord> for CredentialRow {
+    type Error = CoreError;
+    fn try_from(r: &CredentialRecord) -> Result<Self> {
+        let digest = match &r.digest {
+            Some(d) => Some(STANDARD.decode(d).map_err(|e| CoreError::invalid("credentials.digest", e.to_string()))?),
+            None => None,
+        };
+        Ok(CredentialRow {
+            id: r.id.clone(),
+            tenant_id: r.tenant_id.clone(),
+            kind: r.kind.clone(),
+            name: r.name.clone(),
+            user_id: r.user_id.clone(),
+            client_id: r.client_id.clone(),
+            grant_id: r.grant_id.clone(),
+            digest,
+            password_hash: r.password_hash.clone(),
+            scopes: r.scopes.clone(),
+            roles: r.roles.clone(),
+            status: r.status.clone(),
+            created_at: naive(r.created_at),
+            expires_at: r.expires_at.map(naive),
+            last_used_at: r.last_used_at.map(naive),
+        })
+    }
+}
+
+/// The whole store. Lists are in a stable order, so two exports of the same data are
+/// byte-identical whichever backend they come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    pub format: u32,
+    pub tenants: Vec<Tenant>,
+    pub users: Vec<User>,
+    pub clients: Vec<Client>,
+    pub scopes: Vec<ScopeDefinition>,
+    pub grants: Vec<Grant>,
+    pub credentials: Vec<CredentialRecord>,
+    pub audit: Vec<AuditEvent>,
+}
+
+pub fn export(conn: &mut DbConn) -> Result<Snapshot> {
+    dialect::read_tx(conn, |conn| {
+        Ok(Snapshot {
+            format: FORMAT_VERSION,
+            tenants: tenants::list_tenants(conn)?,
+            users: users::list_users(conn, None)?,
+            clients: clients::list_clients(conn, None)?,
+            scopes: scopes::list_scopes(conn, None)?,
+            grants: grants::dump_grants(conn, None)?,
+            credentials: credentials::dump_credentials(conn, None)?.into_iter().map(CredentialRecord::from).collect(),
+            audit: audit::list_audit(conn, None)?,
+        })
+    })
+}
+
+/// How many records of each kind an import loaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    pub tenants: usize,
+    pub users: usize,
+    pub clients: usize,
+    pub scopes: usize,
+    pub grants: usize,
+    pub credentials: usize,
+    pub audit: usize,
+}
+
+/// Loads a snapshot in one transaction: all of it, or nothing.
+pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
+    if snap.format != FORMAT_VERSION {
+        return Err(CoreError::invalid("format", format!("expected {FORMAT_VERSION}, got {}", snap.format)));
+    }
+    let creds = snap.credentials.iter().map(CredentialRow::try_from).collect::<Result<Vec<_>>>()?;
+    dialect::write_tx(conn, |conn| {
+        for t in &snap.tenants {
+            tenants::insert_tenant(conn, t)?;
+        }
+        users::insert_users(conn, &snap.users)?;
+        clients::insert_clients(conn, &snap.clients)?;
+        scopes::insert_scopes(conn, &snap.scopes)?;
+        grants::insert_grants(conn, &snap.grants)?;
+        credentials::insert_credentials(conn, &creds)?;
+        audit::insert_audit(conn, &snap.audit)?;
+        Ok(ImportCounts {
+            tenants: snap.tenants.len(),
+            users: snap.users.len(),
+            clients: snap.clients.len(),
+            scopes: snap.scopes.len(),
+            grants: snap.grants.len(),
+            credentials: creds.len(),
+            audit: snap.audit.len(),
+        })
+    })
+}

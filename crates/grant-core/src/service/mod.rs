@@ -1,0 +1,10 @@
+//! Business rules as plain synchronous functions over a connection. Every mutation runs in
+//! one write transaction together with its audit row.
+
+pub mod audit;
+pub mod clients;
+pub mod credentials;
+pub mod directory;
+pub mod export;
+pub mod grants;
+pub mod ids;

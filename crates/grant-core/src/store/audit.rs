@@ -1,0 +1,28 @@
+use diesel::prelude::*;
+
+use super::rows::AuditRow;
+use super::schema::audit_log;
+use super::DbConn;
+use crate::model::AuditEvent;
+use crate::Result;
+
+/// Appends audit rows; call inside the transaction of the change they record.
+pub fn insert_audit(conn: &mut DbConn, events: &[AuditEvent]) -> Result<()> {
+    let rows: Vec<AuditRow> = events.iter().map(AuditRow::from).collect();
+    for chunk in rows.chunks(500) {
+        super::dialect::insert_rows!(conn, audit_log::table, chunk)?;
+    }
+    Ok(())
+}
+
+pub fn list_audit(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<AuditEvent>> {
+    let mut q = audit_log::table.into_boxed();
+    if let Some(t) = tenant {
+        q = q.filter(audit_log::tenant_id.eq(t));
+    }
+    let rows = q
+        .order((audit_log::at, audit_log::id))
+        .select(AuditRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(AuditEvent::try_from).collect()
+}

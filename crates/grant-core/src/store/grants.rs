@@ -1,0 +1,219 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::rows::{naive, GrantRow, GrantScopeRow};
+use super::schema::{credentials, grant_scopes, grants};
+use super::DbConn;
+use crate::model::{Cursor, Grant, GrantFilter, GrantStatus, Page, PageRequest};
+use crate::Result;
+
+type BoxedGrants<'a> = grants::BoxedQuery<'a, super::MultiBackend>;
+
+/// Inserts grants and their scope index rows. Callers run it inside a write transaction.
+pub fn insert_grants(conn: &mut DbConn, items: &[Grant]) -> Result<()> {
+    for chunk in items.chunks(500) {
+        let rows: Vec<GrantRow> = chunk.iter().map(GrantRow::from).collect();
+        super::dialect::insert_rows!(conn, grants::table, &rows)?;
+        let mut scope_rows: Vec<GrantScopeRow> = Vec::new();
+        for g in chunk {
+            let mut names: Vec<&str> = g.scopes.names().collect();
+            names.sort_unstable();
+            names.dedup();
+            scope_rows.extend(
+                names
+                    .into_iter()
+                    .map(|s| GrantScopeRow { grant_id: g.id.clone(), scope: s.to_owned() }),
+            );
+        }
+        for scope_chunk in scope_rows.chunks(1000) {
+            super::dialect::insert_rows!(conn, grant_scopes::table, scope_chunk)?;
+        }
+    }
+    Ok(())
+}
+
+/// A grant by id within a tenant, whatever its status.
+pub fn find_grant(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Option<Grant>> {
+    let row = grants::table
+        .filter(grants::id.eq(id))
+        .filter(grants::tenant_id.eq(tenant))
+        .select(GrantRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(Grant::try_from).transpose()
+}
+
+fn filtered<'a>(tenant: &'a str, filter: &'a GrantFilter, now: DateTime<Utc>) -> BoxedGrants<'a> {
+    let mut q = grants::table
+        .filter(grants::tenant_id.eq(tenant))
+        .filter(grants::status.eq(GrantStatus::Active.as_str()))
+        .filter(grants::expires_at.is_null().or(grants::expires_at.gt(naive(now))))
+        .into_boxed();
+    if let Some(user) = &filter.user_id {
+        q = q.filter(grants::user_id.eq(user));
+    }
+    if let Some(client) = &filter.client_id {
+        q = q.filter(grants::client_id.eq(client));
+    }
+    if let Some(scope) = &filter.scope {
+        q = q.filter(
+            grants::id.eq_any(
+                grant_scopes::table.filter(grant_scopes::scope.eq(scope)).select(grant_scopes::grant_id),
+            ),
+        );
+    }
+    if !filter.grant_types.is_empty() {
+        let types: Vec<&str> = filter.grant_types.iter().map(|t| t.as_str()).collect();
+        q = q.filter(grants::grant_type.eq_any(types));
+    }
+    q
+}
+
+/// One page of active grants matching `filter`, oldest first, keyset-paginated on
+/// `(created_at, id)`.
+pub fn list_grants(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+    page: &PageRequest,
+    now: DateTime<Utc>,
+) -> Result<Page<Grant>> {
+    let mut q = filtered(tenant, filter, now);
+    if let Some(after) = &page.after {
+        let at = naive(after.created_at);
+        q = q.filter(
+            grants::created_at
+                .gt(at)
+                .or(grants::created_at.eq(at).and(grants::id.gt(after.id.clone()))),
+        );
+    }
+    let limit = i64::from(page.limit.max(1));
+    let rows: Vec<GrantRow> = q
+        .order((grants::created_at.asc(), grants::id.asc()))
+        .limit(limit + 1)
+        .select(GrantRow::as_select())
+        .load(conn)?;
+    let more = rows.len() as i64 > limit;
+    let mut items = rows.into_iter().take(limit as usize).map(Grant::try_from).collect::<Result<Vec<_>>>()?;
+    items.shrink_to_fit();
+    let next = match (more, items.last()) {
+        (true, Some(last)) => Some(Cursor { created_at: last.created_at, id: last.id.clone() }),
+        _ => None,
+    };
+    Ok(Page { items, next })
+}
+
+/// Every active grant matching `filter` (for small sets: a user's grants for one client…).
+pub fn list_all_grants(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+    now: DateTime<Utc>,
+) -> Result<Vec<Grant>> {
+    let rows: Vec<GrantRow> = filtered(tenant, filter, now)
+        .order((grants::created_at.asc(), grants::id.asc()))
+        .select(GrantRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(Grant::try_from).collect()
+}
+
+pub fn count_grants(conn: &mut DbConn, tenant: &str, filter: &GrantFilter, now: DateTime<Utc>) -> Result<i64> {
+    Ok(filtered(tenant, filter, now).count().get_result(conn)?)
+}
+
+/// Distinct client ids of the active grants matching `filter`, sorted.
+pub fn distinct_client_ids(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    Ok(filtered(tenant, filter, now)
+        .select(grants::client_id)
+        .distinct()
+        .order(grants::client_id.asc())
+        .load(conn)?)
+}
+
+/// Ids of the active grants matching `filter` (optionally one id), for revocation.
+pub fn active_ids(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+    only_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    let mut q = filtered(tenant, filter, now);
+    if let Some(id) = only_id {
+        q = q.filter(grants::id.eq(id));
+    }
+    Ok(q.select(grants::id).order(grants::id.asc()).load(conn)?)
+}
+
+/// Marks the given grants revoked, provided they are still active; returns how many
+/// changed. Tokens bound to them are revoked with them.
+pub fn set_revoked(
+    conn: &mut DbConn,
+    tenant: &str,
+    ids: &[String],
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let mut changed = 0;
+    for chunk in ids.chunks(500) {
+        changed += diesel::update(
+            grants::table
+                .filter(grants::tenant_id.eq(tenant))
+                .filter(grants::id.eq_any(chunk))
+                .filter(grants::status.eq(GrantStatus::Active.as_str())),
+        )
+        .set((
+            grants::status.eq(GrantStatus::Revoked.as_str()),
+            grants::revoked_at.eq(Some(naive(now))),
+            grants::revoked_by.eq(Some(by)),
+            grants::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+        diesel::update(
+            credentials::table
+                .filter(credentials::tenant_id.eq(tenant))
+                .filter(credentials::grant_id.eq_any(chunk))
+                .filter(credentials::status.eq("active")),
+        )
+        .set(credentials::status.eq("revoked"))
+        .execute(conn)?;
+    }
+    Ok(changed)
+}
+
+/// Updates the token-issuance fields of a grant (a refresh or a re-authorization).
+pub fn touch_grant(
+    conn: &mut DbConn,
+    tenant: &str,
+    grant: &Grant,
+) -> Result<usize> {
+    Ok(diesel::update(
+        grants::table.filter(grants::tenant_id.eq(tenant)).filter(grants::id.eq(&grant.id)),
+    )
+    .set((
+        grants::scopes.eq(grant.scopes.to_stored()),
+        grants::updated_at.eq(naive(grant.updated_at)),
+        grants::expires_at.eq(grant.expires_at.map(naive)),
+        grants::access_issued_at.eq(grant.access_issued_at.map(naive)),
+        grants::valid_for.eq(grant.valid_for),
+    ))
+    .execute(conn)?)
+}
+
+/// Every grant of a tenant (or of all tenants), any status, for export.
+pub fn dump_grants(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<Grant>> {
+    let mut q = grants::table.into_boxed();
+    if let Some(t) = tenant {
+        q = q.filter(grants::tenant_id.eq(t));
+    }
+    let rows: Vec<GrantRow> = q
+        .order((grants::tenant_id, grants::created_at, grants::id))
+        .select(GrantRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(Grant::try_from).collect()
+}

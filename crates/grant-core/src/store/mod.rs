@@ -1,0 +1,69 @@
+//! Storage: one Diesel connection type over SQLite or PostgreSQL, an r2d2 pool, embedded
+//! migrations, and one function per query.
+
+mod conn;
+pub mod dialect;
+pub mod migrate;
+pub mod rows;
+pub mod schema;
+
+pub mod audit;
+pub mod clients;
+pub mod credentials;
+pub mod grants;
+pub mod scopes;
+pub mod tenants;
+pub mod users;
+
+use std::time::Duration;
+
+pub use conn::{Backend, ConnectionManager, DatabaseUrl, DbConn, MultiBackend};
+
+use crate::config::DatabaseConfig;
+use crate::Result;
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// The pool and the backend it talks to. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Parses the URL (unknown schemes are an error), applies pending migrations on one
+    /// connection, then opens the pool.
+    pub fn connect(cfg: &DatabaseConfig) -> Result<Self> {
+        let url = DatabaseUrl::parse(&cfg.url)?;
+        let manager = ConnectionManager::new(url.clone(), cfg.sqlite_busy_timeout_ms);
+        migrate::migrate(&manager)?;
+        let pool = Self::builder(cfg).build(manager)?;
+        Ok(Self { pool, backend: url.backend })
+    }
+
+    /// Opens the pool without connecting or migrating: connections are made on demand.
+    /// Used to start against a database that may be down.
+    pub fn connect_lazy(cfg: &DatabaseConfig) -> Result<Self> {
+        let url = DatabaseUrl::parse(&cfg.url)?;
+        let manager = ConnectionManager::new(url.clone(), cfg.sqlite_busy_timeout_ms);
+        let pool = Self::builder(cfg).min_idle(Some(0)).build_unchecked(manager);
+        Ok(Self { pool, backend: url.backend })
+    }
+
+    fn builder(cfg: &DatabaseConfig) -> r2d2::Builder<ConnectionManager> {
+        Pool::builder()
+            .max_size(cfg.pool_size.max(1))
+            .connection_timeout(Duration::from_secs(cfg.connection_timeout_secs.max(1)))
+            .error_handler(Box::new(r2d2::LoggingErrorHandler))
+    }
+
+    pub fn conn(&self) -> Result<PooledConn> {
+        Ok(self.pool.get()?)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}

@@ -1,0 +1,137 @@
+// One table set for both backends, portable types only. Kept in step with
+// migrations/{sqlite,postgres}; scripts/check-schema.sh diffs it against both.
+
+diesel::table! {
+    tenants (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        tenant_id -> Text,
+        okta_id -> Text,
+        login -> Text,
+        universal -> Text,
+        universal_folded -> Text,
+        display_name -> Text,
+        roles -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    clients (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        enabled -> Bool,
+        access_token_lifetime -> Integer,
+        refresh_token_lifetime -> Integer,
+        redirect_uris -> Text,
+        post_logout_redirect_uris -> Text,
+        client_uri -> Nullable<Text>,
+        logo_uri -> Nullable<Text>,
+        tags -> Text,
+        allowed_cors_origins -> Text,
+        allow_offline_access -> Bool,
+        allowed_scopes -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scopes (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        name -> Text,
+        display_name -> Text,
+        description -> Text,
+        restrictions -> Text,
+    }
+}
+
+diesel::table! {
+    grants (id) {
+        id -> Text,
+        tenant_id -> Text,
+        user_id -> Text,
+        client_id -> Text,
+        grant_type -> Text,
+        status -> Text,
+        source -> Text,
+        issuer -> Text,
+        scopes -> Text,
+        attributes -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        access_issued_at -> Nullable<Timestamp>,
+        valid_for -> Nullable<BigInt>,
+        created_by_id -> Nullable<Text>,
+        created_by_type -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    grant_scopes (grant_id, scope) {
+        grant_id -> Text,
+        scope -> Text,
+    }
+}
+
+diesel::table! {
+    credentials (id) {
+        id -> Text,
+        tenant_id -> Text,
+        kind -> Text,
+        name -> Text,
+        user_id -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        grant_id -> Nullable<Text>,
+        digest -> Nullable<Binary>,
+        password_hash -> Nullable<Text>,
+        scopes -> Text,
+        roles -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        tenant_id -> Text,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        target_kind -> Text,
+        target_id -> Text,
+        affected -> BigInt,
+        detail -> Text,
+    }
+}
+
+diesel::joinable!(users -> tenants (tenant_id));
+diesel::joinable!(grants -> users (user_id));
+diesel::joinable!(grant_scopes -> grants (grant_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    users,
+    clients,
+    scopes,
+    grants,
+    grant_scopes,
+    credentials,
+    audit_log,
+);

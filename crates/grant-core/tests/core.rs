@@ -1,0 +1,320 @@
+//! The grant-core suite. Runs on SQLite by default and on PostgreSQL when
+//! GRANT_TEST_DATABASE_URL is set (scripts/test-all.sh runs it both ways).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashSet;
+
+use chrono::Duration;
+use grant_core::model::*;
+use grant_core::service::{clients, credentials, directory, export, grants};
+use grant_core::store::{DatabaseUrl, migrate};
+use grant_core::testing::{TestDb, fast_hashing};
+use grant_core::{CoreError, DatabaseConfig, Store};
+use secrecy::SecretString;
+
+struct Fixture {
+    _db: TestDb,
+    store: Store,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let db = TestDb::new();
+        let store = db.store();
+        Self { _db: db, store }
+    }
+
+    fn tenant(&self, id: &str) {
+        directory::create_tenant(&mut self.store.conn().unwrap(), Some(id.into()), id).unwrap();
+    }
+
+    fn user(&self, tenant: &str, login: &str) -> User {
+        let new = NewUser { login: login.into(), ..NewUser::default() };
+        directory::create_user(&mut self.store.conn().unwrap(), tenant, new, "test").unwrap()
+    }
+
+    fn client(&self, tenant: &str, id: &str) -> Client {
+        let new = NewClient { id: Some(id.into()), name: Some(id.into()), ..NewClient::default() };
+        clients::create_client(&mut self.store.conn().unwrap(), tenant, new, "test").unwrap()
+    }
+
+    fn grant(&self, tenant: &str, user: &User, client: &str, scope: &str) -> Grant {
+        let mut new = NewGrant::new(&user.id, client);
+        new.scopes = ScopeSet::from_names([scope]);
+        new.issuer = "https://issuer.test".into();
+        grants::issue_grant(&mut self.store.conn().unwrap(), tenant, new, "test").unwrap()
+    }
+}
+
+fn page_all(store: &Store, tenant: &str, filter: &GrantFilter, limit: u32) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut req = PageRequest::first(limit);
+    loop {
+        let page = grants::list_grants(&mut store.conn().unwrap(), tenant, filter, &req).unwrap();
+        out.extend(page.items.iter().map(|g| g.id.clone()));
+        match page.next {
+            Some(c) => req.after = Some(c),
+            None => return out,
+        }
+    }
+}
+
+#[test]
+fn database_url_unknown_scheme_is_a_clear_error() {
+    for bad in ["postgress://localhost/db", "mysql://root@localhost/x", "http://x", "sqlite://"] {
+        let err = DatabaseUrl::parse(bad).unwrap_err().to_string();
+        assert!(err.contains("database.url"), "{bad}: {err}");
+    }
+    let err = Store::connect(&DatabaseConfig { url: "postgress://localhost/db".into(), ..DatabaseConfig::default() })
+        .err()
+        .expect("a mistyped scheme must not start");
+    assert!(err.to_string().contains("unsupported database URL scheme 'postgress'"), "{err}");
+    assert_eq!(DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap().target(), "/tmp/x.db");
+    assert_eq!(DatabaseUrl::parse("data/grants.db").unwrap().target(), "data/grants.db");
+    assert!(DatabaseUrl::parse("postgres://u@h/db").is_ok());
+}
+
+#[test]
+fn migrations_apply_from_empty_revert_and_reapply() {
+    let db = TestDb::new();
+    let store = db.store();
+    let mut conn = store.conn().unwrap();
+    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 0, "second run applies nothing");
+    assert!(migrate::revert_all(&mut conn).unwrap() >= 1);
+    assert!(migrate::run_pending(&mut conn).unwrap() >= 1);
+    directory::create_tenant(&mut conn, Some("t".into()), "t").unwrap();
+}
+
+#[test]
+fn pagination_returns_every_grant_once_while_grants_are_inserted() {
+    let f = Fixture::new();
+    f.tenant("t1");
+    let u = f.user("t1", "alice");
+    f.client("t1", "c1");
+    let mut expected: HashSet<String> = (0..25).map(|_| f.grant("t1", &u, "c1", "read").id).collect();
+    let filter = GrantFilter::by_user(&u.id);
+    let mut seen = Vec::new();
+    let mut req = PageRequest::first(4);
+    loop {
+        let page = grants::list_grants(&mut f.store.conn().unwrap(), "t1", &filter, &req).unwrap();
+        assert!(page.items.len() <= 4);
+        seen.extend(page.items.iter().map(|g| g.id.clone()));
+        // Another client adds a grant between every page request.
+        expected.insert(f.grant("t1", &u, "c1", "read").id);
+        match page.next {
+            Some(c) => req.after = Some(c),
+            None => break,
+        }
+    }
+    let unique: HashSet<String> = seen.iter().cloned().collect();
+    assert_eq!(unique.len(), seen.len(), "no grant appears twice");
+    // Everything that existed at the start was seen; later inserts appear at the end.
+    let initial: Vec<String> = page_all(&f.store, "t1", &filter, 100);
+    assert_eq!(initial.len(), expected.len());
+    for id in &seen {
+        assert!(expected.contains(id));
+    }
+    assert!(seen.len() >= 25);
+}
+
+#[test]
+fn concurrent_revocations_of_one_grant_one_wins() {
+    let f = Fixture::new();
+    f.tenant("t1");
+    let u = f.user("t1", "alice");
+    f.client("t1", "c1");
+    let g = f.grant("t1", &u, "c1", "read");
+    let results: Vec<Result<Grant, CoreError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|i| {
+                let store = f.store.clone();
+                let id = g.id.clone();
+                s.spawn(move || {
+                    let mut conn = store.conn().unwrap();
+                    grants::revoke_grant(&mut conn, "t1", &id, &GrantFilter::default(), &format!("actor{i}"))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let not_found = results.iter().filter(|r| matches!(r, Err(CoreError::NotFound { kind: "grant", .. }))).count();
+    assert_eq!((ok, not_found), (1, 1), "{results:?}");
+    let mut conn = f.store.conn().unwrap();
+    let snap = export::export(&mut conn).unwrap();
+    assert_eq!(snap.audit.iter().filter(|e| e.action == "grant.revoked").count(), 1);
+    let stored = snap.grants.iter().find(|x| x.id == g.id).unwrap();
+    assert_eq!(stored.status, GrantStatus::Revoked);
+    assert!(stored.revoked_at.is_some() && stored.revoked_by.is_some());
+}
+
+#[test]
+fn one_tenant_never_sees_another_tenants_grants() {
+    let f = Fixture::new();
+    f.tenant("a");
+    f.tenant("b");
+    let ua = f.user("a", "alice");
+    let ub = f.user("b", "alice");
+    f.client("a", "shared-id");
+    f.client("b", "shared-id");
+    let ga = f.grant("a", &ua, "shared-id", "read");
+    let mut conn = f.store.conn().unwrap();
+    assert!(grants::get_grant(&mut conn, "b", &ga.id, &GrantFilter::default()).is_err());
+    assert!(grants::revoke_grant(&mut conn, "b", &ga.id, &GrantFilter::default(), "x").is_err());
+    assert_eq!(grants::revoke_grants(&mut conn, "b", &GrantFilter::by_user(&ua.id), "x").unwrap(), 0);
+    assert_eq!(grants::revoke_grants(&mut conn, "b", &GrantFilter::by_client("shared-id"), "x").unwrap(), 0);
+    assert!(page_all(&f.store, "b", &GrantFilter::by_client("shared-id"), 10).is_empty());
+    assert!(page_all(&f.store, "b", &GrantFilter::by_user(&ub.id), 10).is_empty());
+    assert_eq!(page_all(&f.store, "a", &GrantFilter::by_client("shared-id"), 10), vec![ga.id.clone()]);
+    // Issuing a grant across tenants is refused.
+    let mut new = NewGrant::new(&ua.id, "shared-id");
+    new.issuer = "x".into();
+    assert!(matches!(grants::issue_grant(&mut conn, "b", new, "x"), Err(CoreError::NotFound { kind: "user", .. })));
+}
+
+#[test]
+fn revoke_all_counts_are_exact_and_revoked_grants_disappear() {
+    let f = Fixture::new();
+    f.tenant("t");
+    let alice = f.user("t", "alice");
+    let bob = f.user("t", "bob");
+    f.client("t", "c1");
+    f.client("t", "c2");
+    for _ in 0..3 {
+        f.grant("t", &alice, "c1", "read");
+    }
+    f.grant("t", &alice, "c2", "read");
+    f.grant("t", &bob, "c1", "write");
+    let mut conn = f.store.conn().unwrap();
+    let user_client = GrantFilter::by_user_and_client(&alice.id, "c1");
+    assert_eq!(grants::count_grants(&mut conn, "t", &user_client).unwrap(), 3);
+    assert_eq!(grants::revoke_grants(&mut conn, "t", &user_client, "admin").unwrap(), 3);
+    assert_eq!(grants::revoke_grants(&mut conn, "t", &user_client, "admin").unwrap(), 0);
+    assert_eq!(grants::revoke_grants(&mut conn, "t", &GrantFilter::by_user(&alice.id), "admin").unwrap(), 1);
+    assert_eq!(grants::revoke_grants(&mut conn, "t", &GrantFilter::by_client("c1"), "admin").unwrap(), 1);
+    assert_eq!(grants::count_grants(&mut conn, "t", &GrantFilter::default()).unwrap(), 0);
+    let snap = export::export(&mut conn).unwrap();
+    assert_eq!(snap.grants.len(), 5, "the record of revoked grants is kept");
+    let revocations: Vec<i64> =
+        snap.audit.iter().filter(|e| e.action == "grants.revoked").map(|e| e.affected).collect();
+    assert_eq!(revocations, vec![3, 0, 1, 1]);
+}
+
+#[test]
+fn scope_filter_and_expiry() {
+    let f = Fixture::new();
+    f.tenant("t");
+    let u = f.user("t", "alice");
+    f.client("t", "c1");
+    let read = f.grant("t", &u, "c1", "read");
+    f.grant("t", &u, "c1", "write");
+    let mut expired = NewGrant::new(&u.id, "c1");
+    expired.issuer = "x".into();
+    expired.scopes = ScopeSet::from_names(["read"]);
+    expired.expires_at = Some(now() - Duration::seconds(5));
+    let mut conn = f.store.conn().unwrap();
+    let expired = grants::issue_grant(&mut conn, "t", expired, "x").unwrap();
+    let filter = GrantFilter::by_user(&u.id).with_scope(Some("read".into()));
+    assert_eq!(page_all(&f.store, "t", &filter, 10), vec![read.id.clone()]);
+    assert!(grants::get_grant(&mut conn, "t", &expired.id, &GrantFilter::default()).is_err());
+    assert_eq!(grants::count_grants(&mut conn, "t", &GrantFilter::by_user(&u.id)).unwrap(), 2);
+    // A grant is only found under its own user.
+    let bob = f.user("t", "bob");
+    assert!(grants::get_grant(&mut conn, "t", &read.id, &GrantFilter::by_user(&bob.id)).is_err());
+    assert!(grants::get_grant(&mut conn, "t", &read.id, &GrantFilter::by_user(&u.id)).is_ok());
+}
+
+#[test]
+fn client_validation_rules() {
+    let f = Fixture::new();
+    f.tenant("t");
+    let mut conn = f.store.conn().unwrap();
+    let c = clients::create_client(&mut conn, "t", NewClient::default(), "x").unwrap();
+    assert!(uuid::Uuid::parse_str(&c.id).is_ok(), "generated GUID id");
+    assert_eq!(c.access_token_lifetime, 3600);
+    let dup = NewClient { id: Some(c.id.clone()), ..NewClient::default() };
+    assert!(matches!(clients::create_client(&mut conn, "t", dup, "x"), Err(CoreError::Conflict(_))));
+    let many = NewClient { redirect_uris: (0..11).map(|i| format!("https://x/{i}")).collect(), ..NewClient::default() };
+    assert!(matches!(clients::create_client(&mut conn, "t", many, "x"), Err(CoreError::Invalid { field, .. }) if field == "RedirectUris"));
+    for bad in [59, 3601] {
+        let n = NewClient { access_token_lifetime: Some(bad), ..NewClient::default() };
+        assert!(matches!(clients::create_client(&mut conn, "t", n, "x"), Err(CoreError::Invalid { .. })));
+    }
+    let patched = clients::update_client(&mut conn, "t", &c.id, ClientPatch { name: Some("renamed".into()), ..ClientPatch::default() }, "x").unwrap();
+    assert_eq!((patched.name.as_str(), patched.access_token_lifetime), ("renamed", 3600));
+    clients::delete_client(&mut conn, "t", &c.id, "x").unwrap();
+    assert!(matches!(clients::delete_client(&mut conn, "t", &c.id, "x"), Err(CoreError::NotFound { .. })));
+}
+
+#[test]
+fn tokens_are_stored_as_digests_and_stop_working_when_disabled() {
+    let f = Fixture::new();
+    f.tenant("t");
+    let mut conn = f.store.conn().unwrap();
+    let new = NewCredential {
+        kind: CredentialKind::ApiToken,
+        name: "ci".into(),
+        user_id: None,
+        client_id: None,
+        grant_id: None,
+        scopes: vec!["okta.users.read".into()],
+        roles: vec!["admin".into()],
+        expires_at: None,
+        token_prefix: "00".into(),
+    };
+    let issued = credentials::create_credential(&mut conn, "t", new, None, &fast_hashing(), "x").unwrap();
+    let token = secrecy::ExposeSecret::expose_secret(&issued.secret).to_owned();
+    assert!(token.starts_with("00") && token.len() == 42);
+    assert!(!format!("{issued:?}").contains(&token), "Debug never prints the secret");
+    let found = credentials::authenticate_token(&mut conn, &token).unwrap().unwrap();
+    assert_eq!(found.id, issued.credential.id);
+    assert!(credentials::authenticate_token(&mut conn, "00nope").unwrap().is_none());
+    let snap = export::export(&mut conn).unwrap();
+    let json = serde_json::to_string(&snap).unwrap();
+    assert!(!json.contains(&token), "export holds no token");
+    credentials::set_credential_status(&mut conn, "t", &found.id, CredentialStatus::Disabled, "x").unwrap();
+    assert!(credentials::authenticate_token(&mut conn, &token).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn password_verifier_checks_argon2_and_caches_successes() {
+    let cfg = fast_hashing();
+    let phc = credentials::hash_password(&cfg, &SecretString::from("s3cret")).unwrap();
+    assert!(phc.starts_with("$argon2id$"));
+    let verifier = credentials::PasswordVerifier::new(&cfg);
+    assert!(verifier.verify(phc.clone(), SecretString::from("s3cret")).await.unwrap());
+    assert!(!verifier.verify(phc.clone(), SecretString::from("wrong")).await.unwrap());
+    // A cached success is answered without argon2: a bogus hash string proves it is not re-run.
+    assert!(verifier.verify(phc.clone(), SecretString::from("s3cret")).await.unwrap());
+    assert!(!verifier.verify("not-a-hash".into(), SecretString::from("s3cret")).await.unwrap());
+}
+
+#[test]
+fn export_import_export_is_identical() {
+    let f = Fixture::new();
+    f.tenant("t");
+    let u = f.user("t", "alice");
+    f.client("t", "c1");
+    let mut g = NewGrant::new(&u.id, "c1");
+    g.issuer = "https://issuer".into();
+    g.scopes = ScopeSet(vec![Scope::parse_token("certificate:manage,revoke"), Scope::new("openid")]);
+    g.attributes = vec![GrantAttribute { name: "groups".into(), values: vec!["a".into(), "b".into()] }];
+    g.expires_at = Some(now() + Duration::days(1));
+    g.created_by = Some(Actor { id: u.okta_id.clone(), kind: "User".into() });
+    let mut conn = f.store.conn().unwrap();
+    let issued = grants::issue_grant(&mut conn, "t", g, "x").unwrap();
+    grants::revoke_grant(&mut conn, "t", &issued.id, &GrantFilter::default(), "x").unwrap();
+    f.grant("t", &u, "c1", "read");
+    let first = serde_json::to_string_pretty(&export::export(&mut conn).unwrap()).unwrap();
+
+    let other = TestDb::new();
+    let store2 = other.store();
+    let mut conn2 = store2.conn().unwrap();
+    let snap: export::Snapshot = serde_json::from_str(&first).unwrap();
+    export::import(&mut conn2, &snap).unwrap();
+    let second = serde_json::to_string_pretty(&export::export(&mut conn2).unwrap()).unwrap();
+    assert_eq!(first, second);
+    // Importing again conflicts and leaves nothing half-written.
+    assert!(export::import(&mut conn2, &snap).is_err());
+    assert_eq!(serde_json::to_string_pretty(&export::export(&mut conn2).unwrap()).unwrap(), second);
+}
