@@ -27,11 +27,17 @@ pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 
 impl CoreError {
     pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
-        Self::NotFound { kind, id: id.into() }
+        Self::NotFound {
+            kind,
+            id: id.into(),
+        }
     }
 
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self::Invalid { field: field.into(), reason: reason.into() }
+        Self::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -39,10 +45,11 @@ impl From<diesel::result::Error> for CoreError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
         match e {
-            E::NotFound => Self::NotFound { kind: "record", id: String::new() },
-            E::DatabaseError(K::UniqueViolation, info) => {
-                Self::Conflict(info.message().to_owned())
-            }
+            E::NotFound => Self::NotFound {
+                kind: "record",
+                id: String::new(),
+            },
+            E::DatabaseError(K::UniqueViolation, info) => Self::Conflict(info.message().to_owned()),
             E::DatabaseError(K::ForeignKeyViolation, info) => Self::Invalid {
                 field: "reference".into(),
                 reason: info.message().to_owned(),

@@ -20,15 +20,25 @@ impl TestDb {
     /// A new, empty database on the backend the environment selects.
     #[allow(clippy::expect_used)]
     pub fn new() -> Self {
-        match std::env::var(TEST_DATABASE_ENV).ok().filter(|u| !u.is_empty()) {
+        match std::env::var(TEST_DATABASE_ENV)
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
             Some(base) => {
                 let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = PgConnection::establish(&base).expect("connect to the test PostgreSQL");
-                admin.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create test schema");
+                let mut admin =
+                    PgConnection::establish(&base).expect("connect to the test PostgreSQL");
+                admin
+                    .batch_execute(&format!("CREATE SCHEMA {schema}"))
+                    .expect("create test schema");
                 let sep = if base.contains('?') { '&' } else { '?' };
                 let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
                 Self {
-                    config: DatabaseConfig { url, pool_size: 4, ..DatabaseConfig::default() },
+                    config: DatabaseConfig {
+                        url,
+                        pool_size: 4,
+                        ..DatabaseConfig::default()
+                    },
                     _dir: None,
                     pg_schema: Some((base, schema)),
                 }
@@ -37,7 +47,11 @@ impl TestDb {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("test.db").display());
                 Self {
-                    config: DatabaseConfig { url, pool_size: 4, ..DatabaseConfig::default() },
+                    config: DatabaseConfig {
+                        url,
+                        pool_size: 4,
+                        ..DatabaseConfig::default()
+                    },
                     _dir: Some(dir),
                     pg_schema: None,
                 }
@@ -46,7 +60,11 @@ impl TestDb {
     }
 
     pub fn backend(&self) -> Backend {
-        if self.pg_schema.is_some() { Backend::Postgres } else { Backend::Sqlite }
+        if self.pg_schema.is_some() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
     }
 
     /// Connects (and migrates) a store on this database.
@@ -74,5 +92,9 @@ impl Drop for TestDb {
 
 /// Cheap argon2 parameters for tests (the real defaults take ~50 ms per hash).
 pub fn fast_hashing() -> HashingConfig {
-    HashingConfig { argon2_memory_kib: 256, argon2_iterations: 1, ..HashingConfig::default() }
+    HashingConfig {
+        argon2_memory_kib: 256,
+        argon2_iterations: 1,
+        ..HashingConfig::default()
+    }
 }

@@ -29,12 +29,19 @@ impl Fixture {
     }
 
     fn user(&self, tenant: &str, login: &str) -> User {
-        let new = NewUser { login: login.into(), ..NewUser::default() };
+        let new = NewUser {
+            login: login.into(),
+            ..NewUser::default()
+        };
         directory::create_user(&mut self.store.conn().unwrap(), tenant, new, "test").unwrap()
     }
 
     fn client(&self, tenant: &str, id: &str) -> Client {
-        let new = NewClient { id: Some(id.into()), name: Some(id.into()), ..NewClient::default() };
+        let new = NewClient {
+            id: Some(id.into()),
+            name: Some(id.into()),
+            ..NewClient::default()
+        };
         clients::create_client(&mut self.store.conn().unwrap(), tenant, new, "test").unwrap()
     }
 
@@ -61,16 +68,34 @@ fn page_all(store: &Store, tenant: &str, filter: &GrantFilter, limit: u32) -> Ve
 
 #[test]
 fn database_url_unknown_scheme_is_a_clear_error() {
-    for bad in ["postgress://localhost/db", "mysql://root@localhost/x", "http://x", "sqlite://"] {
+    for bad in [
+        "postgress://localhost/db",
+        "mysql://root@localhost/x",
+        "http://x",
+        "sqlite://",
+    ] {
         let err = DatabaseUrl::parse(bad).unwrap_err().to_string();
         assert!(err.contains("database.url"), "{bad}: {err}");
     }
-    let err = Store::connect(&DatabaseConfig { url: "postgress://localhost/db".into(), ..DatabaseConfig::default() })
-        .err()
-        .expect("a mistyped scheme must not start");
-    assert!(err.to_string().contains("unsupported database URL scheme 'postgress'"), "{err}");
-    assert_eq!(DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap().target(), "/tmp/x.db");
-    assert_eq!(DatabaseUrl::parse("data/grants.db").unwrap().target(), "data/grants.db");
+    let err = Store::connect(&DatabaseConfig {
+        url: "postgress://localhost/db".into(),
+        ..DatabaseConfig::default()
+    })
+    .err()
+    .expect("a mistyped scheme must not start");
+    assert!(
+        err.to_string()
+            .contains("unsupported database URL scheme 'postgress'"),
+        "{err}"
+    );
+    assert_eq!(
+        DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap().target(),
+        "/tmp/x.db"
+    );
+    assert_eq!(
+        DatabaseUrl::parse("data/grants.db").unwrap().target(),
+        "data/grants.db"
+    );
     assert!(DatabaseUrl::parse("postgres://u@h/db").is_ok());
 }
 
@@ -79,7 +104,11 @@ fn migrations_apply_from_empty_revert_and_reapply() {
     let db = TestDb::new();
     let store = db.store();
     let mut conn = store.conn().unwrap();
-    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 0, "second run applies nothing");
+    assert_eq!(
+        migrate::run_pending(&mut conn).unwrap(),
+        0,
+        "second run applies nothing"
+    );
     assert!(migrate::revert_all(&mut conn).unwrap() >= 1);
     assert!(migrate::run_pending(&mut conn).unwrap() >= 1);
     directory::create_tenant(&mut conn, Some("t".into()), "t").unwrap();
@@ -91,7 +120,9 @@ fn pagination_returns_every_grant_once_while_grants_are_inserted() {
     f.tenant("t1");
     let u = f.user("t1", "alice");
     f.client("t1", "c1");
-    let mut expected: HashSet<String> = (0..25).map(|_| f.grant("t1", &u, "c1", "read").id).collect();
+    let mut expected: HashSet<String> = (0..25)
+        .map(|_| f.grant("t1", &u, "c1", "read").id)
+        .collect();
     let filter = GrantFilter::by_user(&u.id);
     let mut seen = Vec::new();
     let mut req = PageRequest::first(4);
@@ -131,18 +162,33 @@ fn concurrent_revocations_of_one_grant_one_wins() {
                 let id = g.id.clone();
                 s.spawn(move || {
                     let mut conn = store.conn().unwrap();
-                    grants::revoke_grant(&mut conn, "t1", &id, &GrantFilter::default(), &format!("actor{i}"))
+                    grants::revoke_grant(
+                        &mut conn,
+                        "t1",
+                        &id,
+                        &GrantFilter::default(),
+                        &format!("actor{i}"),
+                    )
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let ok = results.iter().filter(|r| r.is_ok()).count();
-    let not_found = results.iter().filter(|r| matches!(r, Err(CoreError::NotFound { kind: "grant", .. }))).count();
+    let not_found = results
+        .iter()
+        .filter(|r| matches!(r, Err(CoreError::NotFound { kind: "grant", .. })))
+        .count();
     assert_eq!((ok, not_found), (1, 1), "{results:?}");
     let mut conn = f.store.conn().unwrap();
     let snap = export::export(&mut conn).unwrap();
-    assert_eq!(snap.audit.iter().filter(|e| e.action == "grant.revoked").count(), 1);
+    assert_eq!(
+        snap.audit
+            .iter()
+            .filter(|e| e.action == "grant.revoked")
+            .count(),
+        1
+    );
     let stored = snap.grants.iter().find(|x| x.id == g.id).unwrap();
     assert_eq!(stored.status, GrantStatus::Revoked);
     assert!(stored.revoked_at.is_some() && stored.revoked_by.is_some());
@@ -161,15 +207,27 @@ fn one_tenant_never_sees_another_tenants_grants() {
     let mut conn = f.store.conn().unwrap();
     assert!(grants::get_grant(&mut conn, "b", &ga.id, &GrantFilter::default()).is_err());
     assert!(grants::revoke_grant(&mut conn, "b", &ga.id, &GrantFilter::default(), "x").is_err());
-    assert_eq!(grants::revoke_grants(&mut conn, "b", &GrantFilter::by_user(&ua.id), "x").unwrap(), 0);
-    assert_eq!(grants::revoke_grants(&mut conn, "b", &GrantFilter::by_client("shared-id"), "x").unwrap(), 0);
+    assert_eq!(
+        grants::revoke_grants(&mut conn, "b", &GrantFilter::by_user(&ua.id), "x").unwrap(),
+        0
+    );
+    assert_eq!(
+        grants::revoke_grants(&mut conn, "b", &GrantFilter::by_client("shared-id"), "x").unwrap(),
+        0
+    );
     assert!(page_all(&f.store, "b", &GrantFilter::by_client("shared-id"), 10).is_empty());
     assert!(page_all(&f.store, "b", &GrantFilter::by_user(&ub.id), 10).is_empty());
-    assert_eq!(page_all(&f.store, "a", &GrantFilter::by_client("shared-id"), 10), vec![ga.id.clone()]);
+    assert_eq!(
+        page_all(&f.store, "a", &GrantFilter::by_client("shared-id"), 10),
+        vec![ga.id.clone()]
+    );
     // Issuing a grant across tenants is refused.
     let mut new = NewGrant::new(&ua.id, "shared-id");
     new.issuer = "x".into();
-    assert!(matches!(grants::issue_grant(&mut conn, "b", new, "x"), Err(CoreError::NotFound { kind: "user", .. })));
+    assert!(matches!(
+        grants::issue_grant(&mut conn, "b", new, "x"),
+        Err(CoreError::NotFound { kind: "user", .. })
+    ));
 }
 
 #[test]
@@ -187,16 +245,38 @@ fn revoke_all_counts_are_exact_and_revoked_grants_disappear() {
     f.grant("t", &bob, "c1", "write");
     let mut conn = f.store.conn().unwrap();
     let user_client = GrantFilter::by_user_and_client(&alice.id, "c1");
-    assert_eq!(grants::count_grants(&mut conn, "t", &user_client).unwrap(), 3);
-    assert_eq!(grants::revoke_grants(&mut conn, "t", &user_client, "admin").unwrap(), 3);
-    assert_eq!(grants::revoke_grants(&mut conn, "t", &user_client, "admin").unwrap(), 0);
-    assert_eq!(grants::revoke_grants(&mut conn, "t", &GrantFilter::by_user(&alice.id), "admin").unwrap(), 1);
-    assert_eq!(grants::revoke_grants(&mut conn, "t", &GrantFilter::by_client("c1"), "admin").unwrap(), 1);
-    assert_eq!(grants::count_grants(&mut conn, "t", &GrantFilter::default()).unwrap(), 0);
+    assert_eq!(
+        grants::count_grants(&mut conn, "t", &user_client).unwrap(),
+        3
+    );
+    assert_eq!(
+        grants::revoke_grants(&mut conn, "t", &user_client, "admin").unwrap(),
+        3
+    );
+    assert_eq!(
+        grants::revoke_grants(&mut conn, "t", &user_client, "admin").unwrap(),
+        0
+    );
+    assert_eq!(
+        grants::revoke_grants(&mut conn, "t", &GrantFilter::by_user(&alice.id), "admin").unwrap(),
+        1
+    );
+    assert_eq!(
+        grants::revoke_grants(&mut conn, "t", &GrantFilter::by_client("c1"), "admin").unwrap(),
+        1
+    );
+    assert_eq!(
+        grants::count_grants(&mut conn, "t", &GrantFilter::default()).unwrap(),
+        0
+    );
     let snap = export::export(&mut conn).unwrap();
     assert_eq!(snap.grants.len(), 5, "the record of revoked grants is kept");
-    let revocations: Vec<i64> =
-        snap.audit.iter().filter(|e| e.action == "grants.revoked").map(|e| e.affected).collect();
+    let revocations: Vec<i64> = snap
+        .audit
+        .iter()
+        .filter(|e| e.action == "grants.revoked")
+        .map(|e| e.affected)
+        .collect();
     assert_eq!(revocations, vec![3, 0, 1, 1]);
 }
 
@@ -217,7 +297,10 @@ fn scope_filter_and_expiry() {
     let filter = GrantFilter::by_user(&u.id).with_scope(Some("read".into()));
     assert_eq!(page_all(&f.store, "t", &filter, 10), vec![read.id.clone()]);
     assert!(grants::get_grant(&mut conn, "t", &expired.id, &GrantFilter::default()).is_err());
-    assert_eq!(grants::count_grants(&mut conn, "t", &GrantFilter::by_user(&u.id)).unwrap(), 2);
+    assert_eq!(
+        grants::count_grants(&mut conn, "t", &GrantFilter::by_user(&u.id)).unwrap(),
+        2
+    );
     // A grant is only found under its own user.
     let bob = f.user("t", "bob");
     assert!(grants::get_grant(&mut conn, "t", &read.id, &GrantFilter::by_user(&bob.id)).is_err());
@@ -232,18 +315,51 @@ fn client_validation_rules() {
     let c = clients::create_client(&mut conn, "t", NewClient::default(), "x").unwrap();
     assert!(uuid::Uuid::parse_str(&c.id).is_ok(), "generated GUID id");
     assert_eq!(c.access_token_lifetime, 3600);
-    let dup = NewClient { id: Some(c.id.clone()), ..NewClient::default() };
-    assert!(matches!(clients::create_client(&mut conn, "t", dup, "x"), Err(CoreError::Conflict(_))));
-    let many = NewClient { redirect_uris: (0..11).map(|i| format!("https://x/{i}")).collect(), ..NewClient::default() };
-    assert!(matches!(clients::create_client(&mut conn, "t", many, "x"), Err(CoreError::Invalid { field, .. }) if field == "RedirectUris"));
+    let dup = NewClient {
+        id: Some(c.id.clone()),
+        ..NewClient::default()
+    };
+    assert!(matches!(
+        clients::create_client(&mut conn, "t", dup, "x"),
+        Err(CoreError::Conflict(_))
+    ));
+    let many = NewClient {
+        redirect_uris: (0..11).map(|i| format!("https://x/{i}")).collect(),
+        ..NewClient::default()
+    };
+    assert!(
+        matches!(clients::create_client(&mut conn, "t", many, "x"), Err(CoreError::Invalid { field, .. }) if field == "RedirectUris")
+    );
     for bad in [59, 3601] {
-        let n = NewClient { access_token_lifetime: Some(bad), ..NewClient::default() };
-        assert!(matches!(clients::create_client(&mut conn, "t", n, "x"), Err(CoreError::Invalid { .. })));
+        let n = NewClient {
+            access_token_lifetime: Some(bad),
+            ..NewClient::default()
+        };
+        assert!(matches!(
+            clients::create_client(&mut conn, "t", n, "x"),
+            Err(CoreError::Invalid { .. })
+        ));
     }
-    let patched = clients::update_client(&mut conn, "t", &c.id, ClientPatch { name: Some("renamed".into()), ..ClientPatch::default() }, "x").unwrap();
-    assert_eq!((patched.name.as_str(), patched.access_token_lifetime), ("renamed", 3600));
+    let patched = clients::update_client(
+        &mut conn,
+        "t",
+        &c.id,
+        ClientPatch {
+            name: Some("renamed".into()),
+            ..ClientPatch::default()
+        },
+        "x",
+    )
+    .unwrap();
+    assert_eq!(
+        (patched.name.as_str(), patched.access_token_lifetime),
+        ("renamed", 3600)
+    );
     clients::delete_client(&mut conn, "t", &c.id, "x").unwrap();
-    assert!(matches!(clients::delete_client(&mut conn, "t", &c.id, "x"), Err(CoreError::NotFound { .. })));
+    assert!(matches!(
+        clients::delete_client(&mut conn, "t", &c.id, "x"),
+        Err(CoreError::NotFound { .. })
+    ));
 }
 
 #[test]
@@ -262,18 +378,33 @@ fn tokens_are_stored_as_digests_and_stop_working_when_disabled() {
         expires_at: None,
         token_prefix: "00".into(),
     };
-    let issued = credentials::create_credential(&mut conn, "t", new, None, &fast_hashing(), "x").unwrap();
+    let issued =
+        credentials::create_credential(&mut conn, "t", new, None, &fast_hashing(), "x").unwrap();
     let token = secrecy::ExposeSecret::expose_secret(&issued.secret).to_owned();
     assert!(token.starts_with("00") && token.len() == 42);
-    assert!(!format!("{issued:?}").contains(&token), "Debug never prints the secret");
-    let found = credentials::authenticate_token(&mut conn, &token).unwrap().unwrap();
+    assert!(
+        !format!("{issued:?}").contains(&token),
+        "Debug never prints the secret"
+    );
+    let found = credentials::authenticate_token(&mut conn, &token)
+        .unwrap()
+        .unwrap();
     assert_eq!(found.id, issued.credential.id);
-    assert!(credentials::authenticate_token(&mut conn, "00nope").unwrap().is_none());
+    assert!(
+        credentials::authenticate_token(&mut conn, "00nope")
+            .unwrap()
+            .is_none()
+    );
     let snap = export::export(&mut conn).unwrap();
     let json = serde_json::to_string(&snap).unwrap();
     assert!(!json.contains(&token), "export holds no token");
-    credentials::set_credential_status(&mut conn, "t", &found.id, CredentialStatus::Disabled, "x").unwrap();
-    assert!(credentials::authenticate_token(&mut conn, &token).unwrap().is_none());
+    credentials::set_credential_status(&mut conn, "t", &found.id, CredentialStatus::Disabled, "x")
+        .unwrap();
+    assert!(
+        credentials::authenticate_token(&mut conn, &token)
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -282,11 +413,31 @@ async fn password_verifier_checks_argon2_and_caches_successes() {
     let phc = credentials::hash_password(&cfg, &SecretString::from("s3cret")).unwrap();
     assert!(phc.starts_with("$argon2id$"));
     let verifier = credentials::PasswordVerifier::new(&cfg);
-    assert!(verifier.verify(phc.clone(), SecretString::from("s3cret")).await.unwrap());
-    assert!(!verifier.verify(phc.clone(), SecretString::from("wrong")).await.unwrap());
+    assert!(
+        verifier
+            .verify(phc.clone(), SecretString::from("s3cret"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !verifier
+            .verify(phc.clone(), SecretString::from("wrong"))
+            .await
+            .unwrap()
+    );
     // A cached success is answered without argon2: a bogus hash string proves it is not re-run.
-    assert!(verifier.verify(phc.clone(), SecretString::from("s3cret")).await.unwrap());
-    assert!(!verifier.verify("not-a-hash".into(), SecretString::from("s3cret")).await.unwrap());
+    assert!(
+        verifier
+            .verify(phc.clone(), SecretString::from("s3cret"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !verifier
+            .verify("not-a-hash".into(), SecretString::from("s3cret"))
+            .await
+            .unwrap()
+    );
 }
 
 #[test]
@@ -297,10 +448,19 @@ fn export_import_export_is_identical() {
     f.client("t", "c1");
     let mut g = NewGrant::new(&u.id, "c1");
     g.issuer = "https://issuer".into();
-    g.scopes = ScopeSet(vec![Scope::parse_token("certificate:manage,revoke"), Scope::new("openid")]);
-    g.attributes = vec![GrantAttribute { name: "groups".into(), values: vec!["a".into(), "b".into()] }];
+    g.scopes = ScopeSet(vec![
+        Scope::parse_token("certificate:manage,revoke"),
+        Scope::new("openid"),
+    ]);
+    g.attributes = vec![GrantAttribute {
+        name: "groups".into(),
+        values: vec!["a".into(), "b".into()],
+    }];
     g.expires_at = Some(now() + Duration::days(1));
-    g.created_by = Some(Actor { id: u.okta_id.clone(), kind: "User".into() });
+    g.created_by = Some(Actor {
+        id: u.okta_id.clone(),
+        kind: "User".into(),
+    });
     let mut conn = f.store.conn().unwrap();
     let issued = grants::issue_grant(&mut conn, "t", g, "x").unwrap();
     grants::revoke_grant(&mut conn, "t", &issued.id, &GrantFilter::default(), "x").unwrap();
@@ -316,5 +476,8 @@ fn export_import_export_is_identical() {
     assert_eq!(first, second);
     // Importing again conflicts and leaves nothing half-written.
     assert!(export::import(&mut conn2, &snap).is_err());
-    assert_eq!(serde_json::to_string_pretty(&export::export(&mut conn2).unwrap()).unwrap(), second);
+    assert_eq!(
+        serde_json::to_string_pretty(&export::export(&mut conn2).unwrap()).unwrap(),
+        second
+    );
 }

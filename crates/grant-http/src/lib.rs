@@ -1,1 +1,96 @@
+//! grant-http: the actix-web layer every vendor gateway shares — start-up from
+//! configuration, request ids, access log, health checks, database calls off the async
+//! workers, and one place where every error (ours or actix's) is rendered by the vendor.
 
+mod app;
+pub mod config;
+mod db;
+mod error;
+pub mod pagination;
+mod request;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use grant_core::Store;
+use grant_core::service::credentials::PasswordVerifier;
+use serde::de::DeserializeOwned;
+
+pub use app::{build_app, run_main, serve};
+pub use config::{GatewayConfig, ServerConfig};
+pub use db::run_db;
+pub use error::{ApiError, ApiResult};
+pub use request::{RequestId, base_url, client_ip, decode_segment, header_str};
+
+/// What a vendor gateway supplies; everything else is shared.
+pub trait Vendor: Sized + Send + Sync + 'static {
+    /// Short lowercase name: config file `config/<name>.toml`, env prefix `<NAME>_COMPAT_`.
+    const NAME: &'static str;
+    /// Response header carrying the request id, if the vendor has one.
+    const REQUEST_ID_HEADER: Option<&'static str> = None;
+
+    /// The vendor's own configuration section (`[vendor]`).
+    type Config: DeserializeOwned + Default + Clone + Send + Sync + 'static;
+    /// Vendor state shared by all workers (rate limiters, signing keys…).
+    type State: Send + Sync + 'static;
+
+    fn state(cfg: &GatewayConfig<Self::Config>) -> Result<Self::State, String>;
+
+    /// The vendor's URL table.
+    fn routes(cfg: &mut web::ServiceConfig);
+
+    /// A new request id in the vendor's format.
+    fn new_request_id() -> String {
+        uuid::Uuid::new_v4().to_string()
+    }
+
+    /// Renders any error in the vendor's exact format.
+    fn render_error(err: &ApiError, req: &HttpRequest, state: &AppState<Self>) -> HttpResponse;
+
+    /// Last look at every response (e.g. rate-limit headers on every response).
+    fn finish_response(_req: &HttpRequest, _state: &AppState<Self>, _res: &mut HttpResponse) {}
+}
+
+/// Shared state handed to every handler as `web::Data<AppState<V>>`.
+pub struct AppState<V: Vendor> {
+    pub store: Store,
+    pub passwords: Arc<PasswordVerifier>,
+    pub config: Arc<GatewayConfig<V::Config>>,
+    pub vendor: V::State,
+}
+
+impl<V: Vendor> AppState<V> {
+    pub fn new(store: Store, config: GatewayConfig<V::Config>) -> Result<Self, String> {
+        let vendor = V::state(&config)?;
+        Ok(Self {
+            store,
+            passwords: Arc::new(PasswordVerifier::new(&config.hashing)),
+            config: Arc::new(config),
+            vendor,
+        })
+    }
+
+    /// The tenant this gateway serves.
+    pub fn tenant(&self) -> &str {
+        &self.config.server.tenant
+    }
+
+    /// Runs database work off the async workers.
+    pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut grant_core::DbConn) -> grant_core::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        run_db(&self.store, f).await
+    }
+}
+
+/// A resource's fallback for methods it does not route: 405 with `Allow`, rendered by the
+/// vendor (`resource.default_service(grant_http::allow_only("GET, DELETE"))`).
+pub fn allow_only(allow: &'static str) -> actix_web::Route {
+    web::to(
+        move || async move { Err::<HttpResponse, ApiError>(ApiError::MethodNotAllowed { allow }) },
+    )
+}

@@ -11,7 +11,10 @@ pub struct Scope {
 
 impl Scope {
     pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into(), restrictions: Vec::new() }
+        Self {
+            name: name.into(),
+            restrictions: Vec::new(),
+        }
     }
 
     /// Parses one stored token: `name` or `name:r1,r2`.
@@ -19,7 +22,11 @@ impl Scope {
         match token.split_once(':') {
             Some((name, rest)) => Self {
                 name: name.to_owned(),
-                restrictions: rest.split(',').filter(|r| !r.is_empty()).map(str::to_owned).collect(),
+                restrictions: rest
+                    .split(',')
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
             },
             None => Self::new(token),
         }
@@ -46,11 +53,20 @@ impl ScopeSet {
 
     /// Stored form: scope tokens separated by single spaces (RFC 6749 scope syntax).
     pub fn to_stored(&self) -> String {
-        self.0.iter().map(Scope::token).collect::<Vec<_>>().join(" ")
+        self.0
+            .iter()
+            .map(Scope::token)
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     pub fn from_stored(s: &str) -> Self {
-        Self(s.split(' ').filter(|t| !t.is_empty()).map(Scope::parse_token).collect())
+        Self(
+            s.split(' ')
+                .filter(|t| !t.is_empty())
+                .map(Scope::parse_token)
+                .collect(),
+        )
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -229,10 +245,16 @@ pub struct GrantFilter {
 
 impl GrantFilter {
     pub fn by_user(user_id: impl Into<String>) -> Self {
-        Self { user_id: Some(user_id.into()), ..Self::default() }
+        Self {
+            user_id: Some(user_id.into()),
+            ..Self::default()
+        }
     }
     pub fn by_client(client_id: impl Into<String>) -> Self {
-        Self { client_id: Some(client_id.into()), ..Self::default() }
+        Self {
+            client_id: Some(client_id.into()),
+            ..Self::default()
+        }
     }
     pub fn by_user_and_client(user_id: impl Into<String>, client_id: impl Into<String>) -> Self {
         Self {

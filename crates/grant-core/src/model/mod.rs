@@ -6,8 +6,8 @@ mod credential;
 mod grant;
 mod page;
 
-pub use client::{Client, ClientKind, NewClient, ClientPatch};
-pub use credential::{Credential, CredentialKind, CredentialStatus, NewCredential, IssuedSecret};
+pub use client::{Client, ClientKind, ClientPatch, NewClient};
+pub use credential::{Credential, CredentialKind, CredentialStatus, IssuedSecret, NewCredential};
 pub use grant::{
     Actor, Grant, GrantAttribute, GrantFilter, GrantSource, GrantStatus, GrantType, NewGrant,
     Scope, ScopeSet,
@@ -102,5 +102,8 @@ pub fn now() -> DateTime<Utc> {
 
 /// Splits a space- or comma-free list stored as one text column.
 pub(crate) fn split_words(s: &str) -> Vec<String> {
-    s.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect()
+    s.split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
 }

@@ -27,11 +27,31 @@ fn event(
     }
 }
 
-pub fn grant_revoked(tenant: &str, actor: &str, grant_id: &str, user_id: &str, client_id: &str) -> AuditEvent {
-    event(tenant, actor, "grant.revoked", "grant", grant_id, 1, json!({"user_id": user_id, "client_id": client_id}))
+pub fn grant_revoked(
+    tenant: &str,
+    actor: &str,
+    grant_id: &str,
+    user_id: &str,
+    client_id: &str,
+) -> AuditEvent {
+    event(
+        tenant,
+        actor,
+        "grant.revoked",
+        "grant",
+        grant_id,
+        1,
+        json!({"user_id": user_id, "client_id": client_id}),
+    )
 }
 
-pub fn grants_revoked(tenant: &str, actor: &str, filter: &GrantFilter, affected: usize, ids_revoked: &[String]) -> AuditEvent {
+pub fn grants_revoked(
+    tenant: &str,
+    actor: &str,
+    filter: &GrantFilter,
+    affected: usize,
+    ids_revoked: &[String],
+) -> AuditEvent {
     let target = match (&filter.user_id, &filter.client_id) {
         (Some(u), Some(c)) => format!("user:{u}/client:{c}"),
         (Some(u), None) => format!("user:{u}"),
@@ -55,11 +75,32 @@ pub fn grants_revoked(tenant: &str, actor: &str, filter: &GrantFilter, affected:
     )
 }
 
-pub fn grant_issued(tenant: &str, actor: &str, grant_id: &str, user_id: &str, client_id: &str) -> AuditEvent {
-    event(tenant, actor, "grant.issued", "grant", grant_id, 1, json!({"user_id": user_id, "client_id": client_id}))
+pub fn grant_issued(
+    tenant: &str,
+    actor: &str,
+    grant_id: &str,
+    user_id: &str,
+    client_id: &str,
+) -> AuditEvent {
+    event(
+        tenant,
+        actor,
+        "grant.issued",
+        "grant",
+        grant_id,
+        1,
+        json!({"user_id": user_id, "client_id": client_id}),
+    )
 }
 
-pub fn record(tenant: &str, actor: &str, action: &str, target_kind: &str, target_id: &str, detail: serde_json::Value) -> AuditEvent {
+pub fn record(
+    tenant: &str,
+    actor: &str,
+    action: &str,
+    target_kind: &str,
+    target_id: &str,
+    detail: serde_json::Value,
+) -> AuditEvent {
     event(tenant, actor, action, target_kind, target_id, 1, detail)
 }
 

@@ -23,7 +23,10 @@ fn check(client: &Client) -> Result<()> {
         ));
     }
     if client.redirect_uris.len() > MAX_REDIRECT_URIS {
-        return Err(CoreError::invalid("RedirectUris", format!("at most {MAX_REDIRECT_URIS} are allowed")));
+        return Err(CoreError::invalid(
+            "RedirectUris",
+            format!("at most {MAX_REDIRECT_URIS} are allowed"),
+        ));
     }
     if client.post_logout_redirect_uris.len() > MAX_REDIRECT_URIS {
         return Err(CoreError::invalid(
@@ -60,14 +63,22 @@ pub fn build_client(tenant: &str, new: NewClient) -> Result<Client> {
     Ok(client)
 }
 
-pub fn create_client(conn: &mut DbConn, tenant: &str, new: NewClient, actor: &str) -> Result<Client> {
+pub fn create_client(
+    conn: &mut DbConn,
+    tenant: &str,
+    new: NewClient,
+    actor: &str,
+) -> Result<Client> {
     let client = build_client(tenant, new)?;
     dialect::write_tx(conn, |conn| {
         if tenants::find_tenant(conn, tenant)?.is_none() {
             return Err(CoreError::not_found("tenant", tenant));
         }
         if clients::find_client(conn, tenant, &client.id)?.is_some() {
-            return Err(CoreError::Conflict(format!("a client with id {} already exists", client.id)));
+            return Err(CoreError::Conflict(format!(
+                "a client with id {} already exists",
+                client.id
+            )));
         }
         if clients::count_clients(conn, tenant)? >= MAX_CLIENTS_PER_TENANT {
             return Err(CoreError::Forbidden(format!(
@@ -77,7 +88,14 @@ pub fn create_client(conn: &mut DbConn, tenant: &str, new: NewClient, actor: &st
         clients::insert_clients(conn, std::slice::from_ref(&client))?;
         audit_store::insert_audit(
             conn,
-            &[audit::record(tenant, actor, "client.created", "client", &client.id, serde_json::json!({"kind": client.kind}))],
+            &[audit::record(
+                tenant,
+                actor,
+                "client.created",
+                "client",
+                &client.id,
+                serde_json::json!({"kind": client.kind}),
+            )],
         )?;
         Ok(client.clone())
     })
@@ -100,23 +118,60 @@ pub fn list_clients(conn: &mut DbConn, tenant: &str) -> Result<Vec<Client>> {
 }
 
 /// Merge update: fields absent from the patch keep their value.
-pub fn update_client(conn: &mut DbConn, tenant: &str, id: &str, patch: ClientPatch, actor: &str) -> Result<Client> {
+pub fn update_client(
+    conn: &mut DbConn,
+    tenant: &str,
+    id: &str,
+    patch: ClientPatch,
+    actor: &str,
+) -> Result<Client> {
     dialect::write_tx(conn, |conn| {
-        let mut c = clients::find_client(conn, tenant, id)?.ok_or_else(|| CoreError::not_found("client", id))?;
-        if let Some(v) = patch.name { c.name = v; }
-        if let Some(v) = patch.enabled { c.enabled = v; }
-        if let Some(v) = patch.access_token_lifetime { c.access_token_lifetime = v; }
-        if let Some(v) = patch.redirect_uris { c.redirect_uris = v; }
-        if let Some(v) = patch.post_logout_redirect_uris { c.post_logout_redirect_uris = v; }
-        if let Some(v) = patch.client_uri { c.client_uri = Some(v); }
-        if let Some(v) = patch.logo_uri { c.logo_uri = Some(v); }
-        if let Some(v) = patch.tags { c.tags = v; }
-        if let Some(v) = patch.allowed_cors_origins { c.allowed_cors_origins = v; }
-        if let Some(v) = patch.allow_offline_access { c.allow_offline_access = v; }
+        let mut c = clients::find_client(conn, tenant, id)?
+            .ok_or_else(|| CoreError::not_found("client", id))?;
+        if let Some(v) = patch.name {
+            c.name = v;
+        }
+        if let Some(v) = patch.enabled {
+            c.enabled = v;
+        }
+        if let Some(v) = patch.access_token_lifetime {
+            c.access_token_lifetime = v;
+        }
+        if let Some(v) = patch.redirect_uris {
+            c.redirect_uris = v;
+        }
+        if let Some(v) = patch.post_logout_redirect_uris {
+            c.post_logout_redirect_uris = v;
+        }
+        if let Some(v) = patch.client_uri {
+            c.client_uri = Some(v);
+        }
+        if let Some(v) = patch.logo_uri {
+            c.logo_uri = Some(v);
+        }
+        if let Some(v) = patch.tags {
+            c.tags = v;
+        }
+        if let Some(v) = patch.allowed_cors_origins {
+            c.allowed_cors_origins = v;
+        }
+        if let Some(v) = patch.allow_offline_access {
+            c.allow_offline_access = v;
+        }
         c.updated_at = now();
         check(&c)?;
         clients::update_client(conn, &c)?;
-        audit_store::insert_audit(conn, &[audit::record(tenant, actor, "client.updated", "client", id, serde_json::json!({}))])?;
+        audit_store::insert_audit(
+            conn,
+            &[audit::record(
+                tenant,
+                actor,
+                "client.updated",
+                "client",
+                id,
+                serde_json::json!({}),
+            )],
+        )?;
         Ok(c)
     })
 }
@@ -127,7 +182,17 @@ pub fn delete_client(conn: &mut DbConn, tenant: &str, id: &str, actor: &str) -> 
         if clients::delete_client(conn, tenant, id)? == 0 {
             return Err(CoreError::not_found("client", id));
         }
-        audit_store::insert_audit(conn, &[audit::record(tenant, actor, "client.deleted", "client", id, serde_json::json!({}))])?;
+        audit_store::insert_audit(
+            conn,
+            &[audit::record(
+                tenant,
+                actor,
+                "client.deleted",
+                "client",
+                id,
+                serde_json::json!({}),
+            )],
+        )?;
         Ok(())
     })
 }

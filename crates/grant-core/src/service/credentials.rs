@@ -16,7 +16,9 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use crate::config::HashingConfig;
-use crate::model::{Credential, CredentialKind, CredentialStatus, IssuedSecret, NewCredential, now, to_millis};
+use crate::model::{
+    Credential, CredentialKind, CredentialStatus, IssuedSecret, NewCredential, now, to_millis,
+};
 use crate::service::{audit, ids};
 use crate::store::rows::CredentialRow;
 use crate::store::{DbConn, audit as audit_store, credentials, dialect};
@@ -28,8 +30,13 @@ pub fn token_digest(token: &str) -> [u8; 32] {
 }
 
 fn argon2(cfg: &HashingConfig) -> Result<Argon2<'static>> {
-    let params = Params::new(cfg.argon2_memory_kib, cfg.argon2_iterations, cfg.argon2_parallelism, None)
-        .map_err(|e| CoreError::Internal(format!("argon2 parameters: {e}")))?;
+    let params = Params::new(
+        cfg.argon2_memory_kib,
+        cfg.argon2_iterations,
+        cfg.argon2_parallelism,
+        None,
+    )
+    .map_err(|e| CoreError::Internal(format!("argon2 parameters: {e}")))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -45,7 +52,9 @@ pub fn hash_password(cfg: &HashingConfig, password: &SecretString) -> Result<Str
 /// Checks a password against a PHC string (constant-time inside argon2).
 pub fn verify_password_blocking(phc: &str, password: &SecretString) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.expose_secret().as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -81,7 +90,8 @@ pub fn create_credential(
             (SecretString::from(token), Some(digest), None)
         }
     };
-    insert_credential(conn, tenant, new, digest, password_hash, actor).map(|credential| IssuedSecret { credential, secret })
+    insert_credential(conn, tenant, new, digest, password_hash, actor)
+        .map(|credential| IssuedSecret { credential, secret })
 }
 
 /// Stores a credential whose token digest or password hash is already computed.
@@ -107,13 +117,18 @@ pub fn insert_credential(
         roles: new.roles.join(","),
         status: CredentialStatus::Active.as_str().to_owned(),
         created_at: crate::store::rows::naive(now()),
-        expires_at: new.expires_at.map(|t| crate::store::rows::naive(to_millis(t))),
+        expires_at: new
+            .expires_at
+            .map(|t| crate::store::rows::naive(to_millis(t))),
         last_used_at: None,
     };
     let credential = Credential::try_from(row.clone())?;
     dialect::write_tx(conn, |conn| {
         credentials::insert_credentials(conn, std::slice::from_ref(&row))?;
-        if matches!(credential.kind, CredentialKind::ApiToken | CredentialKind::Password | CredentialKind::ClientSecret) {
+        if matches!(
+            credential.kind,
+            CredentialKind::ApiToken | CredentialKind::Password | CredentialKind::ClientSecret
+        ) {
             audit_store::insert_audit(
                 conn,
                 &[audit::record(
@@ -136,14 +151,27 @@ pub fn authenticate_token(conn: &mut DbConn, token: &str) -> Result<Option<Crede
     Ok(credentials::find_by_digest(conn, &digest)?.filter(|c| c.is_usable_at(now())))
 }
 
-pub fn set_credential_status(conn: &mut DbConn, tenant: &str, id: &str, status: CredentialStatus, actor: &str) -> Result<()> {
+pub fn set_credential_status(
+    conn: &mut DbConn,
+    tenant: &str,
+    id: &str,
+    status: CredentialStatus,
+    actor: &str,
+) -> Result<()> {
     dialect::write_tx(conn, |conn| {
         if credentials::set_status(conn, tenant, id, status)? == 0 {
             return Err(CoreError::not_found("credential", id));
         }
         audit_store::insert_audit(
             conn,
-            &[audit::record(tenant, actor, "credential.status", "credential", id, serde_json::json!({"status": status}))],
+            &[audit::record(
+                tenant,
+                actor,
+                "credential.status",
+                "credential",
+                id,
+                serde_json::json!({"status": status}),
+            )],
         )?;
         Ok(())
     })
@@ -164,7 +192,9 @@ pub struct PasswordVerifier {
 
 impl std::fmt::Debug for PasswordVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordVerifier").field("ttl", &self.ttl).finish_non_exhaustive()
+        f.debug_struct("PasswordVerifier")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
     }
 }
 
@@ -200,7 +230,9 @@ impl PasswordVerifier {
         if self.ttl.is_zero() {
             return false;
         }
-        let Ok(map) = self.verified.lock() else { return false };
+        let Ok(map) = self.verified.lock() else {
+            return false;
+        };
         // The key is a keyed MAC of the secret, so a map lookup leaks nothing useful.
         map.get(entry).is_some_and(|at| at.elapsed() < self.ttl)
     }
@@ -229,7 +261,9 @@ impl PasswordVerifier {
         }
         if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
             self.waiting.fetch_sub(1, Ordering::AcqRel);
-            return Err(CoreError::Unavailable("too many password verifications in progress".into()));
+            return Err(CoreError::Unavailable(
+                "too many password verifications in progress".into(),
+            ));
         }
         let permit = self.permits.clone().acquire_owned().await;
         self.waiting.fetch_sub(1, Ordering::AcqRel);

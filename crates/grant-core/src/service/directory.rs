@@ -6,13 +6,20 @@ use crate::store::{DbConn, audit as audit_store, dialect, scopes, tenants, users
 use crate::{CoreError, Result};
 
 pub fn create_tenant(conn: &mut DbConn, id: Option<String>, name: &str) -> Result<Tenant> {
-    let tenant = Tenant { id: id.unwrap_or_else(ids::guid), name: name.to_owned(), created_at: now() };
+    let tenant = Tenant {
+        id: id.unwrap_or_else(ids::guid),
+        name: name.to_owned(),
+        created_at: now(),
+    };
     if tenant.id.is_empty() {
         return Err(CoreError::invalid("id", "must not be empty"));
     }
     dialect::write_tx(conn, |conn| {
         if tenants::find_tenant(conn, &tenant.id)?.is_some() {
-            return Err(CoreError::Conflict(format!("tenant {} already exists", tenant.id)));
+            return Err(CoreError::Conflict(format!(
+                "tenant {} already exists",
+                tenant.id
+            )));
         }
         tenants::insert_tenant(conn, &tenant)?;
         Ok(tenant.clone())
@@ -56,7 +63,14 @@ pub fn create_user(conn: &mut DbConn, tenant: &str, new: NewUser, actor: &str) -
         users::insert_users(conn, std::slice::from_ref(&user))?;
         audit_store::insert_audit(
             conn,
-            &[audit::record(tenant, actor, "user.created", "user", &user.id, serde_json::json!({"login": user.login}))],
+            &[audit::record(
+                tenant,
+                actor,
+                "user.created",
+                "user",
+                &user.id,
+                serde_json::json!({"login": user.login}),
+            )],
         )?;
         Ok(user.clone())
     })
@@ -67,7 +81,12 @@ pub fn get_user(conn: &mut DbConn, tenant: &str, key: UserKey, value: &str) -> R
     users::find_user(conn, tenant, key, value)?.ok_or_else(|| CoreError::not_found("user", value))
 }
 
-pub fn find_user(conn: &mut DbConn, tenant: &str, key: UserKey, value: &str) -> Result<Option<User>> {
+pub fn find_user(
+    conn: &mut DbConn,
+    tenant: &str,
+    key: UserKey,
+    value: &str,
+) -> Result<Option<User>> {
     users::find_user(conn, tenant, key, value)
 }
 

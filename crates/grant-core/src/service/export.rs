@@ -61,7 +61,11 @@ impl TryFrom<&CredentialRecord> for CredentialRow {
     type Error = CoreError;
     fn try_from(r: &CredentialRecord) -> Result<Self> {
         let digest = match &r.digest {
-            Some(d) => Some(STANDARD.decode(d).map_err(|e| CoreError::invalid("credentials.digest", e.to_string()))?),
+            Some(d) => Some(
+                STANDARD
+                    .decode(d)
+                    .map_err(|e| CoreError::invalid("credentials.digest", e.to_string()))?,
+            ),
             None => None,
         };
         Ok(CredentialRow {
@@ -108,7 +112,10 @@ pub fn export(conn: &mut DbConn) -> Result<Snapshot> {
             clients: clients::list_clients(conn, None)?,
             scopes: scopes::list_scopes(conn, None)?,
             grants: grants::dump_grants(conn, None)?,
-            credentials: credentials::dump_credentials(conn, None)?.into_iter().map(CredentialRecord::from).collect(),
+            credentials: credentials::dump_credentials(conn, None)?
+                .into_iter()
+                .map(CredentialRecord::from)
+                .collect(),
             audit: audit::list_audit(conn, None)?,
         })
     })
@@ -129,9 +136,16 @@ pub struct ImportCounts {
 /// Loads a snapshot in one transaction: all of it, or nothing.
 pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
     if snap.format != FORMAT_VERSION {
-        return Err(CoreError::invalid("format", format!("expected {FORMAT_VERSION}, got {}", snap.format)));
+        return Err(CoreError::invalid(
+            "format",
+            format!("expected {FORMAT_VERSION}, got {}", snap.format),
+        ));
     }
-    let creds = snap.credentials.iter().map(CredentialRow::try_from).collect::<Result<Vec<_>>>()?;
+    let creds = snap
+        .credentials
+        .iter()
+        .map(CredentialRow::try_from)
+        .collect::<Result<Vec<_>>>()?;
     dialect::write_tx(conn, |conn| {
         for t in &snap.tenants {
             tenants::insert_tenant(conn, t)?;

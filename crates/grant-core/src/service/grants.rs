@@ -4,12 +4,19 @@ use crate::store::{DbConn, audit as audit_store, clients, dialect, grants, users
 use crate::{CoreError, Result};
 
 fn validate(new: &NewGrant) -> Result<()> {
-    if new.id.as_deref().is_some_and(|id| id.is_empty() || id.len() > 200) {
+    if new
+        .id
+        .as_deref()
+        .is_some_and(|id| id.is_empty() || id.len() > 200)
+    {
         return Err(CoreError::invalid("id", "must be 1 to 200 characters"));
     }
     for scope in &new.scopes.0 {
         if scope.name.is_empty() || scope.name.contains([' ', ':']) {
-            return Err(CoreError::invalid("scopes", format!("invalid scope name '{}'", scope.name)));
+            return Err(CoreError::invalid(
+                "scopes",
+                format!("invalid scope name '{}'", scope.name),
+            ));
         }
     }
     Ok(())
@@ -52,12 +59,21 @@ pub fn issue_grant(conn: &mut DbConn, tenant: &str, new: NewGrant, actor: &str) 
             return Err(CoreError::not_found("client", grant.client_id.clone()));
         }
         if grants::find_grant(conn, tenant, &grant.id)?.is_some() {
-            return Err(CoreError::Conflict(format!("grant {} already exists", grant.id)));
+            return Err(CoreError::Conflict(format!(
+                "grant {} already exists",
+                grant.id
+            )));
         }
         grants::insert_grants(conn, std::slice::from_ref(&grant))?;
         audit_store::insert_audit(
             conn,
-            &[audit::grant_issued(tenant, actor, &grant.id, &grant.user_id, &grant.client_id)],
+            &[audit::grant_issued(
+                tenant,
+                actor,
+                &grant.id,
+                &grant.user_id,
+                &grant.client_id,
+            )],
         )?;
         Ok(grant.clone())
     })
@@ -65,7 +81,12 @@ pub fn issue_grant(conn: &mut DbConn, tenant: &str, new: NewGrant, actor: &str) 
 
 /// Inserts many grants at once (import, seeding): one transaction, no per-row checks
 /// beyond the database's own constraints.
-pub fn insert_many(conn: &mut DbConn, tenant: &str, items: Vec<NewGrant>, actor: &str) -> Result<usize> {
+pub fn insert_many(
+    conn: &mut DbConn,
+    tenant: &str,
+    items: Vec<NewGrant>,
+    actor: &str,
+) -> Result<usize> {
     for new in &items {
         validate(new)?;
     }
@@ -88,12 +109,21 @@ pub fn insert_many(conn: &mut DbConn, tenant: &str, items: Vec<NewGrant>, actor:
 }
 
 /// A page of the active grants matching `filter`.
-pub fn list_grants(conn: &mut DbConn, tenant: &str, filter: &GrantFilter, page: &PageRequest) -> Result<Page<Grant>> {
+pub fn list_grants(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+    page: &PageRequest,
+) -> Result<Page<Grant>> {
     grants::list_grants(conn, tenant, filter, page, now())
 }
 
 /// Every active grant matching `filter`.
-pub fn list_all_grants(conn: &mut DbConn, tenant: &str, filter: &GrantFilter) -> Result<Vec<Grant>> {
+pub fn list_all_grants(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+) -> Result<Vec<Grant>> {
     grants::list_all_grants(conn, tenant, filter, now())
 }
 
@@ -103,7 +133,12 @@ pub fn count_grants(conn: &mut DbConn, tenant: &str, filter: &GrantFilter) -> Re
 
 /// An active grant by id that also matches `scope_of` (e.g. it must belong to this user);
 /// anything else — unknown, revoked, expired, another user's — is "not found".
-pub fn get_grant(conn: &mut DbConn, tenant: &str, id: &str, scope_of: &GrantFilter) -> Result<Grant> {
+pub fn get_grant(
+    conn: &mut DbConn,
+    tenant: &str,
+    id: &str,
+    scope_of: &GrantFilter,
+) -> Result<Grant> {
     let at = now();
     match grants::find_grant(conn, tenant, id)? {
         Some(g) if g.is_active_at(at) && matches(&g, scope_of) => Ok(g),
@@ -114,43 +149,76 @@ pub fn get_grant(conn: &mut DbConn, tenant: &str, id: &str, scope_of: &GrantFilt
 fn matches(g: &Grant, f: &GrantFilter) -> bool {
     f.user_id.as_ref().is_none_or(|u| *u == g.user_id)
         && f.client_id.as_ref().is_none_or(|c| *c == g.client_id)
-        && f.scope.as_ref().is_none_or(|s| g.scopes.names().any(|n| n == s))
+        && f.scope
+            .as_ref()
+            .is_none_or(|s| g.scopes.names().any(|n| n == s))
         && (f.grant_types.is_empty() || f.grant_types.contains(&g.grant_type))
 }
 
 /// Revokes one active grant matching `scope_of`, with its audit row, in one transaction.
 /// Not found when it is unknown, already revoked, expired or outside `scope_of`.
-pub fn revoke_grant(conn: &mut DbConn, tenant: &str, id: &str, scope_of: &GrantFilter, actor: &str) -> Result<Grant> {
+pub fn revoke_grant(
+    conn: &mut DbConn,
+    tenant: &str,
+    id: &str,
+    scope_of: &GrantFilter,
+    actor: &str,
+) -> Result<Grant> {
     let at = now();
     dialect::write_tx(conn, |conn| {
         let grant = match grants::find_grant(conn, tenant, id)? {
             Some(g) if g.is_active_at(at) && matches(&g, scope_of) => g,
             _ => return Err(CoreError::not_found("grant", id)),
         };
-        let changed = grants::set_revoked(conn, tenant, std::slice::from_ref(&grant.id), actor, at)?;
+        let changed =
+            grants::set_revoked(conn, tenant, std::slice::from_ref(&grant.id), actor, at)?;
         if changed != 1 {
             return Err(CoreError::not_found("grant", id));
         }
         audit_store::insert_audit(
             conn,
-            &[audit::grant_revoked(tenant, actor, &grant.id, &grant.user_id, &grant.client_id)],
+            &[audit::grant_revoked(
+                tenant,
+                actor,
+                &grant.id,
+                &grant.user_id,
+                &grant.client_id,
+            )],
         )?;
-        Ok(Grant { status: GrantStatus::Revoked, revoked_at: Some(at), revoked_by: Some(actor.to_owned()), updated_at: at, ..grant })
+        Ok(Grant {
+            status: GrantStatus::Revoked,
+            revoked_at: Some(at),
+            revoked_by: Some(actor.to_owned()),
+            updated_at: at,
+            ..grant
+        })
     })
 }
 
 /// Revokes every active grant matching `filter` in one transaction; returns how many.
-pub fn revoke_grants(conn: &mut DbConn, tenant: &str, filter: &GrantFilter, actor: &str) -> Result<usize> {
+pub fn revoke_grants(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+    actor: &str,
+) -> Result<usize> {
     let at = now();
     dialect::write_tx(conn, |conn| {
         let ids = grants::active_ids(conn, tenant, filter, None, at)?;
         let changed = grants::set_revoked(conn, tenant, &ids, actor, at)?;
-        audit_store::insert_audit(conn, &[audit::grants_revoked(tenant, actor, filter, changed, &ids)])?;
+        audit_store::insert_audit(
+            conn,
+            &[audit::grants_revoked(tenant, actor, filter, changed, &ids)],
+        )?;
         Ok(changed)
     })
 }
 
 /// Distinct client ids of a user's (or any filter's) active grants.
-pub fn client_ids_with_grants(conn: &mut DbConn, tenant: &str, filter: &GrantFilter) -> Result<Vec<String>> {
+pub fn client_ids_with_grants(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+) -> Result<Vec<String>> {
     grants::distinct_client_ids(conn, tenant, filter, now())
 }

@@ -4,7 +4,11 @@ use rand::Rng;
 use rand::distributions::Alphanumeric;
 
 fn alnum(n: usize) -> String {
-    rand::thread_rng().sample_iter(&Alphanumeric).take(n).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(n)
+        .map(char::from)
+        .collect()
 }
 
 /// Okta-style object id: a 3-character prefix followed by 17 alphanumerics (20 in all).

@@ -1,10 +1,10 @@
 use diesel::prelude::*;
 
+use super::DbConn;
 use super::rows::AuditRow;
 use super::schema::audit_log;
-use super::DbConn;
-use crate::model::AuditEvent;
 use crate::Result;
+use crate::model::AuditEvent;
 
 /// Appends audit rows; call inside the transaction of the change they record.
 pub fn insert_audit(conn: &mut DbConn, events: &[AuditEvent]) -> Result<()> {

@@ -1,10 +1,10 @@
 use diesel::prelude::*;
 
+use super::DbConn;
 use super::rows::ClientRow;
 use super::schema::{clients, grants};
-use super::DbConn;
-use crate::model::Client;
 use crate::Result;
+use crate::model::Client;
 
 pub fn insert_clients(conn: &mut DbConn, items: &[Client]) -> Result<()> {
     for chunk in items.chunks(500) {
@@ -47,18 +47,27 @@ pub fn list_clients(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<Clien
 }
 
 pub fn count_clients(conn: &mut DbConn, tenant: &str) -> Result<i64> {
-    Ok(clients::table.filter(clients::tenant_id.eq(tenant)).count().get_result(conn)?)
+    Ok(clients::table
+        .filter(clients::tenant_id.eq(tenant))
+        .count()
+        .get_result(conn)?)
 }
 
 pub fn update_client(conn: &mut DbConn, client: &Client) -> Result<usize> {
-    Ok(diesel::update(clients::table.find((&client.tenant_id, &client.id)))
-        .set(ClientRow::from(client))
-        .execute(conn)?)
+    Ok(
+        diesel::update(clients::table.find((&client.tenant_id, &client.id)))
+            .set(ClientRow::from(client))
+            .execute(conn)?,
+    )
 }
 
 /// Deletes a client and (by cascade) its grants; returns how many clients were deleted.
 pub fn delete_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<usize> {
-    diesel::delete(grants::table.filter(grants::tenant_id.eq(tenant)).filter(grants::client_id.eq(id)))
-        .execute(conn)?;
+    diesel::delete(
+        grants::table
+            .filter(grants::tenant_id.eq(tenant))
+            .filter(grants::client_id.eq(id)),
+    )
+    .execute(conn)?;
     Ok(diesel::delete(clients::table.find((tenant, id))).execute(conn)?)
 }

@@ -42,23 +42,33 @@ impl DatabaseUrl {
             return Err(invalid("empty database URL".into()));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Self { backend: Backend::Postgres, target: url.to_owned() });
+            return Ok(Self {
+                backend: Backend::Postgres,
+                target: url.to_owned(),
+            });
         }
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             if path.is_empty() || path.contains(":memory:") {
                 return Err(invalid(
                     "SQLite needs a file path (an in-memory database is not shared by a pool)"
                         .into(),
                 ));
             }
-            return Ok(Self { backend: Backend::Sqlite, target: path.to_owned() });
+            return Ok(Self {
+                backend: Backend::Sqlite,
+                target: path.to_owned(),
+            });
         }
         let scheme_like = url
             .split_once(':')
             .map(|(s, _)| {
                 !s.is_empty()
                     && s.len() > 1
-                    && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
             })
             .unwrap_or(false);
         if url.contains("://") || scheme_like {
@@ -68,7 +78,10 @@ impl DatabaseUrl {
                  postgres://user@host/db"
             )));
         }
-        Ok(Self { backend: Backend::Sqlite, target: url.to_owned() })
+        Ok(Self {
+            backend: Backend::Sqlite,
+            target: url.to_owned(),
+        })
     }
 
     pub fn target(&self) -> &str {
@@ -86,7 +99,10 @@ pub struct ConnectionManager {
 
 impl ConnectionManager {
     pub fn new(url: DatabaseUrl, sqlite_busy_timeout_ms: u32) -> Self {
-        Self { url, sqlite_busy_timeout_ms }
+        Self {
+            url,
+            sqlite_busy_timeout_ms,
+        }
     }
 
     pub fn establish(&self) -> Result<DbConn, ConnectionError> {
@@ -115,7 +131,8 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectionError> {
-        conn.batch_execute("SELECT 1").map_err(ConnectionError::CouldntSetupConfiguration)
+        conn.batch_execute("SELECT 1")
+            .map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {

@@ -1,11 +1,11 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::rows::{naive, CredentialRow};
-use super::schema::credentials;
 use super::DbConn;
-use crate::model::{Credential, CredentialKind, CredentialStatus};
+use super::rows::{CredentialRow, naive};
+use super::schema::credentials;
 use crate::Result;
+use crate::model::{Credential, CredentialKind, CredentialStatus};
 
 pub fn insert_credentials(conn: &mut DbConn, rows: &[CredentialRow]) -> Result<()> {
     for chunk in rows.chunks(500) {
@@ -56,17 +56,31 @@ pub fn find_credential(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Opti
     row.map(Credential::try_from).transpose()
 }
 
-pub fn set_status(conn: &mut DbConn, tenant: &str, id: &str, status: CredentialStatus) -> Result<usize> {
+pub fn set_status(
+    conn: &mut DbConn,
+    tenant: &str,
+    id: &str,
+    status: CredentialStatus,
+) -> Result<usize> {
     Ok(diesel::update(
-        credentials::table.filter(credentials::tenant_id.eq(tenant)).filter(credentials::id.eq(id)),
+        credentials::table
+            .filter(credentials::tenant_id.eq(tenant))
+            .filter(credentials::id.eq(id)),
     )
     .set(credentials::status.eq(status.as_str()))
     .execute(conn)?)
 }
 
-pub fn set_expiry(conn: &mut DbConn, tenant: &str, id: &str, at: Option<DateTime<Utc>>) -> Result<usize> {
+pub fn set_expiry(
+    conn: &mut DbConn,
+    tenant: &str,
+    id: &str,
+    at: Option<DateTime<Utc>>,
+) -> Result<usize> {
     Ok(diesel::update(
-        credentials::table.filter(credentials::tenant_id.eq(tenant)).filter(credentials::id.eq(id)),
+        credentials::table
+            .filter(credentials::tenant_id.eq(tenant))
+            .filter(credentials::id.eq(id)),
     )
     .set(credentials::expires_at.eq(at.map(naive)))
     .execute(conn)?)
@@ -78,11 +92,18 @@ pub fn dump_credentials(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<C
     if let Some(t) = tenant {
         q = q.filter(credentials::tenant_id.eq(t));
     }
-    Ok(q.order((credentials::tenant_id, credentials::created_at, credentials::id))
-        .select(CredentialRow::as_select())
-        .load(conn)?)
+    Ok(q.order((
+        credentials::tenant_id,
+        credentials::created_at,
+        credentials::id,
+    ))
+    .select(CredentialRow::as_select())
+    .load(conn)?)
 }
 
 pub fn list_credentials(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<Credential>> {
-    dump_credentials(conn, tenant)?.into_iter().map(Credential::try_from).collect()
+    dump_credentials(conn, tenant)?
+        .into_iter()
+        .map(Credential::try_from)
+        .collect()
 }

@@ -1,11 +1,11 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::rows::{naive, GrantRow, GrantScopeRow};
-use super::schema::{credentials, grant_scopes, grants};
 use super::DbConn;
-use crate::model::{Cursor, Grant, GrantFilter, GrantStatus, Page, PageRequest};
+use super::rows::{GrantRow, GrantScopeRow, naive};
+use super::schema::{credentials, grant_scopes, grants};
 use crate::Result;
+use crate::model::{Cursor, Grant, GrantFilter, GrantStatus, Page, PageRequest};
 
 type BoxedGrants<'a> = grants::BoxedQuery<'a, super::MultiBackend>;
 
@@ -19,11 +19,10 @@ pub fn insert_grants(conn: &mut DbConn, items: &[Grant]) -> Result<()> {
             let mut names: Vec<&str> = g.scopes.names().collect();
             names.sort_unstable();
             names.dedup();
-            scope_rows.extend(
-                names
-                    .into_iter()
-                    .map(|s| GrantScopeRow { grant_id: g.id.clone(), scope: s.to_owned() }),
-            );
+            scope_rows.extend(names.into_iter().map(|s| GrantScopeRow {
+                grant_id: g.id.clone(),
+                scope: s.to_owned(),
+            }));
         }
         for scope_chunk in scope_rows.chunks(1000) {
             super::dialect::insert_rows!(conn, grant_scopes::table, scope_chunk)?;
@@ -47,7 +46,11 @@ fn filtered<'a>(tenant: &'a str, filter: &'a GrantFilter, now: DateTime<Utc>) ->
     let mut q = grants::table
         .filter(grants::tenant_id.eq(tenant))
         .filter(grants::status.eq(GrantStatus::Active.as_str()))
-        .filter(grants::expires_at.is_null().or(grants::expires_at.gt(naive(now))))
+        .filter(
+            grants::expires_at
+                .is_null()
+                .or(grants::expires_at.gt(naive(now))),
+        )
         .into_boxed();
     if let Some(user) = &filter.user_id {
         q = q.filter(grants::user_id.eq(user));
@@ -58,7 +61,9 @@ fn filtered<'a>(tenant: &'a str, filter: &'a GrantFilter, now: DateTime<Utc>) ->
     if let Some(scope) = &filter.scope {
         q = q.filter(
             grants::id.eq_any(
-                grant_scopes::table.filter(grant_scopes::scope.eq(scope)).select(grant_scopes::grant_id),
+                grant_scopes::table
+                    .filter(grant_scopes::scope.eq(scope))
+                    .select(grant_scopes::grant_id),
             ),
         );
     }
@@ -82,9 +87,9 @@ pub fn list_grants(
     if let Some(after) = &page.after {
         let at = naive(after.created_at);
         q = q.filter(
-            grants::created_at
-                .gt(at)
-                .or(grants::created_at.eq(at).and(grants::id.gt(after.id.clone()))),
+            grants::created_at.gt(at).or(grants::created_at
+                .eq(at)
+                .and(grants::id.gt(after.id.clone()))),
         );
     }
     let limit = i64::from(page.limit.max(1));
@@ -94,10 +99,17 @@ pub fn list_grants(
         .select(GrantRow::as_select())
         .load(conn)?;
     let more = rows.len() as i64 > limit;
-    let mut items = rows.into_iter().take(limit as usize).map(Grant::try_from).collect::<Result<Vec<_>>>()?;
+    let mut items = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(Grant::try_from)
+        .collect::<Result<Vec<_>>>()?;
     items.shrink_to_fit();
     let next = match (more, items.last()) {
-        (true, Some(last)) => Some(Cursor { created_at: last.created_at, id: last.id.clone() }),
+        (true, Some(last)) => Some(Cursor {
+            created_at: last.created_at,
+            id: last.id.clone(),
+        }),
         _ => None,
     };
     Ok(Page { items, next })
@@ -117,7 +129,12 @@ pub fn list_all_grants(
     rows.into_iter().map(Grant::try_from).collect()
 }
 
-pub fn count_grants(conn: &mut DbConn, tenant: &str, filter: &GrantFilter, now: DateTime<Utc>) -> Result<i64> {
+pub fn count_grants(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+    now: DateTime<Utc>,
+) -> Result<i64> {
     Ok(filtered(tenant, filter, now).count().get_result(conn)?)
 }
 
@@ -187,13 +204,11 @@ pub fn set_revoked(
 }
 
 /// Updates the token-issuance fields of a grant (a refresh or a re-authorization).
-pub fn touch_grant(
-    conn: &mut DbConn,
-    tenant: &str,
-    grant: &Grant,
-) -> Result<usize> {
+pub fn touch_grant(conn: &mut DbConn, tenant: &str, grant: &Grant) -> Result<usize> {
     Ok(diesel::update(
-        grants::table.filter(grants::tenant_id.eq(tenant)).filter(grants::id.eq(&grant.id)),
+        grants::table
+            .filter(grants::tenant_id.eq(tenant))
+            .filter(grants::id.eq(&grant.id)),
     )
     .set((
         grants::scopes.eq(grant.scopes.to_stored()),

@@ -19,8 +19,8 @@ use std::time::Duration;
 
 pub use conn::{Backend, ConnectionManager, DatabaseUrl, DbConn, MultiBackend};
 
-use crate::config::DatabaseConfig;
 use crate::Result;
+use crate::config::DatabaseConfig;
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
@@ -40,7 +40,10 @@ impl Store {
         let manager = ConnectionManager::new(url.clone(), cfg.sqlite_busy_timeout_ms);
         migrate::migrate(&manager)?;
         let pool = Self::builder(cfg).build(manager)?;
-        Ok(Self { pool, backend: url.backend })
+        Ok(Self {
+            pool,
+            backend: url.backend,
+        })
     }
 
     /// Opens the pool without connecting or migrating: connections are made on demand.
@@ -48,8 +51,13 @@ impl Store {
     pub fn connect_lazy(cfg: &DatabaseConfig) -> Result<Self> {
         let url = DatabaseUrl::parse(&cfg.url)?;
         let manager = ConnectionManager::new(url.clone(), cfg.sqlite_busy_timeout_ms);
-        let pool = Self::builder(cfg).min_idle(Some(0)).build_unchecked(manager);
-        Ok(Self { pool, backend: url.backend })
+        let pool = Self::builder(cfg)
+            .min_idle(Some(0))
+            .build_unchecked(manager);
+        Ok(Self {
+            pool,
+            backend: url.backend,
+        })
     }
 
     fn builder(cfg: &DatabaseConfig) -> r2d2::Builder<ConnectionManager> {
@@ -66,4 +74,11 @@ impl Store {
     pub fn backend(&self) -> Backend {
         self.backend
     }
+}
+
+/// A trivial query: proves the database answers.
+pub fn ping(conn: &mut DbConn) -> Result<()> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
 }

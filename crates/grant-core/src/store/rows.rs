@@ -34,13 +34,21 @@ pub struct TenantRow {
 
 impl From<TenantRow> for Tenant {
     fn from(r: TenantRow) -> Self {
-        Tenant { id: r.id, name: r.name, created_at: utc(r.created_at) }
+        Tenant {
+            id: r.id,
+            name: r.name,
+            created_at: utc(r.created_at),
+        }
     }
 }
 
 impl From<&Tenant> for TenantRow {
     fn from(t: &Tenant) -> Self {
-        TenantRow { id: t.id.clone(), name: t.name.clone(), created_at: naive(t.created_at) }
+        TenantRow {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            created_at: naive(t.created_at),
+        }
     }
 }
 
@@ -67,7 +75,12 @@ impl From<UserRow> for User {
             login: r.login,
             universal: r.universal,
             display_name: r.display_name,
-            roles: r.roles.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            roles: r
+                .roles
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
             created_at: utc(r.created_at),
         }
     }
@@ -325,7 +338,12 @@ impl TryFrom<CredentialRow> for Credential {
             client_id: r.client_id,
             grant_id: r.grant_id,
             scopes: split_words(&r.scopes),
-            roles: r.roles.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            roles: r
+                .roles
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
             status: r.status.parse()?,
             created_at: utc(r.created_at),
             expires_at: r.expires_at.map(utc),

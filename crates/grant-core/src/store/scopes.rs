@@ -1,10 +1,10 @@
 use diesel::prelude::*;
 
+use super::DbConn;
 use super::rows::ScopeRow;
 use super::schema::scopes;
-use super::DbConn;
-use crate::model::ScopeDefinition;
 use crate::Result;
+use crate::model::ScopeDefinition;
 
 pub fn insert_scopes(conn: &mut DbConn, defs: &[ScopeDefinition]) -> Result<()> {
     let rows: Vec<ScopeRow> = defs.iter().map(ScopeRow::from).collect();

@@ -1,13 +1,15 @@
 use diesel::prelude::*;
 
+use super::DbConn;
 use super::rows::TenantRow;
 use super::schema::tenants;
-use super::DbConn;
-use crate::model::Tenant;
 use crate::Result;
+use crate::model::Tenant;
 
 pub fn insert_tenant(conn: &mut DbConn, tenant: &Tenant) -> Result<()> {
-    diesel::insert_into(tenants::table).values(TenantRow::from(tenant)).execute(conn)?;
+    diesel::insert_into(tenants::table)
+        .values(TenantRow::from(tenant))
+        .execute(conn)?;
     Ok(())
 }
 

@@ -1,10 +1,10 @@
 use diesel::prelude::*;
 
+use super::DbConn;
 use super::rows::UserRow;
 use super::schema::users;
-use super::DbConn;
-use crate::model::{User, UserKey};
 use crate::Result;
+use crate::model::{User, UserKey};
 
 pub fn insert_users(conn: &mut DbConn, rows: &[User]) -> Result<()> {
     for chunk in rows.chunks(500) {
@@ -15,8 +15,15 @@ pub fn insert_users(conn: &mut DbConn, rows: &[User]) -> Result<()> {
 }
 
 /// Finds a user of `tenant` by the identifier a gateway shows.
-pub fn find_user(conn: &mut DbConn, tenant: &str, key: UserKey, value: &str) -> Result<Option<User>> {
-    let q = users::table.filter(users::tenant_id.eq(tenant)).into_boxed();
+pub fn find_user(
+    conn: &mut DbConn,
+    tenant: &str,
+    key: UserKey,
+    value: &str,
+) -> Result<Option<User>> {
+    let q = users::table
+        .filter(users::tenant_id.eq(tenant))
+        .into_boxed();
     let q = match key {
         UserKey::Id => q.filter(users::id.eq(value)),
         UserKey::OktaId => q.filter(users::okta_id.eq(value)),

@@ -1,0 +1,277 @@
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+use sha2::{Digest, Sha256};
+
+use crate::{ApiError, AppState, GatewayConfig, RequestId, Vendor};
+
+fn extractor_error(err: ApiError) -> actix_web::Error {
+    err.into()
+}
+
+/// The application: vendor routes plus health checks, body limits, extractor errors mapped
+/// into `ApiError`, and the middleware that renders every error the vendor's way.
+pub fn build_app<V: Vendor>(
+    state: web::Data<AppState<V>>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limit = state.config.server.max_body_bytes;
+    App::new()
+        .app_data(state)
+        .app_data(web::PayloadConfig::new(limit))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(limit)
+                .error_handler(|e, _| {
+                    extractor_error(match e {
+                        actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
+                        | actix_web::error::JsonPayloadError::Overflow { .. } => {
+                            ApiError::PayloadTooLarge
+                        }
+                        actix_web::error::JsonPayloadError::ContentType => {
+                            ApiError::UnsupportedMediaType
+                        }
+                        other => ApiError::MalformedBody {
+                            reason: other.to_string(),
+                        },
+                    })
+                }),
+        )
+        .app_data(
+            web::FormConfig::default()
+                .limit(limit)
+                .error_handler(|e, _| {
+                    extractor_error(match e {
+                        actix_web::error::UrlencodedError::Overflow { .. } => {
+                            ApiError::PayloadTooLarge
+                        }
+                        actix_web::error::UrlencodedError::ContentType => {
+                            ApiError::UnsupportedMediaType
+                        }
+                        other => ApiError::MalformedBody {
+                            reason: other.to_string(),
+                        },
+                    })
+                }),
+        )
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|e, _| extractor_error(ApiError::invalid("query", e.to_string()))),
+        )
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|e, _| extractor_error(ApiError::invalid("path", e.to_string()))),
+        )
+        .wrap_fn(|req: ServiceRequest, srv| {
+            let started = Instant::now();
+            let request_id = V::new_request_id();
+            req.extensions_mut().insert(RequestId(request_id.clone()));
+            let fut = srv.call(req);
+            async move {
+                let res = fut.await?;
+                Ok(finish::<V>(res.map_into_boxed_body(), &request_id, started))
+            }
+        })
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz::<V>))
+        .configure(V::routes)
+        .default_service(web::to(|| async {
+            Err::<HttpResponse, _>(ApiError::RouteNotFound)
+        }))
+}
+
+/// Renders errors through the vendor, adds the request id and the vendor's per-response
+/// headers, and writes the access-log line.
+fn finish<V: Vendor>(
+    res: ServiceResponse<BoxBody>,
+    request_id: &str,
+    started: Instant,
+) -> ServiceResponse<BoxBody> {
+    let (req, mut response) = res.into_parts();
+    let Some(state) = req.app_data::<web::Data<AppState<V>>>().cloned() else {
+        return ServiceResponse::new(req, response);
+    };
+    let status = response.status();
+    if status.as_u16() >= 400 {
+        let err = match response.error() {
+            Some(e) => match e.as_error::<ApiError>() {
+                Some(api) => api.clone(),
+                None => {
+                    log::debug!("{request_id}: framework error: {e}");
+                    ApiError::from_status(status)
+                }
+            },
+            None => ApiError::from_status(status),
+        };
+        if err == ApiError::Internal {
+            log::error!(
+                "{request_id}: internal error on {} {}",
+                req.method(),
+                req.path()
+            );
+        }
+        response = V::render_error(&err, &req, &state);
+    }
+    V::finish_response(&req, &state, &mut response);
+    if let (Some(name), Ok(value)) = (V::REQUEST_ID_HEADER, HeaderValue::from_str(request_id)) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(name), value);
+    }
+    access_log(&req, response.status().as_u16(), request_id, started);
+    ServiceResponse::new(req, response)
+}
+
+fn access_log(req: &HttpRequest, status: u16, request_id: &str, started: Instant) {
+    if !log::log_enabled!(target: "access", log::Level::Info) {
+        return;
+    }
+    // The Authorization header is never logged, only a short digest of it.
+    let auth = req
+        .headers()
+        .get("authorization")
+        .map(|v| {
+            let d = Sha256::digest(v.as_bytes());
+            d[..6]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        })
+        .unwrap_or_else(|| "-".into());
+    log::info!(
+        target: "access",
+        "{request_id} {} {} {} {status} {}us auth={auth}",
+        req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default(),
+        req.method(),
+        req.path(),
+        started.elapsed().as_micros(),
+    );
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+async fn readyz<V: Vendor>(state: web::Data<AppState<V>>) -> Result<HttpResponse, ApiError> {
+    state.db(grant_core::store::ping).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready"})))
+}
+
+/// Starts the server on an already bound listener: the same path for `main` and for tests.
+pub fn serve<V: Vendor>(
+    state: web::Data<AppState<V>>,
+    listener: TcpListener,
+) -> std::io::Result<Server> {
+    let server_cfg = state.config.server.clone();
+    let mut server = HttpServer::new(move || build_app::<V>(state.clone()))
+        .listen(listener)?
+        .shutdown_timeout(server_cfg.shutdown_timeout_secs);
+    if server_cfg.workers > 0 {
+        server = server.workers(server_cfg.workers);
+    }
+    Ok(server.run())
+}
+
+fn usage<V: Vendor>() -> String {
+    format!(
+        "usage: {name}-compat [--config FILE]\n\
+         Reads config/default.toml and config/{name}.toml (directory: GRANT_CONFIG_DIR), or FILE;\n\
+         environment overrides: GRANT_DATABASE_URL, GRANT_BIND, GRANT_WORKERS, GRANT_PUBLIC_BASE_URL,\n\
+         GRANT_TENANT, and the same with the {upper}_COMPAT_ prefix.",
+        name = V::NAME,
+        upper = V::NAME.to_ascii_uppercase()
+    )
+}
+
+/// The whole `main` of a gateway binary.
+pub fn run_main<V: Vendor>() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let mut args = std::env::args().skip(1);
+    let mut explicit: Option<PathBuf> = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--config" => explicit = args.next().map(PathBuf::from),
+            "-h" | "--help" => {
+                println!("{}", usage::<V>());
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("unknown argument '{other}'\n{}", usage::<V>());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let env = |k: &str| std::env::var(k).ok();
+    let config: GatewayConfig<V::Config> = match crate::config::load(
+        V::NAME,
+        &crate::config::config_dir(),
+        explicit.as_deref(),
+        &env,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{}-compat: {e}", V::NAME);
+            return ExitCode::from(2);
+        }
+    };
+    let store = match grant_core::Store::connect(&config.database) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{}-compat: database: {e}", V::NAME);
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match TcpListener::bind(&config.server.bind) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "{}-compat: cannot listen on {}: {e}",
+                V::NAME,
+                config.server.bind
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let state = match AppState::<V>::new(store, config) {
+        Ok(s) => web::Data::new(s),
+        Err(e) => {
+            eprintln!("{}-compat: {e}", V::NAME);
+            return ExitCode::from(2);
+        }
+    };
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    log::info!(
+        "{}-compat listening on http://{addr} ({:?})",
+        V::NAME,
+        state.store.backend()
+    );
+    let result = actix_web::rt::System::new().block_on(async move {
+        match serve::<V>(state, listener) {
+            Ok(server) => server.await,
+            Err(e) => Err(e),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}-compat: {e}", V::NAME);
+            ExitCode::FAILURE
+        }
+    }
+}

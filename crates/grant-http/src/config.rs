@@ -1,0 +1,206 @@
+//! Gateway configuration: `config/default.toml`, then the vendor's file, then environment
+//! overrides. Unknown keys are an error at start-up.
+
+use std::path::{Path, PathBuf};
+
+use grant_core::{DatabaseConfig, HashingConfig};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// `host:port` to listen on.
+    pub bind: String,
+    /// HTTP worker threads (0: one per core).
+    pub workers: usize,
+    /// Absolute base URL clients reach this gateway at (behind a proxy); when empty, links
+    /// are built from the request's own scheme and Host.
+    pub public_base_url: String,
+    /// Tenant this gateway serves (vendors whose URLs carry no tenant).
+    pub tenant: String,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Seconds to let in-flight requests finish on SIGTERM/SIGINT.
+    pub shutdown_timeout_secs: u64,
+    /// Peers (IP addresses) whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            workers: 0,
+            public_base_url: String::new(),
+            tenant: "default".into(),
+            max_body_bytes: 64 * 1024,
+            shutdown_timeout_secs: 10,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// Everything a gateway reads at start-up; `vendor` is the vendor's own section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewayConfig<V> {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub hashing: HashingConfig,
+    pub vendor: V,
+}
+
+impl<V: Default> Default for GatewayConfig<V> {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            hashing: HashingConfig::default(),
+            vendor: V::default(),
+        }
+    }
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(key, v);
+            }
+        }
+    }
+}
+
+fn read_table(path: &Path) -> Result<toml::Table, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    text.parse::<toml::Table>()
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn set(table: &mut toml::Table, section: &str, key: &str, value: toml::Value) {
+    let entry = table
+        .entry(section.to_owned())
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if let toml::Value::Table(t) = entry {
+        t.insert(key.to_owned(), value);
+    }
+}
+
+/// Environment overrides, applied last. `GRANT_*` apply to every gateway; `<VENDOR>_COMPAT_*`
+/// to one (e.g. `OKTA_COMPAT_BIND`), and win over `GRANT_*`.
+const ENV_KEYS: &[(&str, &str, &str, bool)] = &[
+    // (suffix, section, key, is_number)
+    ("DATABASE_URL", "database", "url", false),
+    ("BIND", "server", "bind", false),
+    ("WORKERS", "server", "workers", true),
+    ("PUBLIC_BASE_URL", "server", "public_base_url", false),
+    ("TENANT", "server", "tenant", false),
+];
+
+fn env_overrides(
+    table: &mut toml::Table,
+    vendor: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), String> {
+    let vendor_prefix = format!("{}_COMPAT_", vendor.to_ascii_uppercase());
+    for (suffix, section, key, is_number) in ENV_KEYS {
+        for prefix in ["GRANT_", vendor_prefix.as_str()] {
+            let name = format!("{prefix}{suffix}");
+            if let Some(raw) = env(&name).filter(|v| !v.is_empty()) {
+                let value = if *is_number {
+                    toml::Value::Integer(
+                        raw.parse()
+                            .map_err(|_| format!("{name}: not a number: {raw}"))?,
+                    )
+                } else {
+                    toml::Value::String(raw)
+                };
+                set(table, section, key, value);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where the configuration files live: `GRANT_CONFIG_DIR`, or `config/` under the current
+/// directory.
+pub fn config_dir() -> PathBuf {
+    std::env::var_os("GRANT_CONFIG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("config"))
+}
+
+/// Loads `default.toml` and `<vendor>.toml` from `dir` (each optional), or the single file
+/// `explicit` when given, then applies environment overrides.
+pub fn load<V: DeserializeOwned + Default>(
+    vendor: &str,
+    dir: &Path,
+    explicit: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<GatewayConfig<V>, String> {
+    let mut table = toml::Table::new();
+    match explicit {
+        Some(file) => merge(&mut table, read_table(file)?),
+        None => {
+            for name in ["default.toml".to_owned(), format!("{vendor}.toml")] {
+                let path = dir.join(name);
+                if path.exists() {
+                    merge(&mut table, read_table(&path)?);
+                }
+            }
+        }
+    }
+    env_overrides(&mut table, vendor, env)?;
+    toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| format!("configuration: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    struct Extra {
+        realm: String,
+    }
+
+    #[test]
+    fn files_merge_then_env_wins_and_unknown_keys_fail() {
+        let dir = tempfile_dir();
+        std::fs::write(
+            dir.join("default.toml"),
+            "[server]\nbind = \"0.0.0.0:1\"\nworkers = 3\n",
+        )
+        .ok();
+        std::fs::write(
+            dir.join("x.toml"),
+            "[server]\nbind = \"127.0.0.1:2\"\n[vendor]\nrealm = \"R\"\n",
+        )
+        .ok();
+        let env = |k: &str| match k {
+            "GRANT_DATABASE_URL" => Some("sqlite://a.db".to_owned()),
+            "X_COMPAT_WORKERS" => Some("5".to_owned()),
+            _ => None,
+        };
+        let cfg: GatewayConfig<Extra> = load("x", &dir, None, &env).unwrap_or_default();
+        assert_eq!(cfg.server.bind, "127.0.0.1:2");
+        assert_eq!(cfg.server.workers, 5);
+        assert_eq!(cfg.database.url, "sqlite://a.db");
+        assert_eq!(cfg.vendor.realm, "R");
+        std::fs::write(dir.join("x.toml"), "[server]\nbnd = \"typo\"\n").ok();
+        let err = load::<Extra>("x", &dir, None, &|_| None)
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("unknown field `bnd`"), "{err}");
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("grant-http-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).ok();
+        dir
+    }
+}
