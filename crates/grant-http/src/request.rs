@@ -61,12 +61,3 @@ pub fn base_url(req: &HttpRequest, cfg: &ServerConfig) -> String {
         .unwrap_or_else(|| req.app_config().host().to_owned());
     format!("{scheme}://{host}")
 }
-
-/// Decodes a path segment once. actix has already decoded every escape except `%2F`,
-/// `%25` and `%2B`, which it leaves for the handler; decoding those here completes exactly
-/// one round of percent-decoding.
-pub fn decode_segment(raw: &str) -> String {
-    percent_encoding::percent_decode_str(raw)
-        .decode_utf8_lossy()
-        .into_owned()
-}

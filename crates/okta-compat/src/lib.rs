@@ -1,1 +1,72 @@
+//! okta-compat: Okta's User Grants API (`/api/v1/users/{userId}/grants…`), drop-in.
+//! Translation only: URL table, SSWS/Bearer authentication, Okta's JSON and errors; the
+//! rules live in grant-core.
 
+pub mod auth;
+pub mod error;
+pub mod handlers;
+pub mod import;
+pub mod json;
+pub mod ratelimit;
+pub mod routes;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use grant_http::{ApiError, AppState, GatewayConfig, Vendor};
+use serde::Deserialize;
+
+pub use ratelimit::{RateLimitConfig, RateLimiter};
+
+pub struct Okta;
+
+/// `[vendor]` section of `config/okta.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OktaConfig {
+    /// Label of the org's authorization server shown in `_links.authorizationServer`.
+    pub authorization_server_name: String,
+    pub rate_limit: RateLimitConfig,
+}
+
+impl Default for OktaConfig {
+    fn default() -> Self {
+        Self {
+            authorization_server_name: "default".into(),
+            rate_limit: RateLimitConfig::default(),
+        }
+    }
+}
+
+pub struct OktaState {
+    pub rate_limiter: RateLimiter,
+}
+
+pub type State = web::Data<AppState<Okta>>;
+
+impl Vendor for Okta {
+    const NAME: &'static str = "okta";
+    const REQUEST_ID_HEADER: Option<&'static str> = Some("x-okta-request-id");
+    type Config = OktaConfig;
+    type State = OktaState;
+
+    fn state(cfg: &GatewayConfig<OktaConfig>) -> Result<OktaState, String> {
+        Ok(OktaState {
+            rate_limiter: RateLimiter::new(cfg.vendor.rate_limit.clone()),
+        })
+    }
+
+    fn routes(cfg: &mut web::ServiceConfig) {
+        routes::configure(cfg);
+    }
+
+    fn new_request_id() -> String {
+        json::random_id("req", 26)
+    }
+
+    fn render_error(err: &ApiError, req: &HttpRequest, state: &AppState<Self>) -> HttpResponse {
+        error::render(err, req, state)
+    }
+
+    fn finish_response(req: &HttpRequest, state: &AppState<Self>, res: &mut HttpResponse) {
+        ratelimit::add_headers(req, state, res);
+    }
+}

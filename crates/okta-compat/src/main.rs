@@ -1,1 +1,9 @@
-fn main() {}
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() == Some("import") {
+        return okta_compat::import::main(args.collect());
+    }
+    grant_http::run_main::<okta_compat::Okta>()
+}

@@ -22,7 +22,7 @@ fn validate(new: &NewGrant) -> Result<()> {
     Ok(())
 }
 
-fn build(tenant: &str, new: NewGrant) -> Grant {
+pub(crate) fn build(tenant: &str, new: NewGrant) -> Grant {
     let at = now();
     let created_at = new.created_at.map(to_millis).unwrap_or(at);
     Grant {

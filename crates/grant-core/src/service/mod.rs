@@ -8,3 +8,4 @@ pub mod directory;
 pub mod export;
 pub mod grants;
 pub mod ids;
+pub mod import;

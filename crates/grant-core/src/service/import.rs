@@ -1,0 +1,136 @@
+//! Loads grants captured from a real vendor (each gateway parses its vendor's JSON into
+//! `ImportedGrant`s): users and clients that do not exist yet are created, grant ids and
+//! times are kept. One transaction: all of it or nothing.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::Result;
+use crate::model::{Grant, GrantStatus, NewClient, NewGrant, User, UserKey, to_millis};
+use crate::service::{audit, clients as client_rules, grants as grant_rules, ids};
+use crate::store::{DbConn, audit as audit_store, clients, dialect, grants, users};
+
+/// One grant as a vendor showed it.
+#[derive(Debug, Clone)]
+pub struct ImportedGrant {
+    /// How the vendor names the user, and the name.
+    pub user_key: UserKey,
+    pub user_value: String,
+    pub client_id: String,
+    /// `grant.user_id` is ignored: the user is resolved (or created) from `user_value`.
+    pub grant: NewGrant,
+    /// Set when the captured grant was already revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub grants: usize,
+    pub users_created: usize,
+    pub clients_created: usize,
+}
+
+fn new_user(tenant: &str, key: UserKey, value: &str) -> User {
+    let id = if key == UserKey::Id {
+        value.to_owned()
+    } else {
+        ids::guid()
+    };
+    User {
+        okta_id: if key == UserKey::OktaId {
+            value.to_owned()
+        } else {
+            ids::okta_id("00u")
+        },
+        login: if key == UserKey::Login {
+            value.to_owned()
+        } else {
+            format!("{value}@imported")
+        },
+        universal: if key == UserKey::Universal {
+            value.to_owned()
+        } else {
+            format!("local:{{{id}}}")
+        },
+        display_name: value.to_owned(),
+        roles: Vec::new(),
+        tenant_id: tenant.to_owned(),
+        created_at: crate::model::now(),
+        id,
+    }
+}
+
+pub fn import_grants(
+    conn: &mut DbConn,
+    tenant: &str,
+    items: Vec<ImportedGrant>,
+    actor: &str,
+) -> Result<ImportReport> {
+    dialect::write_tx(conn, |conn| {
+        let mut report = ImportReport::default();
+        let mut user_ids: HashMap<(u8, String), String> = HashMap::new();
+        let mut known_clients: HashMap<String, ()> = HashMap::new();
+        let mut built: Vec<Grant> = Vec::with_capacity(items.len());
+        for item in items {
+            let key = (item.user_key as u8, item.user_value.clone());
+            let user_id = match user_ids.get(&key) {
+                Some(id) => id.clone(),
+                None => {
+                    let id = match users::find_user(conn, tenant, item.user_key, &item.user_value)?
+                    {
+                        Some(u) => u.id,
+                        None => {
+                            let u = new_user(tenant, item.user_key, &item.user_value);
+                            users::insert_users(conn, std::slice::from_ref(&u))?;
+                            report.users_created += 1;
+                            u.id
+                        }
+                    };
+                    user_ids.insert(key, id.clone());
+                    id
+                }
+            };
+            if !known_clients.contains_key(&item.client_id) {
+                if clients::find_client(conn, tenant, &item.client_id)?.is_none() {
+                    let c = client_rules::build_client(
+                        tenant,
+                        NewClient {
+                            id: Some(item.client_id.clone()),
+                            name: Some(item.client_id.clone()),
+                            ..NewClient::default()
+                        },
+                    )?;
+                    clients::insert_clients(conn, std::slice::from_ref(&c))?;
+                    report.clients_created += 1;
+                }
+                known_clients.insert(item.client_id.clone(), ());
+            }
+            let mut new = item.grant;
+            new.user_id = user_id;
+            new.client_id = item.client_id;
+            let mut g = grant_rules::build(tenant, new);
+            if let Some(at) = item.revoked_at {
+                g.status = GrantStatus::Revoked;
+                g.revoked_at = Some(to_millis(at));
+                g.revoked_by = Some("import".into());
+            }
+            built.push(g);
+        }
+        grants::insert_grants(conn, &built)?;
+        report.grants = built.len();
+        audit_store::insert_audit(
+            conn,
+            &[audit::record(
+                tenant,
+                actor,
+                "grants.imported",
+                "grants",
+                "import",
+                serde_json::to_value(&report)?,
+            )],
+        )?;
+        Ok(report)
+    })
+}

@@ -1,0 +1,376 @@
+//! The seven user-grant operations (path segments arrive percent-decoded exactly once by
+//! actix's `Path` extractor). Each: authorize, one database round trip through
+//! grant-core, project to Okta's JSON.
+
+use actix_web::http::header::{HeaderValue, LINK};
+use actix_web::{HttpRequest, HttpResponse, web};
+use grant_core::model::{
+    Client, Grant, GrantFilter, Page, PageRequest, ScopeDefinition, User, UserKey,
+};
+use grant_core::service::{clients, directory, grants};
+use grant_core::{CoreError, DbConn};
+use grant_http::pagination::{decode_cursor, encode_cursor, link};
+use grant_http::{ApiError, ApiResult, base_url};
+use serde::Deserialize;
+
+use crate::State;
+use crate::auth::Caller;
+use crate::json::{GrantContext, GrantResponse, UserClientResponse};
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 200;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(rename = "scopeId")]
+    scope_id: Option<String>,
+    expand: Option<String>,
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ExpandQuery {
+    expand: Option<String>,
+}
+
+/// `limit`: default 20; 1..=200; above 200 is capped at 200 (as Okta caps list sizes);
+/// below 1 or not an integer is E0000001.
+fn page_request(q: &ListQuery) -> ApiResult<PageRequest> {
+    let limit = match q.limit.as_deref() {
+        None | Some("") => DEFAULT_LIMIT,
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if n >= 1 => n.min(i64::from(MAX_LIMIT)) as u32,
+            _ => {
+                return Err(ApiError::invalid(
+                    "limit",
+                    "must be an integer between 1 and 200",
+                ));
+            }
+        },
+    };
+    let after = match q.after.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(decode_cursor("after", raw)?),
+    };
+    Ok(PageRequest { limit, after })
+}
+
+/// `expand`: only `scope` is meaningful; other values are ignored, as Okta ignores them.
+fn expands_scope(expand: Option<&str>) -> bool {
+    expand.is_some_and(|e| e.split(',').any(|v| v.trim() == "scope"))
+}
+
+/// Resolves `{userId}`: `me` is the caller's own user; otherwise an Okta user id.
+fn resolve_user(
+    conn: &mut DbConn,
+    tenant: &str,
+    user_ref: &str,
+    caller: &Caller,
+) -> Result<User, CoreError> {
+    if user_ref == "me" {
+        let own = caller
+            .credential
+            .user_id
+            .as_deref()
+            .ok_or_else(|| CoreError::not_found("user", "me"))?;
+        return directory::get_user(conn, tenant, UserKey::Id, own);
+    }
+    directory::get_user(conn, tenant, UserKey::OktaId, user_ref)
+}
+
+/// What a response needs beyond the grants: the user, client names, scope definitions.
+struct Loaded<T> {
+    user: User,
+    items: T,
+    clients: Vec<Client>,
+    scopes: Option<Vec<ScopeDefinition>>,
+}
+
+fn load_context(
+    conn: &mut DbConn,
+    tenant: &str,
+    grants: &[Grant],
+    expand: bool,
+) -> Result<(Vec<Client>, Option<Vec<ScopeDefinition>>), CoreError> {
+    let mut client_ids: Vec<&str> = grants.iter().map(|g| g.client_id.as_str()).collect();
+    client_ids.sort_unstable();
+    client_ids.dedup();
+    let clients = clients::find_clients(conn, tenant, &client_ids)?;
+    let scopes = if expand {
+        let mut keys: Vec<&str> = grants
+            .iter()
+            .filter_map(|g| g.scopes.names().next())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Some(directory::find_scopes(conn, tenant, &keys)?)
+    } else {
+        None
+    };
+    Ok((clients, scopes))
+}
+
+fn project_all(state: &State, base: &str, loaded: &Loaded<Page<Grant>>) -> Vec<GrantResponse> {
+    let ctx = GrantContext {
+        base,
+        user: &loaded.user,
+        clients: &loaded.clients,
+        scopes: loaded.scopes.as_deref(),
+        authorization_server_name: &state.config.vendor.authorization_server_name,
+    };
+    loaded
+        .items
+        .items
+        .iter()
+        .map(|g| GrantResponse::project(g, &ctx))
+        .collect()
+}
+
+/// A list response: JSON array and `Link` headers, `self` first and `next` only when more
+/// follow; `next` keeps every original query parameter and replaces `after`.
+fn list_response(
+    req: &HttpRequest,
+    base: &str,
+    next: Option<String>,
+    body: &impl serde::Serialize,
+) -> HttpResponse {
+    let path = req.uri().path();
+    let query = req.query_string();
+    let self_url = if query.is_empty() {
+        format!("{base}{path}")
+    } else {
+        format!("{base}{path}?{query}")
+    };
+    let mut res = HttpResponse::Ok();
+    if let Ok(v) = HeaderValue::from_str(&link(&self_url, "self")) {
+        res.append_header((LINK, v));
+    }
+    if let Some(cursor) = next {
+        let mut kept: Vec<&str> = query
+            .split('&')
+            .filter(|p| !p.is_empty() && p.split('=').next() != Some("after"))
+            .collect();
+        let after = format!("after={cursor}");
+        kept.push(&after);
+        let next_url = format!("{base}{path}?{}", kept.join("&"));
+        if let Ok(v) = HeaderValue::from_str(&link(&next_url, "next")) {
+            res.append_header((LINK, v));
+        }
+    }
+    res.json(body)
+}
+
+async fn list(
+    state: State,
+    req: HttpRequest,
+    caller: Caller,
+    user_ref: String,
+    client_ref: Option<String>,
+    query: ListQuery,
+) -> ApiResult<HttpResponse> {
+    caller.require(false)?;
+    let page = page_request(&query)?;
+    let expand = expands_scope(query.expand.as_deref());
+    let tenant = state.tenant().to_owned();
+    let scope = if client_ref.is_none() {
+        query.scope_id.clone().filter(|s| !s.is_empty())
+    } else {
+        None
+    };
+    let loaded = state
+        .db(move |conn| {
+            let user = resolve_user(conn, &tenant, &user_ref, &caller)?;
+            let filter = match &client_ref {
+                Some(client) => {
+                    clients::get_client(conn, &tenant, client)?;
+                    GrantFilter::by_user_and_client(&user.id, client)
+                }
+                None => GrantFilter::by_user(&user.id).with_scope(scope),
+            };
+            let items = grants::list_grants(conn, &tenant, &filter, &page)?;
+            let (clients, scopes) = load_context(conn, &tenant, &items.items, expand)?;
+            Ok(Loaded {
+                user,
+                items,
+                clients,
+                scopes,
+            })
+        })
+        .await?;
+    let base = base_url(&req, &state.config.server);
+    let body = project_all(&state, &base, &loaded);
+    Ok(list_response(
+        &req,
+        &base,
+        loaded.items.next.as_ref().map(encode_cursor),
+        &body,
+    ))
+}
+
+/// GET /api/v1/users/{userId}/grants
+pub async fn list_user_grants(
+    state: State,
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    list(
+        state,
+        req,
+        caller,
+        path.into_inner(),
+        None,
+        query.into_inner(),
+    )
+    .await
+}
+
+/// GET /api/v1/users/{userId}/clients/{clientId}/grants
+pub async fn list_grants_for_user_and_client(
+    state: State,
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    query: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    let (user, client) = path.into_inner();
+    list(state, req, caller, user, Some(client), query.into_inner()).await
+}
+
+/// GET /api/v1/users/{userId}/grants/{grantId}
+pub async fn get_user_grant(
+    state: State,
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    query: web::Query<ExpandQuery>,
+) -> ApiResult<HttpResponse> {
+    caller.require(false)?;
+    let (user_ref, grant_id) = path.into_inner();
+    let expand = expands_scope(query.expand.as_deref());
+    let tenant = state.tenant().to_owned();
+    let loaded = state
+        .db(move |conn| {
+            let user = resolve_user(conn, &tenant, &user_ref, &caller)?;
+            let grant =
+                grants::get_grant(conn, &tenant, &grant_id, &GrantFilter::by_user(&user.id))?;
+            let items = Page {
+                items: vec![grant],
+                next: None,
+            };
+            let (clients, scopes) = load_context(conn, &tenant, &items.items, expand)?;
+            Ok(Loaded {
+                user,
+                items,
+                clients,
+                scopes,
+            })
+        })
+        .await?;
+    let base = base_url(&req, &state.config.server);
+    let mut body = project_all(&state, &base, &loaded);
+    let grant = body.pop().ok_or(ApiError::Internal)?;
+    Ok(HttpResponse::Ok().json(grant))
+}
+
+/// DELETE /api/v1/users/{userId}/grants/{grantId}
+pub async fn revoke_user_grant(
+    state: State,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    caller.require(true)?;
+    let (user_ref, grant_id) = path.into_inner();
+    let tenant = state.tenant().to_owned();
+    state
+        .db(move |conn| {
+            let user = resolve_user(conn, &tenant, &user_ref, &caller)?;
+            let actor = actor(&caller);
+            grants::revoke_grant(
+                conn,
+                &tenant,
+                &grant_id,
+                &GrantFilter::by_user(&user.id),
+                &actor,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// DELETE /api/v1/users/{userId}/grants
+pub async fn revoke_user_grants(
+    state: State,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    caller.require(true)?;
+    let user_ref = path.into_inner();
+    let tenant = state.tenant().to_owned();
+    state
+        .db(move |conn| {
+            let user = resolve_user(conn, &tenant, &user_ref, &caller)?;
+            grants::revoke_grants(
+                conn,
+                &tenant,
+                &GrantFilter::by_user(&user.id),
+                &actor(&caller),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// DELETE /api/v1/users/{userId}/clients/{clientId}/grants
+pub async fn revoke_grants_for_user_and_client(
+    state: State,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    caller.require(true)?;
+    let (user_ref, client_id) = path.into_inner();
+    let tenant = state.tenant().to_owned();
+    state
+        .db(move |conn| {
+            let user = resolve_user(conn, &tenant, &user_ref, &caller)?;
+            clients::get_client(conn, &tenant, &client_id)?;
+            let filter = GrantFilter::by_user_and_client(&user.id, &client_id);
+            grants::revoke_grants(conn, &tenant, &filter, &actor(&caller))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// GET /api/v1/users/{userId}/clients — the clients the user holds active grants for.
+pub async fn list_user_clients(
+    state: State,
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    caller.require(false)?;
+    let user_ref = path.into_inner();
+    let tenant = state.tenant().to_owned();
+    let (user, found) = state
+        .db(move |conn| {
+            let user = resolve_user(conn, &tenant, &user_ref, &caller)?;
+            let ids =
+                grants::client_ids_with_grants(conn, &tenant, &GrantFilter::by_user(&user.id))?;
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            Ok((user, clients::find_clients(conn, &tenant, &refs)?))
+        })
+        .await?;
+    let base = base_url(&req, &state.config.server);
+    let body: Vec<UserClientResponse> = found
+        .iter()
+        .map(|c| UserClientResponse::project(c, &base, &user.okta_id))
+        .collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Who the audit log names for a revocation: the credential (never its secret).
+fn actor(caller: &Caller) -> String {
+    format!("okta:{}:{}", caller.credential.kind, caller.credential.name)
+}

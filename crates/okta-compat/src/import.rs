@@ -1,0 +1,132 @@
+//! `okta-compat import FILE…`: loads the JSON arrays Okta's grant list calls return (as
+//! captured from a real org) with their ids, times, issuers and scope ids.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use grant_core::model::{Actor, GrantSource, GrantType, NewGrant, ScopeSet, UserKey};
+use grant_core::service::import::{ImportReport, ImportedGrant, import_grants};
+use grant_core::{CoreError, DbConn};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CapturedActor {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+/// The fields of Okta's grant object that the store keeps; `_links` and the rest are
+/// recomputed when served.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapturedGrant {
+    id: String,
+    status: String,
+    created: DateTime<Utc>,
+    created_by: Option<CapturedActor>,
+    last_updated: Option<DateTime<Utc>>,
+    issuer: String,
+    client_id: String,
+    user_id: String,
+    scope_id: String,
+    source: Option<String>,
+}
+
+pub fn to_imported(c: CapturedGrant) -> Result<ImportedGrant, CoreError> {
+    let source = match c.source.as_deref() {
+        None | Some("END_USER") => GrantSource::EndUser,
+        Some("ADMIN") => GrantSource::Admin,
+        Some(other) => {
+            return Err(CoreError::invalid(
+                "source",
+                format!("unknown source {other}"),
+            ));
+        }
+    };
+    let revoked_at = match c.status.as_str() {
+        "ACTIVE" => None,
+        "REVOKED" => Some(c.last_updated.unwrap_or(c.created)),
+        other => {
+            return Err(CoreError::invalid(
+                "status",
+                format!("unknown status {other}"),
+            ));
+        }
+    };
+    let mut grant = NewGrant::new("", &c.client_id);
+    grant.id = Some(c.id);
+    grant.grant_type = GrantType::Consent;
+    grant.source = source;
+    grant.issuer = c.issuer;
+    grant.scopes = ScopeSet::from_names([c.scope_id]);
+    grant.created_at = Some(c.created);
+    grant.updated_at = c.last_updated;
+    grant.created_by = c.created_by.map(|a| Actor {
+        id: a.id,
+        kind: a.kind,
+    });
+    Ok(ImportedGrant {
+        user_key: UserKey::OktaId,
+        user_value: c.user_id,
+        client_id: c.client_id,
+        grant,
+        revoked_at,
+    })
+}
+
+/// Parses the files (each a JSON array of grants) and loads them in one transaction.
+pub fn import_files(
+    conn: &mut DbConn,
+    tenant: &str,
+    files: &[String],
+) -> Result<ImportReport, String> {
+    let mut items = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+        let captured: Vec<CapturedGrant> =
+            serde_json::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
+        for c in captured {
+            items.push(to_imported(c).map_err(|e| format!("{file}: {e}"))?);
+        }
+    }
+    import_grants(conn, tenant, items, "okta-compat import").map_err(|e| e.to_string())
+}
+
+pub fn main(args: Vec<String>) -> ExitCode {
+    if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help") {
+        eprintln!("usage: okta-compat import FILE...   (JSON arrays of Okta grant objects)");
+        return ExitCode::from(2);
+    }
+    let env = |k: &str| std::env::var(k).ok();
+    let config = match grant_http::config::load::<crate::OktaConfig>(
+        "okta",
+        &grant_http::config::config_dir(),
+        None,
+        &env,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("okta-compat: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = grant_core::Store::connect(&config.database)
+        .and_then(|s| s.conn())
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| import_files(&mut conn, &config.server.tenant, &args));
+    match result {
+        Ok(report) => {
+            println!(
+                "imported {} grants ({} users and {} clients created)",
+                report.grants, report.users_created, report.clients_created
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("okta-compat import: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

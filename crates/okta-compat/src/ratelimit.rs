@@ -1,0 +1,213 @@
+//! Okta-style rate limiting: one fixed window per endpoint family for the org, and the
+//! `X-Rate-Limit-*` headers on every response.
+
+use std::sync::Mutex;
+
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use grant_http::AppState;
+use serde::Deserialize;
+
+use crate::Okta;
+
+/// Endpoint families with their own bucket (Okta: `/api/v1/users*` is one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Users,
+    Other,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// When false, requests are never refused (the headers are still sent).
+    pub enabled: bool,
+    pub window_secs: u64,
+    /// Requests per window to `/api/v1/users/…`.
+    pub users: u64,
+    /// Requests per window to any other path.
+    pub other: u64,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            window_secs: 60,
+            users: 600,
+            other: 1200,
+        }
+    }
+}
+
+/// What the headers report for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateStatus {
+    pub limit: u64,
+    pub remaining: u64,
+    pub reset_epoch_secs: i64,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Window {
+    start: i64,
+    used: u64,
+}
+
+pub struct RateLimiter {
+    cfg: RateLimitConfig,
+    windows: Mutex<[Window; 2]>,
+}
+
+impl RateLimiter {
+    pub fn new(cfg: RateLimitConfig) -> Self {
+        Self {
+            cfg,
+            windows: Mutex::new([Window::default(); 2]),
+        }
+    }
+
+    fn limit(&self, family: Family) -> u64 {
+        match family {
+            Family::Users => self.cfg.users,
+            Family::Other => self.cfg.other,
+        }
+    }
+
+    fn slot(family: Family) -> usize {
+        match family {
+            Family::Users => 0,
+            Family::Other => 1,
+        }
+    }
+
+    fn status(&self, family: Family, w: &Window) -> RateStatus {
+        let limit = self.limit(family);
+        RateStatus {
+            limit,
+            remaining: limit.saturating_sub(w.used),
+            reset_epoch_secs: w.start + self.cfg.window_secs.max(1) as i64,
+        }
+    }
+
+    fn current<'a>(
+        &self,
+        windows: &'a mut [Window; 2],
+        family: Family,
+        now: i64,
+    ) -> &'a mut Window {
+        let len = self.cfg.window_secs.max(1) as i64;
+        let start = now - now.rem_euclid(len);
+        let w = &mut windows[Self::slot(family)];
+        if w.start != start {
+            *w = Window { start, used: 0 };
+        }
+        w
+    }
+
+    /// Counts one request; `Err` when the window is used up.
+    pub fn acquire(&self, family: Family, now: i64) -> Result<RateStatus, RateStatus> {
+        let Ok(mut windows) = self.windows.lock() else {
+            return Ok(RateStatus {
+                limit: 0,
+                remaining: 0,
+                reset_epoch_secs: now,
+            });
+        };
+        let limit = self.limit(family);
+        let w = self.current(&mut windows, family, now);
+        if self.cfg.enabled && w.used >= limit {
+            return Err(self.status(family, w));
+        }
+        w.used = w.used.saturating_add(1);
+        let w = *w;
+        Ok(self.status(family, &w))
+    }
+
+    /// The state of a family's window without counting a request.
+    pub fn peek(&self, family: Family, now: i64) -> RateStatus {
+        match self.windows.lock() {
+            Ok(mut windows) => {
+                let w = *self.current(&mut windows, family, now);
+                self.status(family, &w)
+            }
+            Err(_) => RateStatus {
+                limit: 0,
+                remaining: 0,
+                reset_epoch_secs: now,
+            },
+        }
+    }
+}
+
+/// Sets `X-Rate-Limit-Limit/-Remaining/-Reset` from the request's own bucket (or the
+/// bucket of its family when it never reached one, e.g. an unknown path).
+pub fn add_headers(req: &HttpRequest, state: &AppState<Okta>, res: &mut HttpResponse) {
+    let status = req
+        .extensions()
+        .get::<RateStatus>()
+        .copied()
+        .unwrap_or_else(|| {
+            let family = if req.path().starts_with("/api/v1/users") {
+                Family::Users
+            } else {
+                Family::Other
+            };
+            state
+                .vendor
+                .rate_limiter
+                .peek(family, chrono::Utc::now().timestamp())
+        });
+    let headers = res.headers_mut();
+    for (name, value) in [
+        ("x-rate-limit-limit", status.limit.to_string()),
+        ("x-rate-limit-remaining", status.remaining.to_string()),
+        ("x-rate-limit-reset", status.reset_epoch_secs.to_string()),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(HeaderName::from_static(name), v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_refuses_past_the_limit_and_resets() {
+        let rl = RateLimiter::new(RateLimitConfig {
+            enabled: true,
+            window_secs: 10,
+            users: 2,
+            other: 5,
+        });
+        assert_eq!(
+            rl.acquire(Family::Users, 100),
+            Ok(RateStatus {
+                limit: 2,
+                remaining: 1,
+                reset_epoch_secs: 110
+            })
+        );
+        assert_eq!(rl.acquire(Family::Users, 101).map(|s| s.remaining), Ok(0));
+        assert_eq!(
+            rl.acquire(Family::Users, 109),
+            Err(RateStatus {
+                limit: 2,
+                remaining: 0,
+                reset_epoch_secs: 110
+            })
+        );
+        assert_eq!(
+            rl.acquire(Family::Other, 109).map(|s| s.remaining),
+            Ok(4),
+            "families are separate"
+        );
+        assert_eq!(
+            rl.acquire(Family::Users, 110).map(|s| s.remaining),
+            Ok(1),
+            "a new window"
+        );
+    }
+}

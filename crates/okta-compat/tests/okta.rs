@@ -1,0 +1,882 @@
+//! Wire-level tests of okta-compat on a running server (SQLite, or PostgreSQL when
+//! GRANT_TEST_DATABASE_URL is set): status, headers and exact JSON.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use grant_core::HashingConfig;
+use grant_core::model::*;
+use grant_core::service::{clients, credentials, directory, grants};
+use grant_http::GatewayConfig;
+use grant_http::testing::TestServer;
+use okta_compat::{Okta, OktaConfig, RateLimitConfig};
+use reqwest::header::HeaderMap;
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+
+struct Org {
+    srv: TestServer<Okta>,
+    admin: String,
+    alice: User,
+    bob: User,
+}
+
+fn config() -> GatewayConfig<OktaConfig> {
+    GatewayConfig::default()
+}
+
+fn org_with(cfg: GatewayConfig<OktaConfig>) -> Org {
+    let srv = TestServer::<Okta>::start(cfg);
+    let t = srv.tenant().to_owned();
+    let mut conn = srv.conn();
+    directory::create_tenant(&mut conn, Some(t.clone()), "org").unwrap();
+    let user = |conn: &mut grant_core::DbConn, login: &str, okta: &str| {
+        let new = NewUser {
+            login: login.into(),
+            okta_id: Some(okta.into()),
+            display_name: Some(format!("{login} Example")),
+            ..NewUser::default()
+        };
+        directory::create_user(conn, &t, new, "test").unwrap()
+    };
+    let alice = user(&mut conn, "alice", "00ualice000000000001");
+    let bob = user(&mut conn, "bob", "00ubob00000000000002");
+    for (id, name) in [
+        ("0oaclient00000000001", "Web App"),
+        ("0oaclient00000000002", ""),
+    ] {
+        let new = NewClient {
+            id: Some(id.into()),
+            name: Some(name.into()),
+            ..NewClient::default()
+        };
+        clients::create_client(&mut conn, &t, new, "test").unwrap();
+    }
+    directory::define_scopes(
+        &mut conn,
+        &[ScopeDefinition {
+            tenant_id: t.clone(),
+            id: "scpCmCCV1DpxVkCaye2X".into(),
+            name: "car:drive".into(),
+            display_name: "Drive car".into(),
+            description: "Allows the user to drive a car".into(),
+            restrictions: vec![],
+        }],
+    )
+    .unwrap();
+    drop(conn);
+    let admin = token(
+        &srv,
+        CredentialKind::ApiToken,
+        &[],
+        &["SUPER_ADMIN"],
+        Some(&alice),
+    );
+    Org {
+        srv,
+        admin,
+        alice,
+        bob,
+    }
+}
+
+fn org() -> Org {
+    org_with(config())
+}
+
+fn token(
+    srv: &TestServer<Okta>,
+    kind: CredentialKind,
+    scopes: &[&str],
+    roles: &[&str],
+    user: Option<&User>,
+) -> String {
+    let new = NewCredential {
+        kind,
+        name: format!("t{}", uuid_like()),
+        user_id: user.map(|u| u.id.clone()),
+        client_id: None,
+        grant_id: None,
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        roles: roles.iter().map(|s| s.to_string()).collect(),
+        expires_at: None,
+        token_prefix: "00".into(),
+    };
+    let issued = credentials::create_credential(
+        &mut srv.conn(),
+        srv.tenant(),
+        new,
+        None,
+        &HashingConfig::default(),
+        "test",
+    )
+    .unwrap();
+    issued.secret.expose_secret().to_owned()
+}
+
+fn uuid_like() -> String {
+    grant_core::service::ids::random_alnum(12)
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn add_grant(o: &Org, user: &User, client: &str, scope: &str, id: &str, created: &str) -> Grant {
+    let mut g = NewGrant::new(&user.id, client);
+    g.id = Some(id.into());
+    g.issuer = "https://org.test/oauth2/ausain6z9zIedDCxB0h7".into();
+    g.scopes = ScopeSet::from_names([scope]);
+    g.created_at = Some(at(created));
+    g.grant_type = GrantType::Consent;
+    grants::issue_grant(&mut o.srv.conn(), o.srv.tenant(), g, "test").unwrap()
+}
+
+async fn send(
+    o: &Org,
+    method: reqwest::Method,
+    path: &str,
+    auth: Option<&str>,
+) -> (u16, HeaderMap, String) {
+    let mut req = o.srv.client.request(method, o.srv.url(path));
+    if let Some(a) = auth {
+        req = req.header("authorization", a);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    (status, headers, res.text().await.unwrap())
+}
+
+async fn get(o: &Org, path: &str) -> (u16, HeaderMap, Value) {
+    let (s, h, body) = send(
+        o,
+        reqwest::Method::GET,
+        path,
+        Some(&format!("SSWS {}", o.admin)),
+    )
+    .await;
+    (s, h, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+async fn delete(o: &Org, path: &str) -> (u16, HeaderMap, String) {
+    send(
+        o,
+        reqwest::Method::DELETE,
+        path,
+        Some(&format!("SSWS {}", o.admin)),
+    )
+    .await
+}
+
+/// Asserts an Okta error body exactly (errorId checked for shape, then masked).
+fn assert_error(body: &Value, code: &str, summary: &str, causes: Value) {
+    let id = body["errorId"].as_str().unwrap_or_default();
+    assert!(
+        id.starts_with("oae") && id.len() == 25 && id.chars().all(|c| c.is_ascii_alphanumeric()),
+        "errorId {id}"
+    );
+    let mut masked = body.clone();
+    masked["errorId"] = json!("<errorId>");
+    assert_eq!(
+        masked,
+        json!({"errorCode": code, "errorSummary": summary, "errorLink": code, "errorId": "<errorId>", "errorCauses": causes})
+    );
+}
+
+fn assert_okta_headers(h: &HeaderMap, json_body: bool) {
+    let rid = h["x-okta-request-id"].to_str().unwrap();
+    assert!(rid.starts_with("req") && rid.len() == 26, "{rid}");
+    assert!(h.contains_key("date"));
+    for name in [
+        "x-rate-limit-limit",
+        "x-rate-limit-remaining",
+        "x-rate-limit-reset",
+    ] {
+        assert!(h[name].to_str().unwrap().parse::<i64>().is_ok(), "{name}");
+    }
+    if json_body {
+        assert_eq!(h["content-type"], "application/json");
+    } else {
+        assert!(!h.contains_key("content-type"));
+    }
+}
+
+fn links(h: &HeaderMap) -> Vec<String> {
+    h.get_all("link")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn list_user_grants_returns_okta_grant_objects_exactly() {
+    let o = org();
+    add_grant(
+        &o,
+        &o.alice,
+        "0oaclient00000000001",
+        "scpCmCCV1DpxVkCaye2X",
+        "oag3ih1zrm1cBFOiq0h6",
+        "2017-10-30T22:06:53Z",
+    );
+    let (s, h, body) = get(&o, "/api/v1/users/00ualice000000000001/grants").await;
+    assert_eq!(s, 200);
+    assert_okta_headers(&h, true);
+    let base = &o.srv.base_url;
+    assert_eq!(
+        links(&h),
+        vec![format!(
+            "<{base}/api/v1/users/00ualice000000000001/grants>; rel=\"self\""
+        )]
+    );
+    let expected = json!([{
+        "id": "oag3ih1zrm1cBFOiq0h6",
+        "status": "ACTIVE",
+        "created": "2017-10-30T22:06:53.000Z",
+        "createdBy": {"id": "00ualice000000000001", "type": "User"},
+        "lastUpdated": "2017-10-30T22:06:53.000Z",
+        "issuer": "https://org.test/oauth2/ausain6z9zIedDCxB0h7",
+        "clientId": "0oaclient00000000001",
+        "userId": "00ualice000000000001",
+        "scopeId": "scpCmCCV1DpxVkCaye2X",
+        "source": "END_USER",
+        "_links": {
+            "app": {"href": format!("{base}/api/v1/apps/0oaclient00000000001"), "title": "Web App"},
+            "scope": {"href": format!("{base}/api/v1/authorizationServers/ausain6z9zIedDCxB0h7/scopes/scpCmCCV1DpxVkCaye2X")},
+            "client": {"href": format!("{base}/oauth2/v1/clients/0oaclient00000000001"), "title": "Web App"},
+            "self": {"href": format!("{base}/api/v1/users/00ualice000000000001/grants/oag3ih1zrm1cBFOiq0h6"), "hints": {"allow": ["GET", "DELETE"]}},
+            "user": {"href": format!("{base}/api/v1/users/00ualice000000000001"), "title": "alice Example"},
+            "authorizationServer": {"href": format!("{base}/api/v1/authorizationServers/ausain6z9zIedDCxB0h7"), "title": "default"}
+        }
+    }]);
+    assert_eq!(body, expected);
+    // Field order is Okta's.
+    let (_, _, raw) = send(
+        &o,
+        reqwest::Method::GET,
+        "/api/v1/users/00ualice000000000001/grants",
+        Some(&format!("SSWS {}", o.admin)),
+    )
+    .await;
+    assert!(
+        raw.starts_with("[{\"id\":\"oag3ih1zrm1cBFOiq0h6\",\"status\":\"ACTIVE\",\"created\":"),
+        "{raw}"
+    );
+}
+
+#[tokio::test]
+async fn get_grant_with_expand_scope_embeds_the_scope() {
+    let o = org();
+    add_grant(
+        &o,
+        &o.alice,
+        "0oaclient00000000001",
+        "scpCmCCV1DpxVkCaye2X",
+        "oag3ih1zrm1cBFOiq0h6",
+        "2017-10-30T22:06:53.120Z",
+    );
+    let path = "/api/v1/users/00ualice000000000001/grants/oag3ih1zrm1cBFOiq0h6";
+    let (s, h, body) = get(&o, &format!("{path}?expand=scope")).await;
+    assert_eq!(s, 200);
+    assert_okta_headers(&h, true);
+    assert!(!h.contains_key("link"));
+    assert_eq!(
+        body["_embedded"],
+        json!({"scope": {"id": "scpCmCCV1DpxVkCaye2X", "name": "car:drive", "displayName": "Drive car", "description": "Allows the user to drive a car"}})
+    );
+    assert_eq!(body["created"], "2017-10-30T22:06:53.120Z");
+    assert_eq!(body["_links"]["scope"]["title"], "Drive car");
+    let (_, _, plain) = get(&o, path).await;
+    assert!(
+        plain.get("_embedded").is_none(),
+        "no _embedded without expand=scope"
+    );
+    // `me` is the caller's own user; the self link names the real id.
+    let (s, _, me) = get(&o, "/api/v1/users/me/grants/oag3ih1zrm1cBFOiq0h6").await;
+    assert_eq!(s, 200);
+    assert_eq!(me, plain);
+    assert_eq!(
+        me["_links"]["self"]["href"],
+        format!("{}{path}", o.srv.base_url)
+    );
+}
+
+#[tokio::test]
+async fn pagination_carries_expand_and_scope_id_across_three_pages() {
+    let o = org();
+    let mut all = HashSet::new();
+    for i in 0..7 {
+        let g = add_grant(
+            &o,
+            &o.alice,
+            "0oaclient00000000001",
+            "okta.users.read",
+            &format!("oag{i:017}"),
+            &format!("2024-01-01T00:00:0{i}Z"),
+        );
+        all.insert(g.id);
+    }
+    add_grant(
+        &o,
+        &o.alice,
+        "0oaclient00000000001",
+        "okta.users.manage",
+        "oagother0000000000001",
+        "2024-01-01T00:00:03Z",
+    );
+    let mut next = Some(format!(
+        "{}/api/v1/users/00ualice000000000001/grants?expand=scope&scopeId=okta.users.read&limit=3",
+        o.srv.base_url
+    ));
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    while let Some(url) = next.take() {
+        let path = url.strip_prefix(&o.srv.base_url).unwrap().to_owned();
+        let (s, h, body) = get(&o, &path).await;
+        assert_eq!(s, 200);
+        pages += 1;
+        let l = links(&h);
+        assert_eq!(l[0], format!("<{url}>; rel=\"self\""));
+        for g in body.as_array().unwrap() {
+            assert_eq!(g["scopeId"], "okta.users.read");
+            assert_eq!(g["_embedded"]["scope"]["id"], "okta.users.read");
+            seen.push(g["id"].as_str().unwrap().to_owned());
+        }
+        if let Some(n) = l.get(1) {
+            assert!(n.ends_with("; rel=\"next\""));
+            let n = n
+                .trim_start_matches('<')
+                .split('>')
+                .next()
+                .unwrap()
+                .to_owned();
+            assert!(n.starts_with(&format!("{}/api/v1/users/00ualice000000000001/grants?expand=scope&scopeId=okta.users.read&limit=3&after=", o.srv.base_url)), "{n}");
+            // A grant added mid-way shows up later, never twice.
+            if pages == 1 {
+                let g = add_grant(
+                    &o,
+                    &o.alice,
+                    "0oaclient00000000001",
+                    "okta.users.read",
+                    "oaglate00000000000001",
+                    "2099-01-01T00:00:00Z",
+                );
+                all.insert(g.id);
+            }
+            next = Some(n);
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 8);
+    assert_eq!(seen.iter().cloned().collect::<HashSet<_>>(), all);
+}
+
+#[tokio::test]
+async fn list_for_client_and_user_clients() {
+    let o = org();
+    add_grant(
+        &o,
+        &o.alice,
+        "0oaclient00000000001",
+        "okta.users.read",
+        "oagA0000000000000001",
+        "2024-01-01T00:00:00Z",
+    );
+    add_grant(
+        &o,
+        &o.alice,
+        "0oaclient00000000002",
+        "okta.users.read",
+        "oagB0000000000000002",
+        "2024-01-01T00:00:01Z",
+    );
+    let (s, _, body) = get(
+        &o,
+        "/api/v1/users/00ualice000000000001/clients/0oaclient00000000002/grants",
+    )
+    .await;
+    assert_eq!(s, 200);
+    let ids: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["oagB0000000000000002"]);
+    assert!(
+        body[0]["_links"]["app"].get("title").is_none(),
+        "no title for a nameless client"
+    );
+    let (s, _, body) = get(&o, "/api/v1/users/00ualice000000000001/clients").await;
+    assert_eq!(s, 200);
+    let base = &o.srv.base_url;
+    assert_eq!(
+        body[0],
+        json!({
+            "client_id": "0oaclient00000000001", "client_name": "Web App", "client_uri": null, "logo_uri": null,
+            "_links": {
+                "grants": {"href": format!("{base}/api/v1/users/00ualice000000000001/clients/0oaclient00000000001/grants")},
+                "tokens": {"href": format!("{base}/api/v1/users/00ualice000000000001/clients/0oaclient00000000001/tokens")}
+            }
+        })
+    );
+    assert_eq!(body.as_array().unwrap().len(), 2);
+    let (s, _, body) = get(
+        &o,
+        "/api/v1/users/00ualice000000000001/clients/0oanosuchclient00000/grants",
+    )
+    .await;
+    assert_eq!(s, 404);
+    assert_error(
+        &body,
+        "E0000007",
+        "Not found: Resource not found: 0oanosuchclient00000 (OAuth2Client)",
+        json!([]),
+    );
+}
+
+#[tokio::test]
+async fn revoke_one_then_404_and_revoke_all_then_empty() {
+    let o = org();
+    for (i, client) in [
+        "0oaclient00000000001",
+        "0oaclient00000000001",
+        "0oaclient00000000002",
+    ]
+    .iter()
+    .enumerate()
+    {
+        add_grant(
+            &o,
+            &o.alice,
+            client,
+            "okta.users.read",
+            &format!("oagR{i:016}"),
+            "2024-01-01T00:00:00Z",
+        );
+    }
+    add_grant(
+        &o,
+        &o.bob,
+        "0oaclient00000000001",
+        "okta.users.read",
+        "oagBob00000000000001",
+        "2024-01-01T00:00:00Z",
+    );
+    let one = "/api/v1/users/00ualice000000000001/grants/oagR0000000000000000";
+    let (s, h, body) = delete(&o, one).await;
+    assert_eq!((s, body.as_str()), (204, ""));
+    assert_okta_headers(&h, false);
+    let (s, h, body) = get(&o, one).await;
+    assert_eq!(s, 404);
+    assert_okta_headers(&h, true);
+    assert_error(
+        &body,
+        "E0000007",
+        "Not found: Resource not found: oagR0000000000000000 (OAuth2ScopeConsentGrant)",
+        json!([]),
+    );
+    let (s, _, _) = delete(&o, one).await;
+    assert_eq!(s, 404, "revoking twice is not found");
+
+    let (s, _, _) = delete(
+        &o,
+        "/api/v1/users/00ualice000000000001/clients/0oaclient00000000002/grants",
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (_, _, body) = get(
+        &o,
+        "/api/v1/users/00ualice000000000001/clients/0oaclient00000000002/grants",
+    )
+    .await;
+    assert_eq!(body, json!([]));
+
+    let (s, _, _) = delete(&o, "/api/v1/users/00ualice000000000001/grants").await;
+    assert_eq!(s, 204);
+    let (s, h, body) = get(&o, "/api/v1/users/00ualice000000000001/grants").await;
+    assert_eq!((s, body), (200, json!([])));
+    assert_eq!(links(&h).len(), 1, "self only on an empty last page");
+    let (_, _, body) = get(&o, "/api/v1/users/00ubob00000000000002/grants").await;
+    assert_eq!(
+        body.as_array().unwrap().len(),
+        1,
+        "bob's grants are untouched"
+    );
+}
+
+#[tokio::test]
+async fn one_users_grant_is_never_visible_through_another_users_path() {
+    let o = org();
+    add_grant(
+        &o,
+        &o.alice,
+        "0oaclient00000000001",
+        "okta.users.read",
+        "oagAlice000000000001",
+        "2024-01-01T00:00:00Z",
+    );
+    let (s, _, body) = get(
+        &o,
+        "/api/v1/users/00ubob00000000000002/grants/oagAlice000000000001",
+    )
+    .await;
+    assert_eq!(s, 404);
+    assert_error(
+        &body,
+        "E0000007",
+        "Not found: Resource not found: oagAlice000000000001 (OAuth2ScopeConsentGrant)",
+        json!([]),
+    );
+    let (s, _, _) = delete(
+        &o,
+        "/api/v1/users/00ubob00000000000002/grants/oagAlice000000000001",
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (_, _, body) = get(&o, "/api/v1/users/00ubob00000000000002/grants").await;
+    assert_eq!(body, json!([]));
+    let (_, _, body) = get(&o, "/api/v1/users/00ualice000000000001/grants").await;
+    assert_eq!(
+        body.as_array().unwrap().len(),
+        1,
+        "still active after bob's attempts"
+    );
+    let (s, _, body) = get(&o, "/api/v1/users/00unosuchuser0000000/grants").await;
+    assert_eq!(s, 404);
+    assert_error(
+        &body,
+        "E0000007",
+        "Not found: Resource not found: 00unosuchuser0000000 (User)",
+        json!([]),
+    );
+    // A percent-encoded id is decoded once.
+    let (s, _, body) = get(
+        &o,
+        "/api/v1/users/00ualice000000000001/grants/oag%2Fx%2520y",
+    )
+    .await;
+    assert_eq!(s, 404);
+    assert_eq!(
+        body["errorSummary"],
+        "Not found: Resource not found: oag/x%20y (OAuth2ScopeConsentGrant)"
+    );
+}
+
+#[tokio::test]
+async fn authentication_and_authorization_errors_are_okta_errors() {
+    let o = org();
+    let path = "/api/v1/users/00ualice000000000001/grants";
+    let (s, h, body) = send(&o, reqwest::Method::GET, path, None).await;
+    assert_eq!(s, 403);
+    assert_okta_headers(&h, true);
+    assert_error(
+        &serde_json::from_str(&body).unwrap(),
+        "E0000005",
+        "Invalid session",
+        json!([]),
+    );
+
+    for bad in ["SSWS 00nope", "SSWS", "Basic YWxpY2U6eA==", "Bearer nope"] {
+        let (s, _, body) = send(&o, reqwest::Method::GET, path, Some(bad)).await;
+        assert_eq!(s, 401, "{bad}");
+        assert_error(
+            &serde_json::from_str(&body).unwrap(),
+            "E0000011",
+            "Invalid token provided",
+            json!([]),
+        );
+    }
+    // The Python SDK sends no space after the scheme.
+    let (s, _, _) = send(
+        &o,
+        reqwest::Method::GET,
+        path,
+        Some(&format!("SSWS{}", o.admin)),
+    )
+    .await;
+    assert_eq!(s, 200);
+    // An API token presented as a Bearer token is not valid.
+    let (s, _, _) = send(
+        &o,
+        reqwest::Method::GET,
+        path,
+        Some(&format!("Bearer {}", o.admin)),
+    )
+    .await;
+    assert_eq!(s, 401);
+
+    let read_only = token(
+        &o.srv,
+        CredentialKind::ApiToken,
+        &[],
+        &["READ_ONLY_ADMIN"],
+        None,
+    );
+    let (s, _, _) = send(
+        &o,
+        reqwest::Method::GET,
+        path,
+        Some(&format!("SSWS {read_only}")),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _, body) = send(
+        &o,
+        reqwest::Method::DELETE,
+        path,
+        Some(&format!("SSWS {read_only}")),
+    )
+    .await;
+    assert_eq!(s, 403);
+    assert_error(
+        &serde_json::from_str(&body).unwrap(),
+        "E0000006",
+        "You do not have permission to perform the requested action",
+        json!([]),
+    );
+
+    let bearer = token(
+        &o.srv,
+        CredentialKind::BearerToken,
+        &["okta.users.read"],
+        &[],
+        None,
+    );
+    let (s, _, _) = send(
+        &o,
+        reqwest::Method::GET,
+        path,
+        Some(&format!("Bearer{bearer}")),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, h, body) = send(
+        &o,
+        reqwest::Method::DELETE,
+        path,
+        Some(&format!("Bearer {bearer}")),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let base = &o.srv.base_url;
+    assert_eq!(
+        h["www-authenticate"].to_str().unwrap(),
+        format!(
+            "Bearer authorization_uri=\"{base}/oauth2/v1/authorize\", realm=\"{base}\", scope=\"okta.users.manage\", error=\"insufficient_scope\", error_description=\"The access token provided does not contain the required scopes.\", resource=\"{path}\""
+        )
+    );
+    assert_error(
+        &serde_json::from_str(&body).unwrap(),
+        "E0000006",
+        "You do not have permission to perform the requested action",
+        json!([]),
+    );
+
+    // `me` with a credential that acts as no user: not found.
+    let (s, _, _) = send(
+        &o,
+        reqwest::Method::GET,
+        "/api/v1/users/me/grants",
+        Some(&format!("SSWS {read_only}")),
+    )
+    .await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn routing_and_validation_errors_are_okta_errors() {
+    let o = org();
+    let (s, h, body) = get(&o, "/api/v1/users/00ualice000000000001/nothing").await;
+    assert_eq!(s, 404);
+    assert_okta_headers(&h, true);
+    assert_error(
+        &body,
+        "E0000008",
+        "The requested path was not found",
+        json!([]),
+    );
+    let (s, h, body) = send(
+        &o,
+        reqwest::Method::POST,
+        "/api/v1/users/00ualice000000000001/grants",
+        Some(&format!("SSWS {}", o.admin)),
+    )
+    .await;
+    assert_eq!(s, 405);
+    assert_eq!(h["allow"], "GET, DELETE");
+    assert_error(
+        &serde_json::from_str(&body).unwrap(),
+        "E0000022",
+        "The endpoint does not support the provided HTTP method",
+        json!([]),
+    );
+    for bad in ["0", "-1", "abc"] {
+        let (s, _, body) = get(
+            &o,
+            &format!("/api/v1/users/00ualice000000000001/grants?limit={bad}"),
+        )
+        .await;
+        assert_eq!(s, 400, "limit={bad}");
+        assert_error(
+            &body,
+            "E0000001",
+            "Api validation failed: limit",
+            json!([{"errorSummary": "limit: must be an integer between 1 and 200"}]),
+        );
+    }
+    let (s, _, body) = get(&o, "/api/v1/users/00ualice000000000001/grants?after=%21%21").await;
+    assert_eq!(s, 400);
+    assert_error(
+        &body,
+        "E0000001",
+        "Api validation failed: after",
+        json!([{"errorSummary": "after: is not a valid cursor"}]),
+    );
+    let (s, _, _) = get(
+        &o,
+        "/api/v1/users/00ualice000000000001/grants?limit=500&expand=other&unknown=1",
+    )
+    .await;
+    assert_eq!(
+        s, 200,
+        "limit above 200 is capped; unknown expand values and parameters are ignored"
+    );
+    // Every error has its own errorId.
+    let (_, _, a) = get(&o, "/api/v1/nothing").await;
+    let (_, _, b) = get(&o, "/api/v1/nothing").await;
+    assert_ne!(a["errorId"], b["errorId"]);
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_then_recovers_after_the_reset() {
+    let mut cfg = config();
+    cfg.vendor.rate_limit = RateLimitConfig {
+        enabled: true,
+        window_secs: 2,
+        users: 3,
+        other: 100,
+    };
+    let o = org_with(cfg);
+    let path = "/api/v1/users/00ualice000000000001/grants";
+    // Start at the beginning of a window so the three requests share it.
+    let now = Utc::now();
+    let into = (now.timestamp() % 2) as u64 * 1000 + u64::from(now.timestamp_subsec_millis());
+    tokio::time::sleep(std::time::Duration::from_millis(2000 - into + 20)).await;
+    for remaining in (0..3).rev() {
+        let (s, h, _) = get(&o, path).await;
+        assert_eq!(s, 200);
+        assert_eq!(h["x-rate-limit-limit"], "3");
+        assert_eq!(h["x-rate-limit-remaining"], remaining.to_string().as_str());
+    }
+    let (s, h, body) = get(&o, path).await;
+    assert_eq!(s, 429);
+    assert_okta_headers(&h, true);
+    assert_eq!(h["x-rate-limit-remaining"], "0");
+    let reset: i64 = h["x-rate-limit-reset"].to_str().unwrap().parse().unwrap();
+    assert!(reset > Utc::now().timestamp() - 1 && reset <= Utc::now().timestamp() + 2);
+    assert_error(
+        &body,
+        "E0000047",
+        "API call exceeded rate limit due to too many requests.",
+        json!([]),
+    );
+    let wait = (reset * 1000 - Utc::now().timestamp_millis()).max(0) as u64 + 50;
+    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+    let (s, _, _) = get(&o, path).await;
+    assert_eq!(s, 200, "recovered after the reset");
+}
+
+#[tokio::test]
+async fn database_outage_is_a_503_in_okta_shape() {
+    let mut cfg = config();
+    cfg.database = grant_core::DatabaseConfig {
+        url: "postgres://nobody@127.0.0.1:1/none".into(),
+        connection_timeout_secs: 1,
+        ..grant_core::DatabaseConfig::default()
+    };
+    let store = grant_core::Store::connect_lazy(&cfg.database).unwrap();
+    let srv = TestServer::<Okta>::start_with_store(cfg, store, None);
+    let res = srv
+        .client
+        .get(srv.url("/api/v1/users/me/grants"))
+        .header("authorization", "SSWS 00abc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 503);
+    assert!(res.headers().contains_key("x-rate-limit-reset"));
+    let body: Value = res.json().await.unwrap();
+    assert_error(
+        &body,
+        "E0000009",
+        "Internal Server Error: the service is temporarily unavailable, try again later",
+        json!([]),
+    );
+}
+
+#[tokio::test]
+async fn import_keeps_okta_ids_times_and_scope_ids() {
+    let o = org();
+    let captured = json!([{
+        "id": "oag3ih1zrm1cBFOiq0h6", "status": "ACTIVE", "created": "2017-10-30T22:06:53.000Z",
+        "createdBy": {"id": "00u5t60iloOHN9pBi0h7", "type": "User"}, "lastUpdated": "2017-11-01T10:00:00.000Z",
+        "issuer": "https://acme.okta.com/oauth2/ausain6z9zIedDCxB0h7", "clientId": "0oabskvc6442nkvQO0h7",
+        "userId": "00u5t60iloOHN9pBi0h7", "scopeId": "scpCmCCV1DpxVkCaye2X", "source": "END_USER",
+        "_links": {"self": {"href": "https://acme.okta.com/api/v1/users/00u5t60iloOHN9pBi0h7/grants/oag3ih1zrm1cBFOiq0h6"}}
+    }, {
+        "id": "oagRevoked0000000001", "status": "REVOKED", "created": "2017-10-30T22:06:53.000Z",
+        "lastUpdated": "2017-10-31T22:06:53.000Z", "issuer": "https://acme.okta.com", "clientId": "0oabskvc6442nkvQO0h7",
+        "userId": "00u5t60iloOHN9pBi0h7", "scopeId": "okta.users.read", "source": "ADMIN"
+    }]);
+    let dir = tempfile_path();
+    std::fs::write(&dir, captured.to_string()).unwrap();
+    let report =
+        okta_compat::import::import_files(&mut o.srv.conn(), o.srv.tenant(), &[dir.clone()])
+            .unwrap();
+    assert_eq!(
+        (report.grants, report.users_created, report.clients_created),
+        (2, 1, 1)
+    );
+    let (s, _, body) = get(&o, "/api/v1/users/00u5t60iloOHN9pBi0h7/grants").await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        body.as_array().unwrap().len(),
+        1,
+        "the revoked grant is kept but not shown"
+    );
+    let g = &body[0];
+    assert_eq!(
+        (
+            g["id"].as_str(),
+            g["created"].as_str(),
+            g["lastUpdated"].as_str(),
+            g["issuer"].as_str(),
+            g["scopeId"].as_str(),
+            g["createdBy"]["id"].as_str()
+        ),
+        (
+            Some("oag3ih1zrm1cBFOiq0h6"),
+            Some("2017-10-30T22:06:53.000Z"),
+            Some("2017-11-01T10:00:00.000Z"),
+            Some("https://acme.okta.com/oauth2/ausain6z9zIedDCxB0h7"),
+            Some("scpCmCCV1DpxVkCaye2X"),
+            Some("00u5t60iloOHN9pBi0h7")
+        )
+    );
+    // Importing the same file again conflicts and changes nothing.
+    assert!(
+        okta_compat::import::import_files(&mut o.srv.conn(), o.srv.tenant(), &[dir.clone()])
+            .is_err()
+    );
+    let _ = std::fs::remove_file(dir);
+}
+
+fn tempfile_path() -> String {
+    std::env::temp_dir()
+        .join(format!("okta-import-{}.json", uuid_like()))
+        .display()
+        .to_string()
+}
