@@ -1,0 +1,35 @@
+# Helpers shared by the scripts: free ports, starting a gateway and waiting for it.
+# shellcheck shell=bash
+
+ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+BIN="${BIN:-$ROOT/target/debug}"
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+random_secret() {
+  python3 -c 'import secrets, string; a=string.ascii_letters+string.digits; print("00"+"".join(secrets.choice(a) for _ in range(40)))'
+}
+
+# wait_ready URL: waits up to 30 s for URL/healthz.
+wait_ready() {
+  local url="$1" i
+  for i in $(seq 1 300); do
+    if curl -fsS "$url/healthz" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  echo "gateway at $url did not become ready" >&2
+  return 1
+}
+
+# start_gateway NAME PORT DB_URL [CONFIG_FILE] -> sets GATEWAY_PID; logs to $WORK/NAME.log
+start_gateway() {
+  local name="$1" port="$2" db="$3" cfg="${4:-}"
+  local args=()
+  [ -n "$cfg" ] && args=(--config "$cfg")
+  GRANT_CONFIG_DIR="$ROOT/config" GRANT_DATABASE_URL="$db" GRANT_BIND="127.0.0.1:$port" \
+    RUST_LOG="${RUST_LOG:-warn}" "$BIN/$name" "${args[@]}" >"$WORK/$name-$port.log" 2>&1 &
+  GATEWAY_PID=$!
+  wait_ready "http://127.0.0.1:$port" || { cat "$WORK/$name-$port.log" >&2; return 1; }
+}
