@@ -159,6 +159,7 @@ async def main():
     check(f"{step}: same grant as via user id",
           (g.id, g.client_id, g.scope_id, g.user_id) == (target.id, CLIENT, READ, ALICE), f"got {g.to_dict()}")
 
+    # 8 quick calls against a 3-per-2s limit: some window must see a 4th call -> 429.
     step = "j. rate-limited server: SDK retries 429"
     backoffs = []
     orig_pause = RequestExecutor.pause_for_backoff
@@ -171,12 +172,12 @@ async def main():
     try:
         rl = client(RL_ORG)
         start = time.monotonic()
-        page, _ = await call(rl.list_user_grants(ALICE, limit=5))
+        page, _ = await call(rl.list_user_grants(ALICE, limit=7))
         got = [(await call(rl.get_user_grant(ALICE, p.id)))[0].id for p in page]
         elapsed = time.monotonic() - start
     finally:
         RequestExecutor.pause_for_backoff = orig_pause
-    check(f"{step}: 6 calls succeeded", len(page) == 5 and got == [p.id for p in page],
+    check(f"{step}: 8 calls succeeded", len(page) == 7 and got == [p.id for p in page],
           f"listed {len(page)}, got {got}")
     check(f"{step}: SDK backed off on 429", len(backoffs) >= 1, "no 429 backoff happened")
     check(f"{step}: elapsed >= 1s", elapsed >= 1.0, f"elapsed {elapsed:.2f}s")
