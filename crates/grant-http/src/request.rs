@@ -10,7 +10,7 @@ use crate::ServerConfig;
 pub struct RequestId(pub String);
 
 /// A header's value as text, if present and visible ASCII.
-pub fn header_str<'a>(req: &'a HttpRequest, name: impl TryInto<HeaderName>) -> Option<&'a str> {
+pub fn header_str(req: &HttpRequest, name: impl TryInto<HeaderName>) -> Option<&str> {
     let name: HeaderName = name.try_into().ok()?;
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
@@ -28,13 +28,11 @@ fn peer_is_trusted(req: &HttpRequest, cfg: &ServerConfig) -> bool {
 /// The caller's IP: the first `X-Forwarded-For` hop when the peer is a trusted proxy,
 /// the peer address otherwise.
 pub fn client_ip(req: &HttpRequest, cfg: &ServerConfig) -> String {
-    if peer_is_trusted(req, cfg) {
-        if let Some(first) = header_str(req, "x-forwarded-for").and_then(|v| v.split(',').next()) {
-            let first = first.trim();
-            if !first.is_empty() {
-                return first.to_owned();
-            }
-        }
+    if peer_is_trusted(req, cfg)
+        && let Some(first) = header_str(req, "x-forwarded-for").and_then(|v| v.split(',').next())
+        && !first.trim().is_empty()
+    {
+        return first.trim().to_owned();
     }
     req.peer_addr()
         .map(|a| a.ip().to_string())

@@ -182,6 +182,7 @@ enum GrantCmd {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
 enum CredentialCmd {
     /// Create a credential; its secret is printed once
     Add {

@@ -833,9 +833,12 @@ async fn import_keeps_okta_ids_times_and_scope_ids() {
     }]);
     let dir = tempfile_path();
     std::fs::write(&dir, captured.to_string()).unwrap();
-    let report =
-        okta_compat::import::import_files(&mut o.srv.conn(), o.srv.tenant(), &[dir.clone()])
-            .unwrap();
+    let report = okta_compat::import::import_files(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        std::slice::from_ref(&dir),
+    )
+    .unwrap();
     assert_eq!(
         (report.grants, report.users_created, report.clients_created),
         (2, 1, 1)
@@ -868,8 +871,12 @@ async fn import_keeps_okta_ids_times_and_scope_ids() {
     );
     // Importing the same file again conflicts and changes nothing.
     assert!(
-        okta_compat::import::import_files(&mut o.srv.conn(), o.srv.tenant(), &[dir.clone()])
-            .is_err()
+        okta_compat::import::import_files(
+            &mut o.srv.conn(),
+            o.srv.tenant(),
+            std::slice::from_ref(&dir)
+        )
+        .is_err()
     );
     let _ = std::fs::remove_file(dir);
 }
