@@ -89,30 +89,70 @@ pub fn seed(conn: &mut DbConn, args: SeedDemo) -> Result<(), String> {
         ],
     )
     .map_err(e)?;
-    let issuer = args.okta_issuer.trim_end_matches('/');
-    let mut okta_grants = Vec::new();
-    for (u, client, scope) in [
-        (&alice, WEB_APP, "okta.users.read"),
-        (&alice, WEB_APP, "okta.users.manage"),
-        (&alice, CLI_APP, "okta.users.read"),
-        (&bob, WEB_APP, "okta.users.read"),
-    ] {
-        let g = grants::issue_grant(
-            conn,
-            t,
-            grant(u, client, scope, issuer, crate::new_grant_id("okta")?),
-            actor,
-        )
-        .map_err(e)?;
-        okta_grants.push(g.id);
+    let demo = Demo {
+        tenant: t.to_owned(),
+        alice,
+        bob,
+        okta_issuer: args.okta_issuer.trim_end_matches('/').to_owned(),
+    };
+    let mut summary = serde_json::Map::new();
+    summary.insert("tenant".into(), json!(t));
+    summary.insert(
+        "users".into(),
+        json!({"alice": {"okta_id": demo.alice.okta_id, "login": demo.alice.login, "id": demo.alice.id, "universal": demo.alice.universal},
+               "bob": {"okta_id": demo.bob.okta_id, "login": demo.bob.login, "id": demo.bob.id, "universal": demo.bob.universal}}),
+    );
+    // One section per gateway: its grants and its ready credential.
+    summary.insert("okta".into(), seed_okta(conn, &demo).map_err(e)?);
+    let summary = serde_json::Value::Object(summary);
+    if args.json {
+        println!("{summary}");
+    } else {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
+        );
+        println!("(secrets above are shown once)");
     }
-    let okta = credentials::create_credential(
+    Ok(())
+}
+
+/// What every gateway's demo section builds on.
+pub struct Demo {
+    pub tenant: String,
+    pub alice: User,
+    pub bob: User,
+    pub okta_issuer: String,
+}
+
+const ACTOR: &str = "grantctl seed-demo";
+
+/// okta-compat: consent grants of alice and bob, and an API token (SSWS) acting as alice.
+fn seed_okta(conn: &mut DbConn, d: &Demo) -> grant_core::Result<serde_json::Value> {
+    let t = d.tenant.as_str();
+    let mut ids = Vec::new();
+    for (u, client, scope) in [
+        (&d.alice, WEB_APP, "okta.users.read"),
+        (&d.alice, WEB_APP, "okta.users.manage"),
+        (&d.alice, CLI_APP, "okta.users.read"),
+        (&d.bob, WEB_APP, "okta.users.read"),
+    ] {
+        let g = grant(
+            u,
+            client,
+            scope,
+            &d.okta_issuer,
+            grant_core::service::ids::okta_id("oag"),
+        );
+        ids.push(grants::issue_grant(conn, t, g, ACTOR)?.id);
+    }
+    let token = credentials::create_credential(
         conn,
         t,
         NewCredential {
             kind: CredentialKind::ApiToken,
             name: "demo-okta-admin".into(),
-            user_id: Some(alice.id.clone()),
+            user_id: Some(d.alice.id.clone()),
             client_id: None,
             grant_id: None,
             scopes: vec![],
@@ -122,26 +162,9 @@ pub fn seed(conn: &mut DbConn, args: SeedDemo) -> Result<(), String> {
         },
         None,
         &HashingConfig::default(),
-        actor,
+        ACTOR,
+    )?;
+    Ok(
+        json!({"api_token": token.secret.expose_secret(), "user_id": d.alice.okta_id, "grant_ids": ids}),
     )
-    .map_err(e)?;
-    let summary = json!({
-        "tenant": t,
-        "users": {"alice": {"okta_id": alice.okta_id, "login": alice.login}, "bob": {"okta_id": bob.okta_id, "login": bob.login}},
-        "clients": [WEB_APP, CLI_APP],
-        "okta": {"api_token": okta.secret.expose_secret(), "user_id": alice.okta_id, "grant_ids": okta_grants},
-    });
-    if args.json {
-        println!("{summary}");
-    } else {
-        println!(
-            "demo tenant '{t}' created: users alice ({}) and bob ({}), clients {WEB_APP} and {CLI_APP}",
-            alice.okta_id, bob.okta_id
-        );
-        println!(
-            "okta-compat API token (shown once): {}",
-            okta.secret.expose_secret()
-        );
-    }
-    Ok(())
 }
