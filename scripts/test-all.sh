@@ -39,7 +39,7 @@ step "migrations and schema checks"
 
 step "vendor SDK conformance"
 for script in "$ROOT"/scripts/sdk-*.sh; do
-  case "$script" in */sdk-setup.sh) continue ;; esac
+  case "$script" in */sdk-setup*.sh) continue ;; esac
   "$script"
 done
 
