@@ -1009,3 +1009,61 @@ async fn import_of_captured_grants_round_trips_exactly() {
         .unwrap();
     assert!(err.contains("unsupported grant type EXTENSION"), "{err}");
 }
+
+#[tokio::test]
+async fn basic_auth_does_not_cost_an_argon2_hash_per_request() {
+    let p = pf();
+    // A deliberately expensive hash: its parameters travel in the PHC string.
+    let costly = grant_core::HashingConfig {
+        argon2_memory_kib: 32 * 1024,
+        argon2_iterations: 8,
+        ..fast_hashing()
+    };
+    let new = NewCredential {
+        kind: CredentialKind::Password,
+        name: "costly".into(),
+        user_id: None,
+        client_id: None,
+        grant_id: None,
+        scopes: vec![],
+        roles: vec![],
+        expires_at: None,
+        token_prefix: String::new(),
+    };
+    credentials::create_credential(
+        &mut p.srv.conn(),
+        p.srv.tenant(),
+        new,
+        Some(SecretString::from("pw".to_owned())),
+        &costly,
+        "t",
+    )
+    .unwrap();
+    let auth = basic("costly", "pw");
+    let headers = [("authorization", auth.as_str()), ("x-xsrf-header", "x")];
+    let path = "/pf-ws/rest/oauth/users/asmith/grants";
+    let started = std::time::Instant::now();
+    let (s, _, _) = send_with(&p, reqwest::Method::GET, path, &headers).await;
+    assert_eq!(s, 200);
+    let first = started.elapsed();
+    let started = std::time::Instant::now();
+    for _ in 0..20 {
+        let (s, _, _) = send_with(&p, reqwest::Method::GET, path, &headers).await;
+        assert_eq!(s, 200);
+    }
+    let next20 = started.elapsed();
+    assert!(
+        next20 < first * 10,
+        "20 cached requests took {next20:?}, one verification {first:?}"
+    );
+    // A wrong password is never answered from the cache.
+    let wrong = basic("costly", "pw2");
+    let (s, _, _) = send_with(
+        &p,
+        reqwest::Method::GET,
+        path,
+        &[("authorization", wrong.as_str()), ("x-xsrf-header", "x")],
+    )
+    .await;
+    assert_eq!(s, 401);
+}
