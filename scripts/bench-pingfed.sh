@@ -116,12 +116,12 @@ if command -v perf >/dev/null && perf record -o "$WORK/perf.data" -F 499 -g -p "
   perf report -i "$WORK/perf.data" --stdio --no-children --sort sym 2>/dev/null | grep -E '^ +[0-9]' >"$WORK/perf.txt" || true
   share() { grep -iE "$1" "$WORK/perf.txt" | awk '{gsub("%","",$1); s+=$1} END {printf "%.1f%%", s}'; }
   echo
-  echo "profile of the authenticated GET (self time): argon2/blake2 $(share 'argon2|blake2'), sqlite $(share 'sqlite'), base64 $(share 'base64'), sha2/hmac $(share 'sha256|sha2|hmac')"
+  echo "profile of the authenticated GET (self time): argon2/blake2 $(share 'argon2|blake2'), sqlite $(share 'sqlite'), base64 $(share 'base64'), sha2/hmac $(share 'sha256|sha2|hmac'), kernel (loopback TCP, scheduling) $(share '\[k\]')"
   echo "top symbols:"; head -8 "$WORK/perf.txt"
 fi
 
 kill "$server_pid" 2>/dev/null || true
 port2="$(free_port)"
 start_pinned "$port2" "$WORK/pingfed-nocache.toml"
-run_wrk "same GET, verified-password cache OFF (argon2id per request)" 10s \
+CONNECTIONS=4 run_wrk "same GET, verified-password cache OFF (argon2id/request, 4 conns)" 10s \
   "http://127.0.0.1:$port2/pf-ws/rest/oauth/users/asmith/grants" "$AUTH" "$XSRF"

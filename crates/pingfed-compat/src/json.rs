@@ -1,12 +1,22 @@
 //! PingFederate's wire types: field names, order, enum literals and date format.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use grant_core::model::{Grant, GrantType};
 use serde::{Deserialize, Serialize};
 
 /// `yyyy-MM-ddTHH:mm:ss.SSSZ` (UTC, exactly three fraction digits).
 pub fn pf_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    // Written out rather than through `format`, which re-parses its pattern on every call.
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.timestamp_subsec_millis().min(999)
+    )
 }
 
 /// The `grantType` literal of a stored grant. Okta-style consent grants (which come from an
@@ -116,4 +126,19 @@ pub struct CapturedGrant {
     pub expires: Option<DateTime<Utc>>,
     #[serde(default)]
     pub grant_attributes: Vec<GrantAttributeJson>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_have_exactly_three_fraction_digits() {
+        let t: DateTime<Utc> = "2019-03-15T20:00:27.343Z".parse().unwrap_or_default();
+        assert_eq!(pf_time(t), "2019-03-15T20:00:27.343Z");
+        let t: DateTime<Utc> = "2026-01-02T03:04:05Z".parse().unwrap_or_default();
+        assert_eq!(pf_time(t), "2026-01-02T03:04:05.000Z");
+        let t: DateTime<Utc> = "2026-01-02T03:04:05.1234567Z".parse().unwrap_or_default();
+        assert_eq!(pf_time(t), "2026-01-02T03:04:05.123Z");
+    }
 }

@@ -127,6 +127,21 @@ fn api_user(req: &HttpRequest) -> ApiUser {
     ApiUser { name, authtype }
 }
 
+/// log4j2's default `%d`: `yyyy-MM-dd HH:mm:ss,SSS`.
+fn log4j_date(t: chrono::DateTime<chrono::Local>) -> String {
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02},{:03}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.timestamp_subsec_millis().min(999)
+    )
+}
+
 impl RuntimeApiLog {
     /// Opens (appends to) `path`, creating its directory; an empty path turns logging off.
     pub fn open(path: &str, pattern: &str) -> Result<Self, String> {
@@ -156,11 +171,7 @@ impl RuntimeApiLog {
         for seg in &self.pattern {
             match seg {
                 Segment::Text(t) => line.push_str(t),
-                Segment::Date => line.push_str(
-                    &chrono::Local::now()
-                        .format("%Y-%m-%d %H:%M:%S,%3f")
-                        .to_string(),
-                ),
+                Segment::Date => line.push_str(&log4j_date(chrono::Local::now())),
                 Segment::User => line.push_str(&clean(&user.name)),
                 Segment::AuthType => line.push_str(&clean(&user.authtype)),
                 Segment::ClientIp => line.push_str(&clean(&client_ip(req, &state.config.server))),
