@@ -15,6 +15,7 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 DB="sqlite://$WORK/grants.db"
 OKTA_PORT=8081
+PINGFED_PORT=8082
 
 "$BIN/grantctl" --database-url "$DB" seed-demo --json --okta-issuer "http://127.0.0.1:$OKTA_PORT" >"$WORK/seed.json"
 seed() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); 
@@ -27,6 +28,14 @@ trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT INT TERM
 start_gateway okta-compat "$OKTA_PORT" "$DB"; PIDS+=("$GATEWAY_PID")
 OKTA_TOKEN="$(seed okta.api_token)"
 OKTA_USER="$(seed okta.user_id)"
+cat >"$WORK/pingfed.toml" <<TOML
+[vendor]
+runtime_api_log = "$WORK/runtime-api.log"
+TOML
+start_gateway pingfed-compat "$PINGFED_PORT" "$DB" "$WORK/pingfed.toml"; PIDS+=("$GATEWAY_PID")
+PF_USER="$(seed pingfed.username)"
+PF_PASSWORD="$(seed pingfed.password)"
+PF_USER_KEY="$(seed pingfed.user_key)"
 
 cat <<TXT
 
@@ -35,6 +44,10 @@ Gateways are running on one SQLite database ($WORK/grants.db). Logs: $WORK/*.log
 okta-compat    http://127.0.0.1:$OKTA_PORT    Okta User Grants API
   API token (SSWS):  $OKTA_TOKEN
   curl -s -H "Authorization: SSWS $OKTA_TOKEN" http://127.0.0.1:$OKTA_PORT/api/v1/users/$OKTA_USER/grants
+
+pingfed-compat http://127.0.0.1:$PINGFED_PORT    PingFederate OAuth access grant management (/pf-ws/rest/oauth/…)
+  PCV user (HTTP Basic):  $PF_USER / $PF_PASSWORD    audit log: $WORK/runtime-api.log
+  curl -s -u '$PF_USER:$PF_PASSWORD' -H 'X-XSRF-HEADER: PingFederate' http://127.0.0.1:$PINGFED_PORT/pf-ws/rest/oauth/users/$PF_USER_KEY/grants
 TXT
 
 echo

@@ -104,6 +104,7 @@ pub fn seed(conn: &mut DbConn, args: SeedDemo) -> Result<(), String> {
     );
     // One section per gateway: its grants and its ready credential.
     summary.insert("okta".into(), seed_okta(conn, &demo).map_err(e)?);
+    summary.insert("pingfed".into(), seed_pingfed(conn, &demo).map_err(e)?);
     let summary = serde_json::Value::Object(summary);
     if args.json {
         println!("{summary}");
@@ -167,4 +168,76 @@ fn seed_okta(conn: &mut DbConn, d: &Demo) -> grant_core::Result<serde_json::Valu
     Ok(
         json!({"api_token": token.secret.expose_secret(), "user_id": d.alice.okta_id, "grant_ids": ids}),
     )
+}
+
+/// pingfed-compat: persistent grants of alice and bob (USER_KEY = login) for the seed's two
+/// clients, and a PCV user (HTTP Basic) for the grant management service.
+fn seed_pingfed(conn: &mut DbConn, d: &Demo) -> grant_core::Result<serde_json::Value> {
+    let t = d.tenant.as_str();
+    for (id, name) in [
+        ("ac_client", "Authorization Code Client"),
+        ("im_client", "Implicit Client"),
+    ] {
+        let new = NewClient {
+            id: Some(id.into()),
+            name: Some(name.into()),
+            ..NewClient::default()
+        };
+        clients::create_client(conn, t, new, ACTOR)?;
+    }
+    let mut ids = Vec::new();
+    for (u, client, kind, scopes, attrs) in [
+        (
+            &d.alice,
+            "ac_client",
+            GrantType::AuthorizationCode,
+            vec!["openid", "profile"],
+            true,
+        ),
+        (&d.alice, "im_client", GrantType::Implicit, vec![], false),
+        (
+            &d.bob,
+            "ac_client",
+            GrantType::AuthorizationCode,
+            vec!["openid"],
+            false,
+        ),
+    ] {
+        let mut g = NewGrant::new(&u.id, client);
+        g.id = Some(grant_core::service::ids::pingfed_grant_id());
+        g.grant_type = kind;
+        g.scopes = ScopeSet::from_names(scopes);
+        if attrs {
+            g.attributes = vec![GrantAttribute {
+                name: "pgeaAttrSingle".into(),
+                values: vec![format!("{}@example.local", u.login)],
+            }];
+        }
+        ids.push(grants::issue_grant(conn, t, g, ACTOR)?.id);
+    }
+    let pcv_user = credentials::create_credential(
+        conn,
+        t,
+        NewCredential {
+            kind: CredentialKind::Password,
+            name: "ws-admin".into(),
+            user_id: None,
+            client_id: None,
+            grant_id: None,
+            scopes: vec![],
+            roles: vec![],
+            expires_at: None,
+            token_prefix: String::new(),
+        },
+        None,
+        &HashingConfig::default(),
+        ACTOR,
+    )?;
+    Ok(json!({
+        "username": "ws-admin",
+        "password": pcv_user.secret.expose_secret(),
+        "user_key": d.alice.login,
+        "client_id": "ac_client",
+        "grant_ids": ids,
+    }))
 }

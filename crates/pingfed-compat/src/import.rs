@@ -1,0 +1,116 @@
+//! `pingfed-compat import FILE…`: loads grants captured from a real PingFederate — the JSON
+//! the GET calls return (`{"items":[…]}`, a bare grant, or an array), one file per user or
+//! client — with ids, times, scopes and attributes preserved. USER_KEY is the user's login.
+
+use std::process::ExitCode;
+
+use grant_core::model::{GrantAttribute, NewGrant, ScopeSet, UserKey};
+use grant_core::service::import::{ImportReport, ImportedGrant, import_grants};
+use grant_core::{CoreError, DbConn};
+use serde::Deserialize;
+
+use crate::json::{CapturedGrant, parse_grant_type};
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Captured {
+    List { items: Vec<CapturedGrant> },
+    Array(Vec<CapturedGrant>),
+    One(Box<CapturedGrant>),
+}
+
+pub fn to_imported(c: CapturedGrant) -> Result<ImportedGrant, CoreError> {
+    let grant_type = parse_grant_type(&c.grant_type).ok_or_else(|| {
+        CoreError::invalid(
+            "grantType",
+            format!("unsupported grant type {}", c.grant_type),
+        )
+    })?;
+    let mut grant = NewGrant::new("", &c.client_id);
+    grant.id = Some(c.id);
+    grant.grant_type = grant_type;
+    grant.scopes = ScopeSet::from_names(c.scopes);
+    grant.attributes = c
+        .grant_attributes
+        .into_iter()
+        .map(|a| GrantAttribute {
+            name: a.name,
+            values: a.values,
+        })
+        .collect();
+    grant.created_at = Some(c.issued);
+    grant.updated_at = c.updated;
+    grant.expires_at = c.expires;
+    Ok(ImportedGrant {
+        user_key: UserKey::Login,
+        user_value: c.user_key,
+        client_id: c.client_id,
+        grant,
+        revoked_at: None,
+    })
+}
+
+/// Parses one captured document into grants.
+pub fn parse_document(text: &str) -> Result<Vec<ImportedGrant>, String> {
+    let captured: Captured = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let list = match captured {
+        Captured::List { items } | Captured::Array(items) => items,
+        Captured::One(g) => vec![*g],
+    };
+    list.into_iter()
+        .map(|c| to_imported(c).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// Parses the files and loads them in one transaction.
+pub fn import_files(
+    conn: &mut DbConn,
+    tenant: &str,
+    files: &[String],
+) -> Result<ImportReport, String> {
+    let mut items = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+        items.extend(parse_document(&text).map_err(|e| format!("{file}: {e}"))?);
+    }
+    import_grants(conn, tenant, items, "pingfed-compat import").map_err(|e| e.to_string())
+}
+
+pub fn main(args: Vec<String>) -> ExitCode {
+    if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help") {
+        eprintln!(
+            "usage: pingfed-compat import FILE...   (captured {{\"items\":[...]}} grant lists)"
+        );
+        return ExitCode::from(2);
+    }
+    let env = |k: &str| std::env::var(k).ok();
+    let config = match grant_http::config::load::<crate::PingFedConfig>(
+        "pingfed",
+        &grant_http::config::config_dir(),
+        None,
+        &env,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("pingfed-compat: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = grant_core::Store::connect(&config.database)
+        .and_then(|s| s.conn())
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| import_files(&mut conn, &config.server.tenant, &args));
+    match result {
+        Ok(report) => {
+            println!(
+                "imported {} grants ({} users and {} clients created)",
+                report.grants, report.users_created, report.clients_created
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("pingfed-compat import: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! pingfed-compat: PingFederate's OAuth Access Grant Management Service
+//! (`/pf-ws/rest/oauth/{clients|users}/{id}/grants[/{grantId}]`), drop-in.
+//! Translation only: URL table, HTTP Basic checked against the gateway's password
+//! credentials (the role of PingFederate's Password Credential Validator), the
+//! `X-XSRF-HEADER` rule, PingFederate's JSON and the `runtime-api.log` audit lines; the
+//! rules live in grant-core.
+
+pub mod auth;
+pub mod error;
+pub mod handlers;
+pub mod import;
+pub mod json;
+pub mod routes;
+pub mod runtime_log;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use grant_core::service::credentials::hash_password;
+use grant_http::{ApiError, AppState, GatewayConfig, Vendor};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::runtime_log::RuntimeApiLog;
+
+pub struct PingFed;
+
+/// `[vendor]` section of `config/pingfed.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PingFedConfig {
+    /// Name of the Password Credential Validator instance the gateway stands in for: the
+    /// gateway's `password` credentials of the tenant. Shown in audit records.
+    pub pcv_name: String,
+    /// Realm of the `WWW-Authenticate: Basic realm="…"` challenge on 401s.
+    pub realm: String,
+    /// Send `WWW-Authenticate` on 401s (PingFederate documents none).
+    pub www_authenticate: bool,
+    /// Error responses carry a small JSON body (`error`, `error_description`); when false
+    /// they have no body at all.
+    pub error_bodies: bool,
+    /// The runtime API audit log file (`runtime-api.log`); empty: not written.
+    pub runtime_api_log: String,
+    /// log4j2 pattern of one audit line (the one PingFederate ships by default).
+    pub runtime_api_log_pattern: String,
+}
+
+impl Default for PingFedConfig {
+    fn default() -> Self {
+        Self {
+            pcv_name: "Grant Management PCV".into(),
+            realm: "PingFederate".into(),
+            www_authenticate: true,
+            error_bodies: true,
+            runtime_api_log: String::new(),
+            runtime_api_log_pattern: runtime_log::DEFAULT_PATTERN.into(),
+        }
+    }
+}
+
+pub struct PingFedState {
+    pub runtime_log: RuntimeApiLog,
+    /// An argon2id hash of a random password in the configured parameters: verified against
+    /// when the username is unknown, so unknown and known users cost the same.
+    pub dummy_hash: String,
+}
+
+pub type State = web::Data<AppState<PingFed>>;
+
+impl Vendor for PingFed {
+    const NAME: &'static str = "pingfed";
+    type Config = PingFedConfig;
+    type State = PingFedState;
+
+    fn state(cfg: &GatewayConfig<PingFedConfig>) -> Result<PingFedState, String> {
+        let runtime_log = RuntimeApiLog::open(
+            &cfg.vendor.runtime_api_log,
+            &cfg.vendor.runtime_api_log_pattern,
+        )?;
+        let random = SecretString::from(grant_core::service::ids::random_alnum(32));
+        let dummy_hash = hash_password(&cfg.hashing, &random).map_err(|e| e.to_string())?;
+        Ok(PingFedState {
+            runtime_log,
+            dummy_hash,
+        })
+    }
+
+    fn routes(cfg: &mut web::ServiceConfig) {
+        routes::configure(cfg);
+    }
+
+    fn render_error(err: &ApiError, req: &HttpRequest, state: &AppState<Self>) -> HttpResponse {
+        error::render(err, req, state)
+    }
+
+    fn finish_response(req: &HttpRequest, state: &AppState<Self>, res: &mut HttpResponse) {
+        runtime_log::record(req, state, res.status().as_u16());
+    }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Drives pingfed-compat the way in-house PingFederate scripts do (Python `requests`, HTTP
+# Basic + X-XSRF-HEADER): a fresh gateway on a fresh SQLite database seeded through
+# grantctl. Expects target/debug/{pingfed-compat,grantctl} (scripts/test-all.sh builds them).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/scripts/lib.sh"
+"$ROOT/scripts/sdk-setup-pingfed.sh"
+
+WORK="$(mktemp -d)"
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+PASSWORD="$(random_secret)"
+DB="sqlite://$WORK/pingfed.db"
+ctl=("$BIN/grantctl" --database-url "$DB")
+"${ctl[@]}" tenant add --id default --name "PingFederate conformance" >/dev/null
+for login in asmith bob "j.doe@example.com"; do "${ctl[@]}" user add --login "$login" >/dev/null; done
+"${ctl[@]}" client add --id ac_client --name "AC Client" >/dev/null
+"${ctl[@]}" client add --id im_client --name "Implicit Client" >/dev/null
+add() { "${ctl[@]}" grant add --id-format pingfed "$@" >/dev/null; }
+add --user asmith --client ac_client --grant-type authorization_code --count 3 \
+  --attribute "pgeaAttrMulti=CN=group1,CN=group2" --attribute "pgeaAttrSingle=asmith@example.local"
+add --user asmith --client im_client --grant-type implicit --count 2
+add --user bob --client ac_client --grant-type authorization_code --scope openid --scope profile --expires-in 86400 --count 2
+add --user "j.doe@example.com" --client ac_client --grant-type password --scope email
+PF_PASSWORD="$PASSWORD" "${ctl[@]}" credential add --kind password --name ws-admin --secret-env PF_PASSWORD >/dev/null
+
+cat >"$WORK/pingfed.toml" <<TOML
+[vendor]
+runtime_api_log = "$WORK/runtime-api.log"
+TOML
+
+port="$(free_port)"
+start_gateway pingfed-compat "$port" "$DB" "$WORK/pingfed.toml"; PIDS+=("$GATEWAY_PID")
+echo "== pingfed conformance: python requests"
+PF_BASE_URL="http://127.0.0.1:$port" PF_USER=ws-admin PF_PASSWORD="$PASSWORD" \
+  PF_RUNTIME_LOG="$WORK/runtime-api.log" \
+  "$ROOT/.venv-sdk/pingfed/bin/python" "$ROOT/tests/sdk/pingfed/conformance.py"
+echo "pingfed conformance: passed"
