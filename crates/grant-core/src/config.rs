@@ -1,7 +1,7 @@
 use serde::Deserialize;
 
 /// Storage settings. `url` picks the backend by its scheme.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseConfig {
     /// `sqlite://path`, `sqlite::memory:`-free file path, or `postgres://…`.
@@ -11,6 +11,21 @@ pub struct DatabaseConfig {
     pub connection_timeout_secs: u64,
     /// SQLite busy timeout in milliseconds.
     pub sqlite_busy_timeout_ms: u32,
+}
+
+/// The URL may carry a password: `Debug` shows only its scheme.
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field(
+                "url",
+                &format_args!("{}://***", self.url.split("://").next().unwrap_or("")),
+            )
+            .field("pool_size", &self.pool_size)
+            .field("connection_timeout_secs", &self.connection_timeout_secs)
+            .field("sqlite_busy_timeout_ms", &self.sqlite_busy_timeout_ms)
+            .finish()
+    }
 }
 
 impl Default for DatabaseConfig {

@@ -481,3 +481,16 @@ fn export_import_export_is_identical() {
         second
     );
 }
+
+#[test]
+fn database_config_debug_hides_the_url() {
+    let cfg = DatabaseConfig {
+        url: "postgres://app:hunter2@db/grants".into(),
+        ..DatabaseConfig::default()
+    };
+    let shown = format!("{cfg:?}");
+    assert!(
+        !shown.contains("hunter2") && shown.contains("postgres://***"),
+        "{shown}"
+    );
+}
