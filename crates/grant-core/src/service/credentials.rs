@@ -184,6 +184,7 @@ pub struct PasswordVerifier {
     permits: Arc<tokio::sync::Semaphore>,
     waiting: AtomicUsize,
     max_waiting: usize,
+    hashes_run: AtomicUsize,
     cache_key: [u8; 32],
     ttl: Duration,
     capacity: usize,
@@ -207,6 +208,7 @@ impl PasswordVerifier {
             permits: Arc::new(tokio::sync::Semaphore::new(threads)),
             waiting: AtomicUsize::new(0),
             max_waiting: threads * 4,
+            hashes_run: AtomicUsize::new(0),
             cache_key,
             ttl: Duration::from_secs(cfg.verified_cache_ttl_secs),
             capacity: cfg.verified_cache_capacity.max(1),
@@ -253,6 +255,11 @@ impl PasswordVerifier {
         }
     }
 
+    /// How many argon2 verifications have run (cache hits excluded).
+    pub fn hashes_run(&self) -> usize {
+        self.hashes_run.load(Ordering::Relaxed)
+    }
+
     /// True when `password` matches the PHC string `phc`.
     pub async fn verify(&self, phc: String, password: SecretString) -> Result<bool> {
         let entry = self.cache_entry(&phc, &password);
@@ -268,6 +275,7 @@ impl PasswordVerifier {
         let permit = self.permits.clone().acquire_owned().await;
         self.waiting.fetch_sub(1, Ordering::AcqRel);
         let permit = permit.map_err(|_| CoreError::Internal("verifier closed".into()))?;
+        self.hashes_run.fetch_add(1, Ordering::Relaxed);
         let ok = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             verify_password_blocking(&phc, &password)
