@@ -4,7 +4,7 @@ use super::DbConn;
 use super::rows::ClientRow;
 use super::schema::{clients, grants};
 use crate::Result;
-use crate::model::Client;
+use crate::model::{Client, ClientFilter};
 
 pub fn insert_clients(conn: &mut DbConn, items: &[Client]) -> Result<()> {
     for chunk in items.chunks(500) {
@@ -70,4 +70,68 @@ pub fn delete_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<usize>
     )
     .execute(conn)?;
     Ok(diesel::delete(clients::table.find((tenant, id))).execute(conn)?)
+}
+
+fn filtered<'a>(
+    tenant: &'a str,
+    filter: &'a ClientFilter,
+) -> clients::BoxedQuery<'a, super::MultiBackend> {
+    let mut q = clients::table
+        .filter(clients::tenant_id.eq(tenant))
+        .into_boxed();
+    if let Some(kind) = filter.kind {
+        q = q.filter(clients::kind.eq(kind.as_str()));
+    }
+    if !filter.ids.is_empty() {
+        q = q.filter(clients::id.eq_any(&filter.ids));
+    }
+    q
+}
+
+/// A page (`skip`, `count`) of the clients matching `filter`, oldest first, and how many
+/// match in all. Tags are matched on the decoded lists (exactly, on both backends), so a tag
+/// filter reads the candidate rows' ids and tags only.
+pub fn list_clients_page(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &ClientFilter,
+    skip: i64,
+    count: i64,
+) -> Result<(Vec<Client>, i64)> {
+    let order = (clients::created_at.asc(), clients::id.asc());
+    if filter.tags.is_empty() {
+        let total: i64 = filtered(tenant, filter).count().get_result(conn)?;
+        let rows = filtered(tenant, filter)
+            .order(order)
+            .offset(skip.max(0))
+            .limit(count.max(0))
+            .select(ClientRow::as_select())
+            .load(conn)?;
+        let items = rows
+            .into_iter()
+            .map(Client::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        return Ok((items, total));
+    }
+    let candidates: Vec<(String, String)> = filtered(tenant, filter)
+        .order(order)
+        .select((clients::id, clients::tags))
+        .load(conn)?;
+    let mut matching = Vec::new();
+    for (id, tags) in candidates {
+        let tags: Vec<String> = serde_json::from_str(&tags)?;
+        if tags.iter().any(|t| filter.tags.contains(t)) {
+            matching.push(id);
+        }
+    }
+    let total = matching.len() as i64;
+    let page: Vec<&str> = matching
+        .iter()
+        .skip(skip.max(0) as usize)
+        .take(count.max(0) as usize)
+        .map(String::as_str)
+        .collect();
+    let mut items = find_clients(conn, tenant, &page)?;
+    items.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    Ok((items, total))
 }

@@ -42,6 +42,7 @@ diesel::table! {
         allowed_scopes -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        roles -> Text,
     }
 }
 
