@@ -1,0 +1,4 @@
+//! placeholder
+pub fn main(_args: Vec<String>) -> std::process::ExitCode {
+    std::process::ExitCode::FAILURE
+}
