@@ -1277,3 +1277,44 @@ async fn users_and_roles_reads() {
         .await;
     assert_eq!((r.status, r.json()["Id"].clone()), (200, json!(BOB)));
 }
+
+// ---------------------------------------------------------------- import
+
+#[tokio::test]
+async fn import_loads_captured_clients_users_and_persisted_grants() {
+    let e = env().await;
+    let doc: ocs_compat::import::Captured = serde_json::from_value(json!({
+        "TenantId": T.to_uppercase(),
+        "AuthorizationCodeClients": [
+            {"RedirectUris": ["https://cap/cb"], "PostLogoutRedirectUris": [], "ClientUri": null, "LogoUri": null,
+             "Id": SPA1.to_uppercase(), "Name": "captured", "Enabled": true, "AccessTokenLifetime": 900,
+             "Tags": ["cap"], "AllowedCorsOrigins": [], "AllowOfflineAccess": true}
+        ],
+        "ClientCredentialClients": [
+            {"Id": "c0ffee00-0000-4000-8000-000000000001", "Name": "svc", "Enabled": true,
+             "AccessTokenLifetime": 3600, "Tags": [], "RoleIds": [TENANT_MEMBER]}
+        ],
+        "Users": [{"Id": "dada0000-0000-4000-8000-000000000001", "Name": "Dana", "Email": "dana@x.test",
+                   "RoleIds": [TENANT_MEMBER]}],
+        "PersistedGrants": {"DADA0000-0000-4000-8000-000000000001": [SPA1], (ALICE): [SPA1]}
+    }))
+    .unwrap();
+    let report = ocs_compat::import::import_document(&mut e.srv.conn(), "default", doc).unwrap();
+    assert_eq!(
+        (
+            report.tenant.as_str(),
+            report.clients_created,
+            report.users_created,
+            report.grants
+        ),
+        (T, 2, 1, 2)
+    );
+    let r = e.get(&accs(&format!("/{SPA1}")), &e.member).await;
+    assert_eq!(r.json()["Name"], json!("captured"));
+    assert_eq!(r.json()["AllowOfflineAccess"], json!(true));
+    let r = e
+        .get(&pg("dada0000-0000-4000-8000-000000000001"), &e.member)
+        .await;
+    assert_eq!((r.status, r.json()), (200, json!([SPA1])));
+    assert_eq!(e.get(&pg(ALICE), &e.member).await.json(), json!([SPA1]));
+}
