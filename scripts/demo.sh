@@ -15,6 +15,7 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 DB="sqlite://$WORK/grants.db"
 OKTA_PORT=8081
+OCS_PORT=8084
 
 "$BIN/grantctl" --database-url "$DB" seed-demo --json --okta-issuer "http://127.0.0.1:$OKTA_PORT" >"$WORK/seed.json"
 seed() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); 
@@ -28,6 +29,12 @@ start_gateway okta-compat "$OKTA_PORT" "$DB"; PIDS+=("$GATEWAY_PID")
 OKTA_TOKEN="$(seed okta.api_token)"
 OKTA_USER="$(seed okta.user_id)"
 
+start_gateway ocs-compat "$OCS_PORT" "$DB"; PIDS+=("$GATEWAY_PID")
+OCS_TENANT="$(seed ocs.tenant)"
+OCS_CLIENT="$(seed ocs.client_id)"
+OCS_SECRET="$(seed ocs.client_secret)"
+OCS_USER="$(seed ocs.user_id)"
+
 cat <<TXT
 
 Gateways are running on one SQLite database ($WORK/grants.db). Logs: $WORK/*.log
@@ -35,6 +42,12 @@ Gateways are running on one SQLite database ($WORK/grants.db). Logs: $WORK/*.log
 okta-compat    http://127.0.0.1:$OKTA_PORT    Okta User Grants API
   API token (SSWS):  $OKTA_TOKEN
   curl -s -H "Authorization: SSWS $OKTA_TOKEN" http://127.0.0.1:$OKTA_PORT/api/v1/users/$OKTA_USER/grants
+
+ocs-compat     http://127.0.0.1:$OCS_PORT    OCS / AVEVA Data Hub Identity (tenant $OCS_TENANT)
+  client credentials:  $OCS_CLIENT / $OCS_SECRET
+  TOKEN=\$(curl -s -d client_id=$OCS_CLIENT -d client_secret=$OCS_SECRET -d grant_type=client_credentials http://127.0.0.1:$OCS_PORT/identity/connect/token | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$OCS_PORT/api/v1/Tenants/$OCS_TENANT/Users/$OCS_USER/PersistedGrants
+  curl -s -H "Authorization: Bearer \$TOKEN" "http://127.0.0.1:$OCS_PORT/api/v1/Tenants/$OCS_TENANT/AuthorizationCodeClients?count=10" -D -
 TXT
 
 echo
