@@ -525,6 +525,20 @@ fn client_pages_filter_by_kind_ids_and_tags_and_count_before_paging() {
         clients::list_clients_page(&mut conn, "t", &ac(&["c3", "cc", "zz"], &[]), 0, 10).unwrap();
     assert_eq!((names(page), total), (vec!["c3".into()], 1));
     assert_eq!(clients::count_clients(&mut conn, "t").unwrap(), 6);
+    // Totals are kept per kind in the same transaction as each insert and delete.
+    clients::delete_client(&mut conn, "t", "c0", "x").unwrap();
+    clients::delete_client(&mut conn, "t", "cc", "x").unwrap();
+    let (page, total) = clients::list_clients_page(&mut conn, "t", &ac(&[], &[]), 0, 1).unwrap();
+    assert_eq!((names(page), total), (vec!["c1".into()], 4));
+    assert_eq!(clients::count_clients(&mut conn, "t").unwrap(), 4);
+    assert_eq!(clients::count_clients(&mut conn, "u").unwrap(), 1);
+    let all = ClientFilter::default();
+    assert_eq!(
+        clients::list_clients_page(&mut conn, "t", &all, 0, 0)
+            .unwrap()
+            .1,
+        4
+    );
 }
 
 #[test]
