@@ -16,6 +16,7 @@ mkdir -p "$WORK"
 DB="sqlite://$WORK/grants.db"
 OKTA_PORT=8081
 PINGFED_PORT=8082
+OCS_PORT=8084
 
 "$BIN/grantctl" --database-url "$DB" seed-demo --json --okta-issuer "http://127.0.0.1:$OKTA_PORT" >"$WORK/seed.json"
 seed() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); 
@@ -37,6 +38,12 @@ PF_USER="$(seed pingfed.username)"
 PF_PASSWORD="$(seed pingfed.password)"
 PF_USER_KEY="$(seed pingfed.user_key)"
 
+start_gateway ocs-compat "$OCS_PORT" "$DB"; PIDS+=("$GATEWAY_PID")
+OCS_TENANT="$(seed ocs.tenant)"
+OCS_CLIENT="$(seed ocs.client_id)"
+OCS_SECRET="$(seed ocs.client_secret)"
+OCS_USER="$(seed ocs.user_id)"
+
 cat <<TXT
 
 Gateways are running on one SQLite database ($WORK/grants.db). Logs: $WORK/*.log
@@ -48,6 +55,12 @@ okta-compat    http://127.0.0.1:$OKTA_PORT    Okta User Grants API
 pingfed-compat http://127.0.0.1:$PINGFED_PORT    PingFederate OAuth access grant management (/pf-ws/rest/oauth/…)
   PCV user (HTTP Basic):  $PF_USER / $PF_PASSWORD    audit log: $WORK/runtime-api.log
   curl -s -u '$PF_USER:$PF_PASSWORD' -H 'X-XSRF-HEADER: PingFederate' http://127.0.0.1:$PINGFED_PORT/pf-ws/rest/oauth/users/$PF_USER_KEY/grants
+
+ocs-compat     http://127.0.0.1:$OCS_PORT    OCS / AVEVA Data Hub Identity (tenant $OCS_TENANT)
+  client credentials:  $OCS_CLIENT / $OCS_SECRET
+  TOKEN=\$(curl -s -d client_id=$OCS_CLIENT -d client_secret=$OCS_SECRET -d grant_type=client_credentials http://127.0.0.1:$OCS_PORT/identity/connect/token | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$OCS_PORT/api/v1/Tenants/$OCS_TENANT/Users/$OCS_USER/PersistedGrants
+  curl -s -H "Authorization: Bearer \$TOKEN" "http://127.0.0.1:$OCS_PORT/api/v1/Tenants/$OCS_TENANT/AuthorizationCodeClients?count=10" -D -
 TXT
 
 echo

@@ -105,6 +105,7 @@ pub fn seed(conn: &mut DbConn, args: SeedDemo) -> Result<(), String> {
     // One section per gateway: its grants and its ready credential.
     summary.insert("okta".into(), seed_okta(conn, &demo).map_err(e)?);
     summary.insert("pingfed".into(), seed_pingfed(conn, &demo).map_err(e)?);
+    summary.insert("ocs".into(), seed_ocs(conn).map_err(e)?);
     let summary = serde_json::Value::Object(summary);
     if args.json {
         println!("{summary}");
@@ -239,5 +240,91 @@ fn seed_pingfed(conn: &mut DbConn, d: &Demo) -> grant_core::Result<serde_json::V
         "user_key": d.alice.login,
         "client_id": "ac_client",
         "grant_ids": ids,
+    }))
+}
+
+pub const OCS_TENANT: &str = "c0c5de40-0000-4000-8000-000000000001";
+pub const OCS_ADMIN_CLIENT: &str = "c0c5de40-0000-4000-8000-0000000000ad";
+pub const OCS_SPA: &str = "c0c5de40-0000-4000-8000-00000000005a";
+pub const OCS_SPA_TWO: &str = "c0c5de40-0000-4000-8000-00000000005b";
+
+/// ocs-compat: its own GUID tenant (OCS tenants are GUIDs) with two users, two
+/// authorization-code clients, authorization-code grants, and a client-credentials client
+/// (Tenant Administrator + Tenant Member) whose secret gets tokens at /identity/connect/token.
+fn seed_ocs(conn: &mut DbConn) -> grant_core::Result<serde_json::Value> {
+    let t = OCS_TENANT;
+    directory::create_tenant(conn, Some(t.into()), "OCS demo tenant")?;
+    let mut users = Vec::new();
+    for (login, name) in [
+        ("alice@ocs.example.test", "Alice Example"),
+        ("bob@ocs.example.test", "Bob Example"),
+    ] {
+        let new = NewUser {
+            login: login.into(),
+            display_name: Some(name.into()),
+            roles: vec!["Tenant Member".into()],
+            ..NewUser::default()
+        };
+        users.push(directory::create_user(conn, t, new, ACTOR)?);
+    }
+    for (id, name) in [
+        (OCS_SPA, "Plant dashboard SPA"),
+        (OCS_SPA_TWO, "Mobile app"),
+    ] {
+        let new = NewClient {
+            id: Some(id.into()),
+            kind: Some(ClientKind::AuthorizationCode),
+            name: Some(name.into()),
+            redirect_uris: vec!["https://app.example.test/callback".into()],
+            post_logout_redirect_uris: vec!["https://app.example.test/".into()],
+            allowed_cors_origins: vec!["https://app.example.test".into()],
+            ..NewClient::default()
+        };
+        clients::create_client(conn, t, new, ACTOR)?;
+    }
+    for (user, client) in [(0, OCS_SPA), (0, OCS_SPA), (0, OCS_SPA_TWO), (1, OCS_SPA)] {
+        let mut g = NewGrant::new(&users[user].id, client);
+        g.grant_type = GrantType::AuthorizationCode;
+        g.scopes = ScopeSet::from_names(["openid", "ocsapi"]);
+        grants::issue_grant(conn, t, g, ACTOR)?;
+    }
+    let admin = NewClient {
+        id: Some(OCS_ADMIN_CLIENT.into()),
+        kind: Some(ClientKind::ClientCredentials),
+        name: Some("Demo administration client".into()),
+        roles: vec![
+            "2dc742ab-39ea-4fc0-a39e-2bcb71c26a5f".into(),
+            "7ad2b9ef-5386-4ead-ac9f-ad99c5c5b977".into(),
+        ],
+        ..NewClient::default()
+    };
+    clients::create_client(conn, t, admin, ACTOR)?;
+    let secret = credentials::create_credential(
+        conn,
+        t,
+        NewCredential {
+            kind: CredentialKind::ClientSecret,
+            // ocs-compat reads a secret's Id and Description from this label.
+            name: format!("{OCS_ADMIN_CLIENT}/1/demo"),
+            user_id: None,
+            client_id: Some(OCS_ADMIN_CLIENT.into()),
+            grant_id: None,
+            scopes: vec![],
+            roles: vec![],
+            expires_at: None,
+            token_prefix: String::new(),
+        },
+        Some(secrecy::SecretString::from(
+            grant_core::service::ids::random_alnum(44),
+        )),
+        &HashingConfig::default(),
+        ACTOR,
+    )?;
+    Ok(json!({
+        "tenant": t,
+        "client_id": OCS_ADMIN_CLIENT,
+        "client_secret": secret.secret.expose_secret(),
+        "user_id": users[0].id,
+        "authorization_code_clients": [OCS_SPA, OCS_SPA_TWO],
     }))
 }

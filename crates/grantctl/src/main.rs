@@ -113,6 +113,11 @@ enum ClientCmd {
         refresh_token_lifetime: Option<i32>,
         #[arg(long = "allowed-scope")]
         allowed_scopes: Vec<String>,
+        /// Role held by the client itself (OCS RoleIds: a RoleTypeId or a role name), repeatable
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
     },
     List {
         #[arg(long, default_value = "default")]
@@ -316,6 +321,8 @@ fn run(cli: Cli) -> Result<(), String> {
             access_token_lifetime,
             refresh_token_lifetime,
             allowed_scopes,
+            roles,
+            tags,
         }) => {
             let kind = kind
                 .map(|k| k.parse::<ClientKind>())
@@ -329,6 +336,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 access_token_lifetime,
                 refresh_token_lifetime,
                 allowed_scopes,
+                roles,
+                tags,
                 ..NewClient::default()
             };
             print_json(&clients::create_client(conn, &tenant, new, actor).map_err(e)?)?;

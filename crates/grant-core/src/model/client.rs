@@ -34,6 +34,9 @@ pub struct Client {
     pub allow_offline_access: bool,
     /// Scopes (with restrictions) the client may request; empty means any.
     pub allowed_scopes: Vec<String>,
+    /// Role ids held by the client itself (OCS client-credential clients' `RoleIds`).
+    #[serde(default)]
+    pub roles: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -56,6 +59,7 @@ pub struct NewClient {
     pub allowed_cors_origins: Vec<String>,
     pub allow_offline_access: Option<bool>,
     pub allowed_scopes: Vec<String>,
+    pub roles: Vec<String>,
     pub created_at: Option<DateTime<Utc>>,
 }
 
@@ -73,4 +77,16 @@ pub struct ClientPatch {
     pub tags: Option<Vec<String>>,
     pub allowed_cors_origins: Option<Vec<String>>,
     pub allow_offline_access: Option<bool>,
+    pub roles: Option<Vec<String>>,
+}
+
+/// Which clients of a tenant a list or a count covers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientFilter {
+    /// Only clients of this kind (None: every kind).
+    pub kind: Option<ClientKind>,
+    /// Only these ids (empty: any).
+    pub ids: Vec<String>,
+    /// Only clients holding at least one of these tags (empty: any); exact match.
+    pub tags: Vec<String>,
 }

@@ -6,7 +6,7 @@ mod credential;
 mod grant;
 mod page;
 
-pub use client::{Client, ClientKind, ClientPatch, NewClient};
+pub use client::{Client, ClientFilter, ClientKind, ClientPatch, NewClient};
 pub use credential::{Credential, CredentialKind, CredentialStatus, IssuedSecret, NewCredential};
 pub use grant::{
     Actor, Grant, GrantAttribute, GrantFilter, GrantSource, GrantStatus, GrantType, NewGrant,

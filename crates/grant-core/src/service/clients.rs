@@ -1,8 +1,10 @@
 //! OAuth clients: create, merge-update, delete, with OCS's validation rules.
 
-use crate::model::{Client, ClientKind, ClientPatch, NewClient, now, to_millis};
+use crate::model::{
+    Client, ClientFilter, ClientKind, ClientPatch, CredentialKind, NewClient, now, to_millis,
+};
 use crate::service::{audit, ids};
-use crate::store::{DbConn, audit as audit_store, clients, dialect, tenants};
+use crate::store::{DbConn, audit as audit_store, clients, credentials, dialect, tenants};
 use crate::{CoreError, Result};
 
 pub const MAX_REDIRECT_URIS: usize = 10;
@@ -56,6 +58,7 @@ pub fn build_client(tenant: &str, new: NewClient) -> Result<Client> {
         allowed_cors_origins: new.allowed_cors_origins,
         allow_offline_access: new.allow_offline_access.unwrap_or(false),
         allowed_scopes: new.allowed_scopes,
+        roles: new.roles,
         created_at: at,
         updated_at: at,
     };
@@ -117,6 +120,26 @@ pub fn list_clients(conn: &mut DbConn, tenant: &str) -> Result<Vec<Client>> {
     clients::list_clients(conn, Some(tenant))
 }
 
+/// Clients of one kind, oldest first, narrowed to `filter.ids` (when not empty) and to
+/// clients holding any of `filter.tags` (when not empty); `skip`/`count` page the result.
+/// Returns the page and the number of matches before paging.
+pub fn list_clients_page(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &ClientFilter,
+    skip: i64,
+    count: i64,
+) -> Result<(Vec<Client>, i64)> {
+    dialect::read_tx(conn, |conn| {
+        clients::list_clients_page(conn, tenant, filter, skip, count)
+    })
+}
+
+/// How many clients of any kind the tenant holds (the per-tenant limit counts them all).
+pub fn count_clients(conn: &mut DbConn, tenant: &str) -> Result<i64> {
+    clients::count_clients(conn, tenant)
+}
+
 /// Merge update: fields absent from the patch keep their value.
 pub fn update_client(
     conn: &mut DbConn,
@@ -158,9 +181,21 @@ pub fn update_client(
         if let Some(v) = patch.allow_offline_access {
             c.allow_offline_access = v;
         }
+        if let Some(v) = patch.roles {
+            c.roles = v;
+        }
         c.updated_at = now();
         check(&c)?;
         clients::update_client(conn, &c)?;
+        if !c.enabled {
+            // A disabled client cannot authenticate: its access tokens stop working too.
+            credentials::revoke_client_credentials(
+                conn,
+                tenant,
+                id,
+                &[CredentialKind::BearerToken, CredentialKind::RefreshToken],
+            )?;
+        }
         audit_store::insert_audit(
             conn,
             &[audit::record(
@@ -176,12 +211,13 @@ pub fn update_client(
     })
 }
 
-/// Deletes a client and its grants.
+/// Deletes a client and its grants; its secrets and tokens are revoked.
 pub fn delete_client(conn: &mut DbConn, tenant: &str, id: &str, actor: &str) -> Result<()> {
     dialect::write_tx(conn, |conn| {
         if clients::delete_client(conn, tenant, id)? == 0 {
             return Err(CoreError::not_found("client", id));
         }
+        credentials::revoke_client_credentials(conn, tenant, id, CredentialKind::ALL)?;
         audit_store::insert_audit(
             conn,
             &[audit::record(

@@ -177,6 +177,45 @@ pub fn set_credential_status(
     })
 }
 
+/// Credentials of `kind` bound to a client in any tenant, with their password hashes
+/// (client secrets at a token endpoint: the client id names the tenant).
+pub fn find_client_credentials(
+    conn: &mut DbConn,
+    kind: CredentialKind,
+    client_id: &str,
+) -> Result<Vec<(Credential, Option<String>)>> {
+    credentials::find_by_client(conn, kind, client_id)
+}
+
+/// Changes a credential's label and expiry; audited.
+pub fn update_credential(
+    conn: &mut DbConn,
+    tenant: &str,
+    id: &str,
+    name: &str,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    actor: &str,
+) -> Result<()> {
+    dialect::write_tx(conn, |conn| {
+        if credentials::set_name(conn, tenant, id, name)? == 0 {
+            return Err(CoreError::not_found("credential", id));
+        }
+        credentials::set_expiry(conn, tenant, id, expires_at.map(to_millis))?;
+        audit_store::insert_audit(
+            conn,
+            &[audit::record(
+                tenant,
+                actor,
+                "credential.updated",
+                "credential",
+                id,
+                serde_json::json!({"name": name, "expires_at": expires_at}),
+            )],
+        )?;
+        Ok(())
+    })
+}
+
 /// Verifies passwords off the async workers: at most `max_hash_threads` argon2 runs at once,
 /// at most `4 × max_hash_threads` callers waiting (beyond that: unavailable, so a flood of
 /// bad passwords cannot exhaust memory), and successful checks remembered for a short time.

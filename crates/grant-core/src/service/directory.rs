@@ -26,6 +26,10 @@ pub fn create_tenant(conn: &mut DbConn, id: Option<String>, name: &str) -> Resul
     })
 }
 
+pub fn find_tenant(conn: &mut DbConn, id: &str) -> Result<Option<Tenant>> {
+    tenants::find_tenant(conn, id)
+}
+
 pub fn get_tenant(conn: &mut DbConn, id: &str) -> Result<Tenant> {
     tenants::find_tenant(conn, id)?.ok_or_else(|| CoreError::not_found("tenant", id))
 }

@@ -2,16 +2,55 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::rows::ClientRow;
-use super::schema::{clients, grants};
+use super::schema::{client_counts, clients, grants};
 use crate::Result;
-use crate::model::Client;
+use crate::model::{Client, ClientFilter};
 
+/// Inserts clients and keeps `client_counts` in step. Callers run it inside a write
+/// transaction.
 pub fn insert_clients(conn: &mut DbConn, items: &[Client]) -> Result<()> {
+    let mut added: std::collections::BTreeMap<(&str, &str), i64> = Default::default();
     for chunk in items.chunks(500) {
         let rows: Vec<ClientRow> = chunk.iter().map(ClientRow::from).collect();
         super::dialect::insert_rows!(conn, clients::table, &rows)?;
     }
+    for c in items {
+        *added.entry((&c.tenant_id, c.kind.as_str())).or_default() += 1;
+    }
+    for ((tenant, kind), n) in added {
+        bump_count(conn, tenant, kind, n)?;
+    }
     Ok(())
+}
+
+/// Adds `delta` to the tenant's count of clients of `kind` (creating the row at first use;
+/// inside the caller's write transaction).
+fn bump_count(conn: &mut DbConn, tenant: &str, kind: &str, delta: i64) -> Result<()> {
+    let changed = diesel::update(client_counts::table.find((tenant, kind)))
+        .set(client_counts::n.eq(client_counts::n + delta))
+        .execute(conn)?;
+    if changed == 0 {
+        diesel::insert_into(client_counts::table)
+            .values((
+                client_counts::tenant_id.eq(tenant),
+                client_counts::kind.eq(kind),
+                client_counts::n.eq(delta),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The tenant's client count of one kind, or of every kind (`None`), from `client_counts`.
+pub fn counted_clients(conn: &mut DbConn, tenant: &str, kind: Option<&str>) -> Result<i64> {
+    let mut q = client_counts::table
+        .filter(client_counts::tenant_id.eq(tenant))
+        .into_boxed();
+    if let Some(k) = kind {
+        q = q.filter(client_counts::kind.eq(k));
+    }
+    let counts: Vec<i64> = q.select(client_counts::n).load(conn)?;
+    Ok(counts.into_iter().sum())
 }
 
 pub fn find_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Option<Client>> {
@@ -46,11 +85,9 @@ pub fn list_clients(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<Clien
     rows.into_iter().map(Client::try_from).collect()
 }
 
+/// How many clients (of every kind) the tenant holds.
 pub fn count_clients(conn: &mut DbConn, tenant: &str) -> Result<i64> {
-    Ok(clients::table
-        .filter(clients::tenant_id.eq(tenant))
-        .count()
-        .get_result(conn)?)
+    counted_clients(conn, tenant, None)
 }
 
 pub fn update_client(conn: &mut DbConn, client: &Client) -> Result<usize> {
@@ -61,13 +98,92 @@ pub fn update_client(conn: &mut DbConn, client: &Client) -> Result<usize> {
     )
 }
 
-/// Deletes a client and (by cascade) its grants; returns how many clients were deleted.
+/// Deletes a client and its grants; returns how many clients were deleted. Callers run it
+/// inside a write transaction (it keeps `client_counts` in step).
 pub fn delete_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<usize> {
+    let kind: Option<String> = clients::table
+        .find((tenant, id))
+        .select(clients::kind)
+        .first(conn)
+        .optional()?;
+    let Some(kind) = kind else { return Ok(0) };
     diesel::delete(
         grants::table
             .filter(grants::tenant_id.eq(tenant))
             .filter(grants::client_id.eq(id)),
     )
     .execute(conn)?;
-    Ok(diesel::delete(clients::table.find((tenant, id))).execute(conn)?)
+    let deleted = diesel::delete(clients::table.find((tenant, id))).execute(conn)?;
+    if deleted > 0 {
+        bump_count(conn, tenant, &kind, -(deleted as i64))?;
+    }
+    Ok(deleted)
+}
+
+fn filtered<'a>(
+    tenant: &'a str,
+    filter: &'a ClientFilter,
+) -> clients::BoxedQuery<'a, super::MultiBackend> {
+    let mut q = clients::table
+        .filter(clients::tenant_id.eq(tenant))
+        .into_boxed();
+    if let Some(kind) = filter.kind {
+        q = q.filter(clients::kind.eq(kind.as_str()));
+    }
+    if !filter.ids.is_empty() {
+        q = q.filter(clients::id.eq_any(&filter.ids));
+    }
+    q
+}
+
+/// A page (`skip`, `count`) of the clients matching `filter`, oldest first, and how many
+/// match in all. Tags are matched on the decoded lists (exactly, on both backends), so a tag
+/// filter reads the candidate rows' ids and tags only.
+pub fn list_clients_page(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &ClientFilter,
+    skip: i64,
+    count: i64,
+) -> Result<(Vec<Client>, i64)> {
+    let order = (clients::created_at.asc(), clients::id.asc());
+    if filter.tags.is_empty() {
+        let total: i64 = if filter.ids.is_empty() {
+            counted_clients(conn, tenant, filter.kind.map(|k| k.as_str()))?
+        } else {
+            filtered(tenant, filter).count().get_result(conn)?
+        };
+        let rows = filtered(tenant, filter)
+            .order(order)
+            .offset(skip.max(0))
+            .limit(count.max(0))
+            .select(ClientRow::as_select())
+            .load(conn)?;
+        let items = rows
+            .into_iter()
+            .map(Client::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        return Ok((items, total));
+    }
+    let candidates: Vec<(String, String)> = filtered(tenant, filter)
+        .order(order)
+        .select((clients::id, clients::tags))
+        .load(conn)?;
+    let mut matching = Vec::new();
+    for (id, tags) in candidates {
+        let tags: Vec<String> = serde_json::from_str(&tags)?;
+        if tags.iter().any(|t| filter.tags.contains(t)) {
+            matching.push(id);
+        }
+    }
+    let total = matching.len() as i64;
+    let page: Vec<&str> = matching
+        .iter()
+        .skip(skip.max(0) as usize)
+        .take(count.max(0) as usize)
+        .map(String::as_str)
+        .collect();
+    let mut items = find_clients(conn, tenant, &page)?;
+    items.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    Ok((items, total))
 }

@@ -107,3 +107,54 @@ pub fn list_credentials(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<C
         .map(Credential::try_from)
         .collect()
 }
+
+/// Credentials of the given kind bound to a client, in any tenant (a client id names its
+/// tenant at token endpoints that carry none), oldest first, with their password hashes.
+pub fn find_by_client(
+    conn: &mut DbConn,
+    kind: CredentialKind,
+    client_id: &str,
+) -> Result<Vec<(Credential, Option<String>)>> {
+    let rows = credentials::table
+        .filter(credentials::client_id.eq(client_id))
+        .filter(credentials::kind.eq(kind.as_str()))
+        .order((credentials::created_at, credentials::id))
+        .select(CredentialRow::as_select())
+        .load(conn)?;
+    rows.into_iter()
+        .map(|r| {
+            let hash = r.password_hash.clone();
+            Ok((Credential::try_from(r)?, hash))
+        })
+        .collect()
+}
+
+/// Revokes the active credentials of these kinds bound to a client; returns how many.
+pub fn revoke_client_credentials(
+    conn: &mut DbConn,
+    tenant: &str,
+    client_id: &str,
+    kinds: &[CredentialKind],
+) -> Result<usize> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    Ok(diesel::update(
+        credentials::table
+            .filter(credentials::tenant_id.eq(tenant))
+            .filter(credentials::client_id.eq(client_id))
+            .filter(credentials::kind.eq_any(kinds))
+            .filter(credentials::status.eq(CredentialStatus::Active.as_str())),
+    )
+    .set(credentials::status.eq(CredentialStatus::Revoked.as_str()))
+    .execute(conn)?)
+}
+
+/// Renames a credential (its label).
+pub fn set_name(conn: &mut DbConn, tenant: &str, id: &str, name: &str) -> Result<usize> {
+    Ok(diesel::update(
+        credentials::table
+            .filter(credentials::tenant_id.eq(tenant))
+            .filter(credentials::id.eq(id)),
+    )
+    .set(credentials::name.eq(name))
+    .execute(conn)?)
+}

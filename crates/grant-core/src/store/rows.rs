@@ -122,6 +122,7 @@ pub struct ClientRow {
     pub allowed_scopes: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub roles: String,
 }
 
 impl TryFrom<ClientRow> for Client {
@@ -143,6 +144,7 @@ impl TryFrom<ClientRow> for Client {
             allowed_cors_origins: parse_list(&r.allowed_cors_origins)?,
             allow_offline_access: r.allow_offline_access,
             allowed_scopes: parse_list(&r.allowed_scopes)?,
+            roles: parse_list(&r.roles)?,
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
         })
@@ -169,6 +171,7 @@ impl From<&Client> for ClientRow {
             allowed_scopes: json_list(&c.allowed_scopes),
             created_at: naive(c.created_at),
             updated_at: naive(c.updated_at),
+            roles: json_list(&c.roles),
         }
     }
 }

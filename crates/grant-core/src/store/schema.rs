@@ -42,6 +42,7 @@ diesel::table! {
         allowed_scopes -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        roles -> Text,
     }
 }
 
@@ -121,6 +122,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    client_counts (tenant_id, kind) {
+        tenant_id -> Text,
+        kind -> Text,
+        n -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(grant_scopes -> grants (grant_id));
@@ -134,4 +143,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     grant_scopes,
     credentials,
     audit_log,
+    client_counts,
 );

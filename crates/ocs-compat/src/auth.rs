@@ -1,0 +1,132 @@
+//! Bearer authentication for `/api/v1/Tenants/{tenantId}/…`: the token (issued by our token
+//! endpoint, or by `grantctl`) is looked up by its SHA-256 digest; it must be active, carry
+//! the access-token scope, and belong to the tenant named in the path. Roles are
+//! RoleTypeIds (stored names such as "Account Administrator" are mapped to them).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use grant_core::model::CredentialKind;
+use grant_core::service::credentials;
+use grant_http::{ApiError, header_str};
+
+use crate::State;
+use crate::json::{TENANT_ADMINISTRATOR, TENANT_MEMBER, normalize_id, role_id};
+
+/// The authenticated caller, within the tenant of the path.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The tenant of the path (and of the token), as stored.
+    pub tenant: String,
+    pub client_id: Option<String>,
+    pub user_id: Option<String>,
+    /// RoleTypeIds.
+    pub roles: Vec<String>,
+    pub actor: String,
+}
+
+fn forbidden() -> ApiError {
+    ApiError::Forbidden {
+        reason: String::new(),
+    }
+}
+
+impl Caller {
+    pub fn is_admin(&self) -> bool {
+        self.roles.iter().any(|r| r == TENANT_ADMINISTRATOR)
+    }
+
+    /// Tenant Member (every user and client-credential client holds it); an administrator
+    /// counts as a member.
+    pub fn is_member(&self) -> bool {
+        self.is_admin() || self.roles.iter().any(|r| r == TENANT_MEMBER)
+    }
+
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(forbidden())
+        }
+    }
+
+    pub fn require_member(&self) -> Result<(), ApiError> {
+        if self.is_member() {
+            Ok(())
+        } else {
+            Err(forbidden())
+        }
+    }
+
+    /// Member, or the object is the caller itself (user or client id, compared as stored
+    /// in lowercase D form).
+    pub fn require_member_or_self(&self, id: &str) -> Result<(), ApiError> {
+        let is_self = self.user_id.as_deref() == Some(id) || self.client_id.as_deref() == Some(id);
+        if is_self || self.is_member() {
+            Ok(())
+        } else {
+            Err(forbidden())
+        }
+    }
+}
+
+/// The token of `Authorization: Bearer <token>` (scheme in any case).
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let value = value.trim();
+    if value.len() > 7 && value[..7].eq_ignore_ascii_case("bearer ") {
+        let token = value[7..].trim();
+        (!token.is_empty()).then_some(token)
+    } else {
+        None
+    }
+}
+
+/// The `{tenantId}` path segment, in lowercase D form when it is a GUID.
+pub fn path_tenant(req: &HttpRequest) -> String {
+    normalize_id(req.match_info().get("tenantId").unwrap_or_default())
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req.app_data::<State>().cloned().ok_or(ApiError::Internal)?;
+            let header = header_str(&req, "authorization").ok_or(ApiError::MissingCredentials)?;
+            let invalid = || ApiError::InvalidCredentials {
+                reason: String::new(),
+            };
+            let token = bearer_token(header).ok_or_else(invalid)?.to_owned();
+            let credential = state
+                .db(move |conn| credentials::authenticate_token(conn, &token))
+                .await?
+                .ok_or_else(invalid)?;
+            if credential.kind != CredentialKind::BearerToken
+                || !credential.has_scope(&state.config.vendor.token_scope)
+            {
+                return Err(invalid());
+            }
+            // A token is valid for its own tenant only.
+            let tenant = path_tenant(&req);
+            if normalize_id(&credential.tenant_id) != tenant {
+                return Err(forbidden());
+            }
+            let actor = match (&credential.client_id, &credential.user_id) {
+                (Some(c), _) => format!("client:{c}"),
+                (None, Some(u)) => format!("user:{u}"),
+                (None, None) => format!("credential:{}", credential.id),
+            };
+            Ok(Caller {
+                tenant: credential.tenant_id.clone(),
+                client_id: credential.client_id.as_deref().map(normalize_id),
+                user_id: credential.user_id.as_deref().map(normalize_id),
+                roles: credential.roles.iter().map(|r| role_id(r)).collect(),
+                actor,
+            })
+        })
+    }
+}

@@ -1,0 +1,153 @@
+//! `/api/v1/Tenants/{tenantId}/ClientCredentialClients[/{clientId}]`: clients that get
+//! tokens at `/identity/connect/token` with a secret. POST answers the client with its first
+//! secret. `RoleIds` always include Tenant Member (added when missing). Reads: Self or
+//! Tenant Member; writes: Tenant Administrator.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use grant_core::model::{ClientKind, ClientPatch, NewClient};
+use grant_core::service::clients;
+use grant_http::ApiResult;
+use secrecy::ExposeSecret;
+
+use super::acc::{check_body_id, limit_is_invalid, load, page};
+use super::secrets::add_secret;
+use super::{head_response, json_response, list_response, path_param};
+use crate::State;
+use crate::auth::Caller;
+use crate::json::{
+    ClientCredentialClientBody, ClientCredentialClientCreated, ClientCredentialClientResponse,
+    TENANT_MEMBER, normalize_id, parse_body, require_guid, role_id, timestamp,
+};
+
+const KIND: ClientKind = ClientKind::ClientCredentials;
+
+fn roles(given: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in given.iter().map(|r| role_id(r)) {
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    if !out.iter().any(|r| r == TENANT_MEMBER) {
+        out.insert(0, TENANT_MEMBER.to_owned());
+    }
+    out
+}
+
+pub async fn list(req: HttpRequest, caller: Caller, state: State) -> ApiResult<HttpResponse> {
+    let (items, total) = page(&req, &caller, &state, KIND).await?;
+    let body: Vec<ClientCredentialClientResponse> = items.iter().map(Into::into).collect();
+    list_response(total, &body)
+}
+
+pub async fn count(req: HttpRequest, caller: Caller, state: State) -> ApiResult<HttpResponse> {
+    let (_, total) = page(&req, &caller, &state, KIND).await?;
+    Ok(head_response(Some(total)))
+}
+
+pub async fn create(caller: Caller, state: State, body: web::Bytes) -> ApiResult<HttpResponse> {
+    caller.require_admin()?;
+    let b: ClientCredentialClientBody = parse_body(&body)?;
+    let id =
+        b.id.as_deref()
+            .map(|raw| require_guid("Id", raw))
+            .transpose()?;
+    let new = NewClient {
+        id,
+        kind: Some(KIND),
+        name: b.name,
+        enabled: b.enabled,
+        access_token_lifetime: b.access_token_lifetime,
+        tags: b.tags.unwrap_or_default(),
+        roles: roles(b.role_ids.unwrap_or_default()),
+        ..NewClient::default()
+    };
+    let tenant = caller.tenant.clone();
+    let actor = caller.actor.clone();
+    let hashing = state.config.hashing.clone();
+    let description = b.secret_description.unwrap_or_default();
+    let expires_at = b.secret_expiration_date;
+    let (client, secret, value) = state
+        .db(move |conn| {
+            let client =
+                clients::create_client(conn, &tenant, new, &actor).map_err(limit_is_invalid)?;
+            let (secret, value) = add_secret(
+                conn,
+                &tenant,
+                &client.id,
+                &description,
+                expires_at,
+                &hashing,
+                &actor,
+            )?;
+            Ok((client, secret, value))
+        })
+        .await?;
+    json_response(
+        StatusCode::CREATED,
+        &ClientCredentialClientCreated {
+            secret: value.expose_secret().to_owned(),
+            id: secret.id,
+            description: (!secret.description.is_empty()).then(|| secret.description.clone()),
+            expiration_date: secret.credential.expires_at.map(timestamp),
+            client: (&client).into(),
+        },
+    )
+}
+
+pub async fn get(req: HttpRequest, caller: Caller, state: State) -> ApiResult<HttpResponse> {
+    let id = normalize_id(&path_param(&req, "clientId"));
+    caller.require_member_or_self(&id)?;
+    let c = load(&state, &caller, id, KIND).await?;
+    json_response(StatusCode::OK, &ClientCredentialClientResponse::from(&c))
+}
+
+pub async fn head(req: HttpRequest, caller: Caller, state: State) -> ApiResult<HttpResponse> {
+    let id = normalize_id(&path_param(&req, "clientId"));
+    caller.require_member_or_self(&id)?;
+    load(&state, &caller, id, KIND).await?;
+    Ok(head_response(None))
+}
+
+pub async fn update(
+    req: HttpRequest,
+    caller: Caller,
+    state: State,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    caller.require_admin()?;
+    let id = normalize_id(&path_param(&req, "clientId"));
+    let b: ClientCredentialClientBody = parse_body(&body)?;
+    check_body_id(b.id.as_deref(), &id)?;
+    load(&state, &caller, id.clone(), KIND).await?;
+    let patch = ClientPatch {
+        name: b.name,
+        enabled: b.enabled,
+        access_token_lifetime: b.access_token_lifetime,
+        tags: b.tags,
+        roles: b.role_ids.map(roles),
+        ..ClientPatch::default()
+    };
+    let tenant = caller.tenant.clone();
+    let actor = caller.actor.clone();
+    let updated = state
+        .db(move |conn| clients::update_client(conn, &tenant, &id, patch, &actor))
+        .await?;
+    json_response(
+        StatusCode::OK,
+        &ClientCredentialClientResponse::from(&updated),
+    )
+}
+
+pub async fn delete(req: HttpRequest, caller: Caller, state: State) -> ApiResult<HttpResponse> {
+    caller.require_admin()?;
+    let id = normalize_id(&path_param(&req, "clientId"));
+    load(&state, &caller, id.clone(), KIND).await?;
+    let tenant = caller.tenant.clone();
+    let actor = caller.actor.clone();
+    state
+        .db(move |conn| clients::delete_client(conn, &tenant, &id, &actor))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,3 @@
+DROP INDEX credentials_client_kind;
+DROP INDEX clients_tenant_kind_created;
+ALTER TABLE clients DROP COLUMN roles;
