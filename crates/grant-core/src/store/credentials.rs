@@ -107,3 +107,22 @@ pub fn list_credentials(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<C
         .map(Credential::try_from)
         .collect()
 }
+
+/// Revokes the active credentials of one issuance (access + refresh token share a `name`)
+/// under a grant; returns how many changed.
+pub fn revoke_issuance(
+    conn: &mut DbConn,
+    tenant: &str,
+    grant_id: &str,
+    name: &str,
+) -> Result<usize> {
+    Ok(diesel::update(
+        credentials::table
+            .filter(credentials::tenant_id.eq(tenant))
+            .filter(credentials::grant_id.eq(grant_id))
+            .filter(credentials::name.eq(name))
+            .filter(credentials::status.eq(CredentialStatus::Active.as_str())),
+    )
+    .set(credentials::status.eq(CredentialStatus::Revoked.as_str()))
+    .execute(conn)?)
+}
