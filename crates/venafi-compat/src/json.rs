@@ -164,8 +164,20 @@ pub const RESULT_APPLICATION_NOT_FOUND: i32 = 2;
 pub struct GrantsRequest {
     pub GranteePrefixedUniversal: Option<String>,
     pub ApplicationId: Option<String>,
-    pub Start: Option<i64>,
-    pub Count: Option<i64>,
+    /// Numbers, or numeric strings (pyvenafi types `Start` as a string).
+    pub Start: Option<serde_json::Value>,
+    pub Count: Option<serde_json::Value>,
+}
+
+/// A paging member as a non-negative integer: absent or null is None; anything else that
+/// is not a non-negative integer (or such a string) is an error.
+pub fn paging(v: &Option<serde_json::Value>) -> Result<Option<usize>, ()> {
+    match v {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Number(n)) => n.as_u64().map(|n| Some(n as usize)).ok_or(()),
+        Some(serde_json::Value::String(s)) => s.trim().parse::<usize>().map(Some).map_err(|_| ()),
+        Some(_) => Err(()),
+    }
 }
 
 /// `POST /vedauth/Authorize/OAuth` body.

@@ -949,7 +949,7 @@ async fn enumerate_grants_and_grant_count() {
         .post(
             "/vedsdk/oauth/enumerategrants",
             Some(&admin),
-            json!({"ApplicationId": APP, "Start": 1, "Count": 1, "OrderBy": "x", "ResolveIdentities": true}),
+            json!({"ApplicationId": APP, "Start": "1", "Count": 1, "OrderBy": "x", "ResolveIdentities": true}),
         )
         .await;
     let v = json_of(&b);
@@ -970,6 +970,20 @@ async fn enumerate_grants_and_grant_count() {
         .map(|g| g["Application"].as_str().unwrap())
         .collect();
     assert_eq!(apps, [APP, OTHER_APP]);
+    let (s, _, b) = o
+        .post(
+            "/vedsdk/oauth/enumerategrants",
+            Some(&admin),
+            json!({"ApplicationId": APP, "Start": -1}),
+        )
+        .await;
+    assert_error(
+        s,
+        &b,
+        400,
+        "invalid_request",
+        "Start and Count must be non-negative integers",
+    );
     assert_eq!(
         v["Grants"][1]["Scope"],
         json!({"ScopeList": [{"RestrictionList": [], "Scope": "ssh"}]})

@@ -14,7 +14,7 @@ use crate::auth::{Caller, READ_ROLES, REVOKE_ROLES};
 use crate::error::invalid_request;
 use crate::json::{
     CountResponse, GrantWire, GrantsRequest, GrantsResponse, RESULT_APPLICATION_NOT_FOUND,
-    RESULT_SUCCESS, ResultResponse, ok, parse_body,
+    RESULT_SUCCESS, ResultResponse, ok, paging, parse_body,
 };
 
 fn insufficient_rights() -> ApiError {
@@ -146,18 +146,16 @@ pub async fn enumerate_grants(
     if !own && !caller.has_any_role(READ_ROLES) {
         return Err(insufficient_rights());
     }
-    let start = req.Start.unwrap_or(0);
-    let count = req.Count;
-    if start < 0 || count.is_some_and(|c| c < 0) {
-        return Err(invalid_request("Start and Count must not be negative"));
-    }
+    let bad = |_| invalid_request("Start and Count must be non-negative integers");
+    let start = paging(&req.Start).map_err(bad)?.unwrap_or(0);
+    let count = paging(&req.Count).map_err(bad)?;
     match resolve(&state, grantee, non_empty(req.ApplicationId)).await? {
         Resolved::ApplicationNotFound => {
             Ok(grants_response(Vec::new(), RESULT_APPLICATION_NOT_FOUND))
         }
         Resolved::UnknownGrantee => Ok(grants_response(Vec::new(), RESULT_SUCCESS)),
         Resolved::Filter(f) => {
-            let page = list(&state, f, start as usize, count.map(|c| c as usize)).await?;
+            let page = list(&state, f, start, count).await?;
             Ok(grants_response(page, RESULT_SUCCESS))
         }
     }
