@@ -171,12 +171,15 @@ pub struct GrantsRequest {
 
 /// A paging member as a non-negative integer: absent or null is None; anything else that
 /// is not a non-negative integer (or such a string) is an error.
-pub fn paging(v: &Option<serde_json::Value>) -> Result<Option<usize>, ()> {
+pub fn paging(v: &Option<serde_json::Value>) -> Result<Option<usize>, grant_http::ApiError> {
+    let bad = || crate::error::invalid_request("Start and Count must be non-negative integers");
     match v {
         None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::Number(n)) => n.as_u64().map(|n| Some(n as usize)).ok_or(()),
-        Some(serde_json::Value::String(s)) => s.trim().parse::<usize>().map(Some).map_err(|_| ()),
-        Some(_) => Err(()),
+        Some(serde_json::Value::Number(n)) => n.as_u64().map(|n| Some(n as usize)).ok_or_else(bad),
+        Some(serde_json::Value::String(s)) => {
+            s.trim().parse::<usize>().map(Some).map_err(|_| bad())
+        }
+        Some(_) => Err(bad()),
     }
 }
 

@@ -146,9 +146,8 @@ pub async fn enumerate_grants(
     if !own && !caller.has_any_role(READ_ROLES) {
         return Err(insufficient_rights());
     }
-    let bad = |_| invalid_request("Start and Count must be non-negative integers");
-    let start = paging(&req.Start).map_err(bad)?.unwrap_or(0);
-    let count = paging(&req.Count).map_err(bad)?;
+    let start = paging(&req.Start)?.unwrap_or(0);
+    let count = paging(&req.Count)?;
     match resolve(&state, grantee, non_empty(req.ApplicationId)).await? {
         Resolved::ApplicationNotFound => {
             Ok(grants_response(Vec::new(), RESULT_APPLICATION_NOT_FOUND))
