@@ -31,9 +31,9 @@ pub fn unix_rounded(t: DateTime<Utc>) -> i64 {
     (t.timestamp_millis() + 500).div_euclid(1000)
 }
 
-/// Expiry shown for a grant that never expires: .NET's `DateTime.MaxValue` (to the ms).
+/// Expiry shown for a grant that never expires: .NET's `DateTime.MaxValue`, to the second.
 pub fn never() -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(253_402_300_799_999).unwrap_or_default()
+    DateTime::from_timestamp_millis(253_402_300_799_000).unwrap_or_default()
 }
 
 /// A JSON response with TPP's content type, status and (optionally) reason phrase.
