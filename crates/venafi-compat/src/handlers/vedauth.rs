@@ -83,7 +83,7 @@ pub async fn authorize_oauth(state: State, body: web::Bytes) -> ApiResult<HttpRe
     // Unknown users still cost one verification, so timing does not tell them apart.
     let (cred, phc) = match found {
         Some((c, h)) => (Some(c), h),
-        None => (None, String::new()),
+        None => (None, state.vendor.decoy_phc.clone()),
     };
     let ok = state
         .passwords
