@@ -5,7 +5,7 @@
 #   2. POST /vedauth/Authorize/OAuth issuing tokens — once with the verified-password cache
 #      (argon2 runs once per password and minute), once with it off (every request runs
 #      argon2id 19 MiB/2 passes, at most [hashing] max_hash_threads at a time, off the async
-#      workers).
+#      workers; 8 connections, the verifier's queue bound).
 # Server pinned to CPU 0, the load generator (wrk) to CPU 1. Prints requests/s and p99.
 # Environment: BENCH_GRANTS, BENCH_DURATION (10s), BENCH_CONNECTIONS (32).
 set -euo pipefail
@@ -72,14 +72,14 @@ lua_post() {  # lua_post FILE BODY [TOKEN]
   { echo 'wrk.method = "POST"'
     echo "wrk.body = '$2'"
     echo 'wrk.headers["Content-Type"] = "application/json"'
-    [ -n "${3:-}" ] && echo "wrk.headers[\"Authorization\"] = \"Bearer $3\""
+    if [ -n "${3:-}" ]; then echo "wrk.headers[\"Authorization\"] = \"Bearer $3\""; fi
   } >"$1"
 }
 
-# run LABEL PATH LUA -> prints one result line
+# run LABEL PATH LUA [CONNECTIONS] -> prints one result line
 run() {
   local out
-  out="$(taskset -c 1 wrk -t1 -c"$CONNS" -d"$DUR" --latency -s "$3" "https://127.0.0.1:$PORT$2")"
+  out="$(taskset -c 1 wrk -t1 -c"${4:-$CONNS}" -d"$DUR" --latency -s "$3" "https://127.0.0.1:$PORT$2")"
   if grep -q "Non-2xx" <<<"$out"; then echo "$out" >&2; echo "$1: non-2xx responses" >&2; exit 1; fi
   local rps p99
   rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
@@ -98,4 +98,6 @@ run "GetGrants, one grantee (10 grants) of $N" /vedsdk/oauth/getgrants "$WORK/ge
 run "Authorize/OAuth (verified-password cache on)" /vedauth/authorize/oauth "$WORK/login.lua"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 start $'[hashing]\nverified_cache_ttl_secs = 0'
-run "Authorize/OAuth (argon2id on every request, 2 at a time)" /vedauth/authorize/oauth "$WORK/login.lua"
+# The verifier admits 2 argon2 runs and 8 waiting callers (4 x max_hash_threads); more
+# concurrent logins are refused at once with 503, so this run uses 8 connections.
+run "Authorize/OAuth (argon2id every request, 2 at a time, -c8)" /vedauth/authorize/oauth "$WORK/login.lua" 8
