@@ -1,5 +1,5 @@
 //! HTTPS: a rustls server configuration from the PEM certificate chain and key named in
-//! `[server] tls_cert` / `tls_key` (ring provider, TLS 1.2 and 1.3, HTTP/1.1 and h2).
+//! `[server] tls_cert` / `tls_key` (ring provider, TLS 1.2 and 1.3).
 
 use std::io::BufReader;
 use std::sync::Arc;
@@ -33,14 +33,13 @@ pub fn rustls_config(cfg: &ServerConfig) -> std::io::Result<rustls::ServerConfig
         .map_err(|e| io_err(format!("{}: {e}", cfg.tls_key)))?
         .ok_or_else(|| io_err(format!("{}: no private key found", cfg.tls_key)))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+    // ALPN is set by actix (http/1.1, plus h2 when its http2 feature is on).
+    rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| io_err(format!("TLS: {e}")))?
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| io_err(format!("TLS certificate/key: {e}")))?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
+        .map_err(|e| io_err(format!("TLS certificate/key: {e}")))
 }
 
 #[cfg(test)]
