@@ -17,6 +17,7 @@ use crate::auth::{self, Caller};
 use crate::error::{invalid_grant, invalid_request};
 use crate::json::{
     AuthorizeRequest, RefreshRequest, TokenResponse, VerifyResponse, parse_body, respond,
+    unix_rounded,
 };
 use crate::scope;
 
@@ -45,16 +46,15 @@ fn required(v: Option<String>, name: &str) -> ApiResult<String> {
 
 fn token_response(issued: &Issued, pair: &TokenPair, identity: &str) -> HttpResponse {
     let g = &issued.grant;
-    let refresh_until = g
-        .expires_at
-        .map(|t| t.timestamp())
-        .unwrap_or(issued.access_expires_at.timestamp());
+    // Unix seconds rounded like every `…UnixTime`, so `refresh_until` equals the grant's
+    // `ExpiresUnixTime` / `expires_unix_time`.
+    let refresh_until = unix_rounded(g.expires_at.unwrap_or(issued.access_expires_at));
     respond(
         StatusCode::OK,
         None,
         &TokenResponse {
             access_token: pair.access_token.clone(),
-            expires: issued.access_expires_at.timestamp(),
+            expires: unix_rounded(issued.access_expires_at),
             expires_in: g.valid_for.unwrap_or(0),
             identity: identity.to_owned(),
             refresh_token: pair.refresh_token.clone(),
