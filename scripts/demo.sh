@@ -17,6 +17,8 @@ DB="sqlite://$WORK/grants.db"
 OKTA_PORT=8081
 PINGFED_PORT=8082
 OCS_PORT=8084
+VENAFI_PORT=8083
+"$BIN/grantctl" tls-cert --out-dir "$WORK/tls" >/dev/null   # throw-away self-signed pair for the TLS gateways
 
 "$BIN/grantctl" --database-url "$DB" seed-demo --json --okta-issuer "http://127.0.0.1:$OKTA_PORT" >"$WORK/seed.json"
 seed() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); 
@@ -44,6 +46,17 @@ OCS_CLIENT="$(seed ocs.client_id)"
 OCS_SECRET="$(seed ocs.client_secret)"
 OCS_USER="$(seed ocs.user_id)"
 
+GRANT_TLS_CERT="$WORK/tls/cert.pem" GRANT_TLS_KEY="$WORK/tls/key.pem" GATEWAY_SCHEME=https \
+  start_gateway venafi-compat "$VENAFI_PORT" "$DB"; PIDS+=("$GATEWAY_PID")
+VENAFI_USER="$(seed venafi.username)"
+VENAFI_PASSWORD="$(seed venafi.password)"
+VENAFI_APP="$(seed venafi.client_id)"
+VENAFI_ALICE="$(seed venafi.alice_universal)"
+VENAFI_URL="https://127.0.0.1:$VENAFI_PORT"
+VENAFI_TOKEN="$(curl -s --cacert "$WORK/tls/cert.pem" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"$VENAFI_USER\",\"password\":\"$VENAFI_PASSWORD\",\"client_id\":\"$VENAFI_APP\",\"scope\":\"admin:delete\"}" \
+  "$VENAFI_URL/vedauth/authorize/oauth" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')"
+
 cat <<TXT
 
 Gateways are running on one SQLite database ($WORK/grants.db). Logs: $WORK/*.log
@@ -61,6 +74,12 @@ ocs-compat     http://127.0.0.1:$OCS_PORT    OCS / AVEVA Data Hub Identity (tena
   TOKEN=\$(curl -s -d client_id=$OCS_CLIENT -d client_secret=$OCS_SECRET -d grant_type=client_credentials http://127.0.0.1:$OCS_PORT/identity/connect/token | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$OCS_PORT/api/v1/Tenants/$OCS_TENANT/Users/$OCS_USER/PersistedGrants
   curl -s -H "Authorization: Bearer \$TOKEN" "http://127.0.0.1:$OCS_PORT/api/v1/Tenants/$OCS_TENANT/AuthorizationCodeClients?count=10" -D -
+
+venafi-compat  $VENAFI_URL   Venafi TPP WebSDK grants + VEDauth (HTTPS, self-signed: $WORK/tls/cert.pem)
+  login: $VENAFI_USER / $VENAFI_PASSWORD, client_id $VENAFI_APP
+  token:  curl -s --cacert $WORK/tls/cert.pem -H 'Content-Type: application/json' -d '{"username":"$VENAFI_USER","password":"$VENAFI_PASSWORD","client_id":"$VENAFI_APP","scope":"admin:delete"}' $VENAFI_URL/vedauth/authorize/oauth
+  grants: curl -s --cacert $WORK/tls/cert.pem -H "Authorization: Bearer $VENAFI_TOKEN" -H 'Content-Type: application/json' -d '{"GranteePrefixedUniversal":"$VENAFI_ALICE"}' $VENAFI_URL/vedsdk/oauth/getgrants
+  verify: curl -s --cacert $WORK/tls/cert.pem -H "Authorization: Bearer $VENAFI_TOKEN" $VENAFI_URL/vedauth/authorize/verify
 TXT
 
 echo

@@ -12,11 +12,12 @@ random_secret() {
   python3 -c 'import secrets, string; a=string.ascii_letters+string.digits; print("00"+"".join(secrets.choice(a) for _ in range(40)))'
 }
 
-# wait_ready URL: waits up to 30 s for URL/healthz.
+# wait_ready URL: waits up to 30 s for URL/healthz (https: the certificate is not checked).
 wait_ready() {
-  local url="$1" i
+  local url="$1" i insecure=()
+  case "$url" in https://*) insecure=(-k) ;; esac
   for i in $(seq 1 300); do
-    if curl -fsS "$url/healthz" >/dev/null 2>&1; then return 0; fi
+    if curl -fsS "${insecure[@]}" "$url/healthz" >/dev/null 2>&1; then return 0; fi
     sleep 0.1
   done
   echo "gateway at $url did not become ready" >&2
@@ -24,6 +25,7 @@ wait_ready() {
 }
 
 # start_gateway NAME PORT DB_URL [CONFIG_FILE] -> sets GATEWAY_PID; logs to $WORK/NAME.log
+# (GATEWAY_SCHEME=https when the gateway serves TLS, e.g. with GRANT_TLS_CERT/GRANT_TLS_KEY set)
 start_gateway() {
   local name="$1" port="$2" db="$3" cfg="${4:-}"
   local args=()
@@ -31,5 +33,5 @@ start_gateway() {
   GRANT_CONFIG_DIR="$ROOT/config" GRANT_DATABASE_URL="$db" GRANT_BIND="127.0.0.1:$port" \
     RUST_LOG="${RUST_LOG:-warn}" "$BIN/$name" "${args[@]}" >"$WORK/$name-$port.log" 2>&1 &
   GATEWAY_PID=$!
-  wait_ready "http://127.0.0.1:$port" || { cat "$WORK/$name-$port.log" >&2; return 1; }
+  wait_ready "${GATEWAY_SCHEME:-http}://127.0.0.1:$port" || { cat "$WORK/$name-$port.log" >&2; return 1; }
 }

@@ -176,9 +176,13 @@ pub fn serve<V: Vendor>(
     listener: TcpListener,
 ) -> std::io::Result<Server> {
     let server_cfg = state.config.server.clone();
-    let mut server = HttpServer::new(move || build_app::<V>(state.clone()))
-        .listen(listener)?
-        .shutdown_timeout(server_cfg.shutdown_timeout_secs);
+    let server = HttpServer::new(move || build_app::<V>(state.clone()));
+    let mut server = if server_cfg.tls_enabled() {
+        server.listen_rustls_0_23(listener, crate::tls::rustls_config(&server_cfg)?)?
+    } else {
+        server.listen(listener)?
+    }
+    .shutdown_timeout(server_cfg.shutdown_timeout_secs);
     if server_cfg.workers > 0 {
         server = server.workers(server_cfg.workers);
     }
@@ -190,7 +194,8 @@ fn usage<V: Vendor>() -> String {
         "usage: {name}-compat [--config FILE]\n\
          Reads config/default.toml and config/{name}.toml (directory: GRANT_CONFIG_DIR), or FILE;\n\
          environment overrides: GRANT_DATABASE_URL, GRANT_BIND, GRANT_WORKERS, GRANT_PUBLIC_BASE_URL,\n\
-         GRANT_TENANT, and the same with the {upper}_COMPAT_ prefix.",
+         GRANT_TENANT,\n\
+         GRANT_TLS_CERT, GRANT_TLS_KEY (PEM files: serve HTTPS), and the same with the {upper}_COMPAT_ prefix.",
         name = V::NAME,
         upper = V::NAME.to_ascii_uppercase()
     )
@@ -257,8 +262,13 @@ pub fn run_main<V: Vendor>() -> ExitCode {
         .map(|a| a.to_string())
         .unwrap_or_default();
     log::info!(
-        "{}-compat listening on http://{addr} ({:?})",
+        "{}-compat listening on {}://{addr} ({:?})",
         V::NAME,
+        if state.config.server.tls_enabled() {
+            "https"
+        } else {
+            "http"
+        },
         state.store.backend()
     );
     let result = actix_web::rt::System::new().block_on(async move {

@@ -25,6 +25,17 @@ pub struct ServerConfig {
     pub shutdown_timeout_secs: u64,
     /// Peers (IP addresses) whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
     pub trusted_proxies: Vec<String>,
+    /// PEM certificate chain to serve HTTPS with (with `tls_key`); empty: plain HTTP.
+    pub tls_cert: String,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `tls_cert`.
+    pub tls_key: String,
+}
+
+impl ServerConfig {
+    /// True when the gateway serves HTTPS.
+    pub fn tls_enabled(&self) -> bool {
+        !self.tls_cert.is_empty() || !self.tls_key.is_empty()
+    }
 }
 
 impl Default for ServerConfig {
@@ -37,6 +48,8 @@ impl Default for ServerConfig {
             max_body_bytes: 64 * 1024,
             shutdown_timeout_secs: 10,
             trusted_proxies: Vec::new(),
+            tls_cert: String::new(),
+            tls_key: String::new(),
         }
     }
 }
@@ -97,6 +110,8 @@ const ENV_KEYS: &[(&str, &str, &str, bool)] = &[
     ("WORKERS", "server", "workers", true),
     ("PUBLIC_BASE_URL", "server", "public_base_url", false),
     ("TENANT", "server", "tenant", false),
+    ("TLS_CERT", "server", "tls_cert", false),
+    ("TLS_KEY", "server", "tls_key", false),
 ];
 
 fn env_overrides(

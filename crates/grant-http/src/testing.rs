@@ -16,9 +16,24 @@ pub struct TestServer<V: Vendor> {
     pub client: reqwest::Client,
     pub store: Store,
     pub state: web::Data<AppState<V>>,
+    /// PEM of the self-signed certificate when serving HTTPS (`start_tls`).
+    pub ca_pem: Option<String>,
     system: Option<actix_web::rt::System>,
     thread: Option<std::thread::JoinHandle<()>>,
     db: Option<TestDb>,
+    _tls_dir: Option<tempfile::TempDir>,
+}
+
+/// A throw-away self-signed certificate for `localhost` / `127.0.0.1` / `::1`: (cert PEM,
+/// key PEM).
+pub fn self_signed_pem() -> Result<(String, String), String> {
+    let names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    let certified = rcgen::generate_simple_self_signed(names).map_err(|e| e.to_string())?;
+    Ok((certified.cert.pem(), certified.key_pair.serialize_pem()))
 }
 
 impl<V: Vendor> TestServer<V> {
@@ -33,6 +48,32 @@ impl<V: Vendor> TestServer<V> {
         config.server.shutdown_timeout_secs = 0;
         let store = db.store();
         Self::start_with_store(config, store, Some(db))
+    }
+
+    /// Like `start`, serving HTTPS with a fresh self-signed certificate; the client trusts
+    /// exactly that certificate.
+    #[allow(clippy::expect_used)]
+    pub fn start_tls(mut config: GatewayConfig<V::Config>) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (cert, key) = self_signed_pem().expect("self-signed certificate");
+        let cert_path = dir.path().join("cert.pem");
+        let key_path = dir.path().join("key.pem");
+        std::fs::write(&cert_path, &cert).expect("write cert");
+        std::fs::write(&key_path, &key).expect("write key");
+        config.server.tls_cert = cert_path.to_string_lossy().into_owned();
+        config.server.tls_key = key_path.to_string_lossy().into_owned();
+        let mut srv = Self::start(config);
+        srv.base_url = srv.base_url.replacen("http://", "https://", 1);
+        srv.client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .add_root_certificate(
+                reqwest::Certificate::from_pem(cert.as_bytes()).expect("certificate"),
+            )
+            .build()
+            .expect("reqwest client");
+        srv.ca_pem = Some(cert);
+        srv._tls_dir = Some(dir);
+        srv
     }
 
     /// Starts a gateway on an explicit store (e.g. one whose database is unreachable).
@@ -71,9 +112,11 @@ impl<V: Vendor> TestServer<V> {
                 .expect("reqwest client"),
             store,
             state,
+            ca_pem: None,
             system: Some(system),
             thread: Some(thread),
             db,
+            _tls_dir: None,
         }
     }
 

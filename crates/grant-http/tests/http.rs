@@ -175,3 +175,35 @@ async fn database_outage_is_a_503_in_the_vendor_format() {
     let (s, b, _) = call(srv.client.get(srv.url("/healthz")).send().await.unwrap()).await;
     assert_eq!((s, b), (200, json!({"status": "ok"})));
 }
+
+#[tokio::test]
+async fn tls_server_answers_https_and_errors_stay_vendor_rendered() {
+    let srv = TestServer::<TestVendor>::start_tls(config());
+    assert!(srv.base_url.starts_with("https://127.0.0.1:"));
+    let (status, body, _) = call(
+        srv.client
+            .post(srv.url("/echo"))
+            .json(&json!({"a": 1}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!({"a": 1}));
+    let (status, body, _) = call(srv.client.get(srv.url("/nope")).send().await.unwrap()).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        body,
+        json!({"vendor": "test", "error": "RouteNotFound", "path": "/nope"})
+    );
+    // Plain HTTP on the TLS port is refused (no silent downgrade).
+    let plain = reqwest::Client::new()
+        .get(srv.url("/healthz").replacen("https://", "http://", 1))
+        .send()
+        .await;
+    assert!(plain.map(|r| r.status().as_u16() != 200).unwrap_or(true));
+    // An untrusting client fails the handshake: the certificate really is served.
+    let untrusting = reqwest::Client::new().get(srv.url("/healthz")).send().await;
+    assert!(untrusting.is_err());
+}

@@ -106,6 +106,7 @@ pub fn seed(conn: &mut DbConn, args: SeedDemo) -> Result<(), String> {
     summary.insert("okta".into(), seed_okta(conn, &demo).map_err(e)?);
     summary.insert("pingfed".into(), seed_pingfed(conn, &demo).map_err(e)?);
     summary.insert("ocs".into(), seed_ocs(conn).map_err(e)?);
+    summary.insert("venafi".into(), seed_venafi(conn, &demo).map_err(e)?);
     let summary = serde_json::Value::Object(summary);
     if args.json {
         println!("{summary}");
@@ -326,5 +327,93 @@ fn seed_ocs(conn: &mut DbConn) -> grant_core::Result<serde_json::Value> {
         "client_secret": secret.secret.expose_secret(),
         "user_id": users[0].id,
         "authorization_code_clients": [OCS_SPA, OCS_SPA_TWO],
+    }))
+}
+
+pub const VENAFI_ADMIN: &str = "tppadmin";
+pub const VENAFI_APP: &str = "DemoApp";
+
+/// venafi-compat: an Admin identity with a password, two API integrations (`vcert-sdk`, the
+/// default of Venafi's vcert, and `DemoApp`), and grants of alice and bob created through
+/// the VEDauth flow (their tokens are thrown away).
+fn seed_venafi(conn: &mut DbConn, d: &Demo) -> grant_core::Result<serde_json::Value> {
+    use grant_core::service::{ids, tokens};
+    let t = d.tenant.as_str();
+    let admin = directory::create_user(
+        conn,
+        t,
+        NewUser {
+            login: VENAFI_ADMIN.into(),
+            display_name: Some("TPP Admin".into()),
+            roles: vec!["Admin".into()],
+            ..NewUser::default()
+        },
+        ACTOR,
+    )?;
+    let password = credentials::create_credential(
+        conn,
+        t,
+        NewCredential {
+            kind: CredentialKind::Password,
+            name: VENAFI_ADMIN.into(),
+            user_id: Some(admin.id.clone()),
+            client_id: None,
+            grant_id: None,
+            scopes: vec![],
+            roles: vec![],
+            expires_at: None,
+            token_prefix: String::new(),
+        },
+        None,
+        &HashingConfig::default(),
+        ACTOR,
+    )?;
+    for (id, allowed) in [
+        ("vcert-sdk", vec![]),
+        (
+            VENAFI_APP,
+            vec![
+                "admin:delete".to_owned(),
+                "certificate:manage,revoke".to_owned(),
+                "configuration:manage".to_owned(),
+            ],
+        ),
+    ] {
+        let new = NewClient {
+            id: Some(id.into()),
+            name: Some(id.into()),
+            kind: Some(ClientKind::ApiIntegration),
+            access_token_lifetime: Some(7_776_000),
+            refresh_token_lifetime: Some(31_536_000),
+            allowed_scopes: allowed,
+            ..NewClient::default()
+        };
+        clients::create_client(conn, t, new, ACTOR)?;
+    }
+    for (user, client, scope) in [
+        (&d.alice, VENAFI_APP, "certificate:manage,revoke"),
+        (&d.alice, "vcert-sdk", "certificate:manage"),
+        (&d.bob, VENAFI_APP, "configuration:manage"),
+    ] {
+        let pair = tokens::TokenPair {
+            access_token: ids::random_alnum(40),
+            refresh_token: ids::random_alnum(40),
+        };
+        tokens::authorize(
+            conn,
+            t,
+            &user.id,
+            client,
+            ScopeSet(vec![Scope::parse_token(scope)]),
+            &pair,
+            ACTOR,
+        )?;
+    }
+    Ok(json!({
+        "username": VENAFI_ADMIN,
+        "password": password.secret.expose_secret(),
+        "client_id": VENAFI_APP,
+        "admin_universal": admin.universal,
+        "alice_universal": d.alice.universal,
     }))
 }

@@ -56,6 +56,37 @@ enum Command {
     Import { file: String },
     /// Create demo data and one ready credential per gateway, and print them
     SeedDemo(demo::SeedDemo),
+    /// Write a throw-away self-signed TLS certificate and key (cert.pem, key.pem) for
+    /// localhost / 127.0.0.1 / ::1, for demos and tests of the HTTPS gateways
+    TlsCert {
+        #[arg(long, default_value = ".")]
+        out_dir: String,
+    },
+}
+
+/// A self-signed pair for `localhost`, `127.0.0.1` and `::1` (demo and test use only).
+fn write_tls_cert(out_dir: &str) -> Result<(), String> {
+    let names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    let certified = rcgen::generate_simple_self_signed(names).map_err(|e| e.to_string())?;
+    let dir = std::path::Path::new(out_dir);
+    std::fs::create_dir_all(dir).map_err(|e| format!("{out_dir}: {e}"))?;
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    std::fs::write(&cert, certified.cert.pem()).map_err(|e| format!("{}: {e}", cert.display()))?;
+    std::fs::write(&key, certified.key_pair.serialize_pem())
+        .map_err(|e| format!("{}: {e}", key.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("{}: {e}", key.display()))?;
+    }
+    println!("{}\n{}", cert.display(), key.display());
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -272,6 +303,9 @@ pub(crate) fn new_grant_id(format: &str) -> Result<String, String> {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
+    if let Command::TlsCert { out_dir } = &cli.command {
+        return write_tls_cert(out_dir);
+    }
     let store = Store::connect(&DatabaseConfig {
         url: cli.database_url.clone(),
         pool_size: 2,
@@ -481,6 +515,7 @@ fn run(cli: Cli) -> Result<(), String> {
             print_json(&export::import(conn, &snap).map_err(e)?)?;
         }
         Command::SeedDemo(args) => demo::seed(conn, args)?,
+        Command::TlsCert { .. } => {}
     }
     Ok(())
 }

@@ -9,6 +9,8 @@ text_enum!(
         ClientCredentials = "client_credentials",
         Hybrid = "hybrid",
         Other = "other",
+        /// Venafi API integration: token lifetimes of days or months.
+        ApiIntegration = "api_integration",
     }
 );
 
@@ -21,7 +23,7 @@ pub struct Client {
     pub kind: ClientKind,
     pub name: String,
     pub enabled: bool,
-    /// Seconds, 60..=3600.
+    /// Seconds, 60..=3600 (API integrations: up to 10 years).
     pub access_token_lifetime: i32,
     /// Seconds a refresh token (Venafi: the grant) stays usable; 0 when not applicable.
     pub refresh_token_lifetime: i32,

@@ -11,6 +11,8 @@ pub const MAX_REDIRECT_URIS: usize = 10;
 pub const MIN_LIFETIME: i32 = 60;
 pub const MAX_LIFETIME: i32 = 3600;
 pub const DEFAULT_LIFETIME: i32 = 3600;
+/// Longest access-token lifetime of an API integration (Venafi: 90 days by default).
+pub const MAX_INTEGRATION_LIFETIME: i32 = 10 * 365 * 24 * 3600;
 /// Clients of all kinds one tenant may hold.
 pub const MAX_CLIENTS_PER_TENANT: i64 = 50_000;
 
@@ -18,10 +20,21 @@ fn check(client: &Client) -> Result<()> {
     if client.id.is_empty() || client.id.len() > 200 {
         return Err(CoreError::invalid("Id", "must be 1 to 200 characters"));
     }
-    if !(MIN_LIFETIME..=MAX_LIFETIME).contains(&client.access_token_lifetime) {
+    let max = if client.kind == ClientKind::ApiIntegration {
+        MAX_INTEGRATION_LIFETIME
+    } else {
+        MAX_LIFETIME
+    };
+    if !(MIN_LIFETIME..=max).contains(&client.access_token_lifetime) {
         return Err(CoreError::invalid(
             "AccessTokenLifetime",
-            format!("must be between {MIN_LIFETIME} and {MAX_LIFETIME} seconds"),
+            format!("must be between {MIN_LIFETIME} and {max} seconds"),
+        ));
+    }
+    if client.refresh_token_lifetime < 0 {
+        return Err(CoreError::invalid(
+            "RefreshTokenLifetime",
+            "must not be negative",
         ));
     }
     if client.redirect_uris.len() > MAX_REDIRECT_URIS {

@@ -101,3 +101,8 @@ pub fn define_scopes(conn: &mut DbConn, defs: &[ScopeDefinition]) -> Result<()> 
 pub fn find_scopes(conn: &mut DbConn, tenant: &str, keys: &[&str]) -> Result<Vec<ScopeDefinition>> {
     scopes::find_scopes(conn, tenant, keys)
 }
+
+/// Users of a tenant by internal id (for projections that show another identifier).
+pub fn find_users_by_ids(conn: &mut DbConn, tenant: &str, ids: &[&str]) -> Result<Vec<User>> {
+    users::find_users_by_ids(conn, tenant, ids)
+}

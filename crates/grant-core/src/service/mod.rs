@@ -9,3 +9,4 @@ pub mod export;
 pub mod grants;
 pub mod ids;
 pub mod import;
+pub mod tokens;

@@ -158,3 +158,22 @@ pub fn set_name(conn: &mut DbConn, tenant: &str, id: &str, name: &str) -> Result
     .set(credentials::name.eq(name))
     .execute(conn)?)
 }
+
+/// Revokes the active credentials of one issuance (access + refresh token share a `name`)
+/// under a grant; returns how many changed.
+pub fn revoke_issuance(
+    conn: &mut DbConn,
+    tenant: &str,
+    grant_id: &str,
+    name: &str,
+) -> Result<usize> {
+    Ok(diesel::update(
+        credentials::table
+            .filter(credentials::tenant_id.eq(tenant))
+            .filter(credentials::grant_id.eq(grant_id))
+            .filter(credentials::name.eq(name))
+            .filter(credentials::status.eq(CredentialStatus::Active.as_str())),
+    )
+    .set(credentials::status.eq(CredentialStatus::Revoked.as_str()))
+    .execute(conn)?)
+}

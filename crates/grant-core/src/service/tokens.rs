@@ -1,0 +1,371 @@
+//! Token issuance through a grant (Venafi VEDauth style): a password login creates or
+//! renews the user's grant for an API integration and mints an access + refresh token pair
+//! bound to it; a refresh replaces the pair; revoking the grant kills every token under it.
+//! The gateway chooses the token strings (their format is the vendor's); only their SHA-256
+//! digests are stored. Every change is audited in its own transaction.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::model::{
+    Client, Credential, CredentialKind, CredentialStatus, Grant, GrantFilter, GrantStatus,
+    GrantType, NewGrant, Scope, ScopeSet, now,
+};
+use crate::service::credentials::token_digest;
+use crate::service::{audit, grants as grant_rules, ids};
+use crate::store::rows::{CredentialRow, naive};
+use crate::store::{DbConn, audit as audit_store, clients, credentials, dialect, grants};
+use crate::{CoreError, Result};
+
+/// Token strings chosen by the gateway for one issuance.
+#[derive(Debug)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+/// The outcome of a login or a refresh: the grant as it now is, and when the new access
+/// token expires (never after the grant).
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub grant: Grant,
+    pub access_expires_at: DateTime<Utc>,
+}
+
+/// A password credential by tenant and username, with its PHC hash (verify it off-thread
+/// with `PasswordVerifier`).
+pub fn find_password(
+    conn: &mut DbConn,
+    tenant: &str,
+    username: &str,
+) -> Result<Option<(Credential, String)>> {
+    credentials::find_password(conn, tenant, username)
+}
+
+/// True when every requested scope (and each of its restrictions) is allowed by one of the
+/// client's allowed scope tokens; an empty allow-list allows anything. Scope names and
+/// restrictions compare case-insensitively. Returns the first rejected scope otherwise.
+pub fn rejected_scope(client: &Client, requested: &ScopeSet) -> Option<Scope> {
+    if client.allowed_scopes.is_empty() {
+        return None;
+    }
+    let allowed: Vec<Scope> = client
+        .allowed_scopes
+        .iter()
+        .flat_map(|s| s.split([' ', ';']))
+        .filter(|t| !t.is_empty())
+        .map(Scope::parse_token)
+        .collect();
+    requested
+        .0
+        .iter()
+        .find(|want| {
+            !allowed.iter().any(|have| {
+                have.name.eq_ignore_ascii_case(&want.name)
+                    && want.restrictions.iter().all(|r| {
+                        have.restrictions
+                            .iter()
+                            .any(|hr| hr.eq_ignore_ascii_case(r))
+                    })
+            })
+        })
+        .cloned()
+}
+
+fn lifetimes(client: &Client, at: DateTime<Utc>) -> (i64, DateTime<Utc>) {
+    let valid_for = i64::from(client.access_token_lifetime);
+    let grant_secs = i64::from(client.refresh_token_lifetime).max(valid_for);
+    (valid_for, at + Duration::seconds(grant_secs))
+}
+
+fn token_row(
+    tenant: &str,
+    kind: CredentialKind,
+    issuance: &str,
+    grant: &Grant,
+    token: &str,
+    expires_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> CredentialRow {
+    CredentialRow {
+        id: ids::guid(),
+        tenant_id: tenant.to_owned(),
+        kind: kind.as_str().to_owned(),
+        name: issuance.to_owned(),
+        user_id: Some(grant.user_id.clone()),
+        client_id: Some(grant.client_id.clone()),
+        grant_id: Some(grant.id.clone()),
+        digest: Some(token_digest(token).to_vec()),
+        password_hash: None,
+        scopes: grant.scopes.to_stored(),
+        roles: String::new(),
+        status: CredentialStatus::Active.as_str().to_owned(),
+        created_at: naive(at),
+        expires_at: Some(naive(expires_at)),
+        last_used_at: None,
+    }
+}
+
+/// Stores the pair under `grant`; the access token expires after `grant.valid_for`
+/// seconds, capped by the grant's expiry; the refresh token with the grant.
+fn store_pair(
+    conn: &mut DbConn,
+    tenant: &str,
+    grant: &Grant,
+    pair: &TokenPair,
+    at: DateTime<Utc>,
+) -> Result<DateTime<Utc>> {
+    let grant_end = grant.expires_at.unwrap_or(at);
+    let access_end = (at + Duration::seconds(grant.valid_for.unwrap_or(0))).min(grant_end);
+    let issuance = ids::guid();
+    credentials::insert_credentials(
+        conn,
+        &[
+            token_row(
+                tenant,
+                CredentialKind::BearerToken,
+                &issuance,
+                grant,
+                &pair.access_token,
+                access_end,
+                at,
+            ),
+            token_row(
+                tenant,
+                CredentialKind::RefreshToken,
+                &issuance,
+                grant,
+                &pair.refresh_token,
+                grant_end,
+                at,
+            ),
+        ],
+    )?;
+    Ok(access_end)
+}
+
+fn token_event(
+    tenant: &str,
+    actor: &str,
+    action: &str,
+    grant: &Grant,
+    result: &str,
+) -> crate::model::AuditEvent {
+    audit::record(
+        tenant,
+        actor,
+        action,
+        "grant",
+        &grant.id,
+        serde_json::json!({
+            "user_id": grant.user_id,
+            "client_id": grant.client_id,
+            "scope": grant.scopes.to_stored(),
+            "result": result,
+        }),
+    )
+}
+
+/// After a successful password check: creates the user's grant for `client_id` (or renews
+/// the newest active one: new scope, new access issuance, grant expiry pushed out by the
+/// client's refresh lifetime) and stores the token pair, audited as `token.issued`.
+pub fn authorize(
+    conn: &mut DbConn,
+    tenant: &str,
+    user_id: &str,
+    client_id: &str,
+    scopes: ScopeSet,
+    pair: &TokenPair,
+    actor: &str,
+) -> Result<Issued> {
+    let at = now();
+    dialect::write_tx(conn, |conn| {
+        let client = clients::find_client(conn, tenant, client_id)?
+            .filter(|c| c.enabled)
+            .ok_or_else(|| CoreError::not_found("client", client_id))?;
+        if let Some(bad) = rejected_scope(&client, &scopes) {
+            return Err(CoreError::invalid("scope", bad.token()));
+        }
+        let (valid_for, expires_at) = lifetimes(&client, at);
+        let existing = grants::list_all_grants(
+            conn,
+            tenant,
+            &GrantFilter::by_user_and_client(user_id, client_id),
+            at,
+        )?
+        .pop();
+        let grant = match existing {
+            Some(mut g) => {
+                g.scopes = scopes;
+                g.access_issued_at = Some(at);
+                g.valid_for = Some(valid_for);
+                g.updated_at = at;
+                g.expires_at = Some(expires_at);
+                grants::touch_grant(conn, tenant, &g)?;
+                g
+            }
+            None => {
+                let mut new = NewGrant::new(user_id, client_id);
+                new.grant_type = GrantType::Password;
+                new.scopes = scopes;
+                new.created_at = Some(at);
+                new.access_issued_at = Some(at);
+                new.valid_for = Some(valid_for);
+                new.expires_at = Some(expires_at);
+                new.created_by = Some(crate::model::Actor {
+                    id: user_id.to_owned(),
+                    kind: "User".into(),
+                });
+                let g = grant_rules::build(tenant, new);
+                grants::insert_grants(conn, std::slice::from_ref(&g))?;
+                g
+            }
+        };
+        let access_expires_at = store_pair(conn, tenant, &grant, pair, at)?;
+        audit_store::insert_audit(
+            conn,
+            &[token_event(
+                tenant,
+                actor,
+                "token.issued",
+                &grant,
+                "success",
+            )],
+        )?;
+        Ok(Issued {
+            grant,
+            access_expires_at,
+        })
+    })
+}
+
+/// Exchanges a refresh token for a new pair under the same grant (the old pair stops
+/// working; the grant's expiry does not move). `Unauthenticated` for an unknown, used,
+/// revoked or expired refresh token or grant; `Invalid{client_id}` when the token belongs
+/// to another client.
+pub fn refresh(
+    conn: &mut DbConn,
+    tenant: &str,
+    refresh_token: &str,
+    client_id: &str,
+    pair: &TokenPair,
+    actor: &str,
+) -> Result<Issued> {
+    let at = now();
+    let digest = token_digest(refresh_token);
+    dialect::write_tx(conn, |conn| {
+        let cred = credentials::find_by_digest(conn, &digest)?
+            .filter(|c| {
+                c.kind == CredentialKind::RefreshToken
+                    && c.tenant_id == tenant
+                    && c.is_usable_at(at)
+            })
+            .ok_or(CoreError::Unauthenticated)?;
+        let grant_id = cred.grant_id.clone().ok_or(CoreError::Unauthenticated)?;
+        let mut grant = grants::find_grant(conn, tenant, &grant_id)?
+            .filter(|g| g.is_active_at(at))
+            .ok_or(CoreError::Unauthenticated)?;
+        if grant.client_id != client_id {
+            return Err(CoreError::invalid(
+                "client_id",
+                "The client_id value being requested with the refresh token does not match \
+                 the client_id of the access token making the call",
+            ));
+        }
+        let client = clients::find_client(conn, tenant, client_id)?
+            .filter(|c| c.enabled)
+            .ok_or_else(|| CoreError::not_found("client", client_id))?;
+        credentials::revoke_issuance(conn, tenant, &grant.id, &cred.name)?;
+        grant.access_issued_at = Some(at);
+        grant.valid_for = Some(i64::from(client.access_token_lifetime));
+        grant.updated_at = at;
+        grants::touch_grant(conn, tenant, &grant)?;
+        let access_expires_at = store_pair(conn, tenant, &grant, pair, at)?;
+        audit_store::insert_audit(
+            conn,
+            &[token_event(
+                tenant,
+                actor,
+                "token.refreshed",
+                &grant,
+                "success",
+            )],
+        )?;
+        Ok(Issued {
+            grant,
+            access_expires_at,
+        })
+    })
+}
+
+/// The usable access token and the active grant it was issued under (None for tokens made
+/// without a grant, e.g. by `grantctl credential add`). None when the token is unknown,
+/// revoked, expired, or its grant is revoked or expired.
+pub fn authenticate_access(
+    conn: &mut DbConn,
+    tenant: &str,
+    token: &str,
+) -> Result<Option<(Credential, Option<Grant>)>> {
+    let at = now();
+    let Some(cred) = credentials::find_by_digest(conn, &token_digest(token))?
+        .filter(|c| c.kind == CredentialKind::BearerToken && c.tenant_id == tenant)
+        .filter(|c| c.is_usable_at(at))
+    else {
+        return Ok(None);
+    };
+    match cred.grant_id.clone() {
+        None => Ok(Some((cred, None))),
+        Some(id) => Ok(grants::find_grant(conn, tenant, &id)?
+            .filter(|g| g.is_active_at(at))
+            .map(|g| (cred, Some(g)))),
+    }
+}
+
+/// Revokes the grant an access token was issued under (and so every token of it), audited
+/// as `token.revoked`; a token without a grant is revoked alone. Returns the revoked grant.
+pub fn revoke_own_grant(
+    conn: &mut DbConn,
+    tenant: &str,
+    token: &Credential,
+    actor: &str,
+) -> Result<Option<Grant>> {
+    let at = now();
+    dialect::write_tx(conn, |conn| {
+        let Some(grant_id) = token.grant_id.as_deref() else {
+            credentials::set_status(conn, tenant, &token.id, CredentialStatus::Revoked)?;
+            audit_store::insert_audit(
+                conn,
+                &[audit::record(
+                    tenant,
+                    actor,
+                    "token.revoked",
+                    "credential",
+                    &token.id,
+                    serde_json::json!({"user_id": token.user_id, "result": "success"}),
+                )],
+            )?;
+            return Ok(None);
+        };
+        let Some(grant) = grants::find_grant(conn, tenant, grant_id)? else {
+            return Ok(None);
+        };
+        grants::set_revoked(conn, tenant, std::slice::from_ref(&grant.id), actor, at)?;
+        let grant = Grant {
+            status: GrantStatus::Revoked,
+            revoked_at: Some(at),
+            revoked_by: Some(actor.to_owned()),
+            updated_at: at,
+            ..grant
+        };
+        audit_store::insert_audit(
+            conn,
+            &[token_event(
+                tenant,
+                actor,
+                "token.revoked",
+                &grant,
+                "success",
+            )],
+        )?;
+        Ok(Some(grant))
+    })
+}

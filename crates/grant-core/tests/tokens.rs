@@ -1,0 +1,276 @@
+//! Token issuance through grants (service::tokens), on SQLite or PostgreSQL
+//! (GRANT_TEST_DATABASE_URL).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use grant_core::model::*;
+use grant_core::service::tokens::{self, TokenPair};
+use grant_core::service::{clients, directory, grants};
+use grant_core::testing::TestDb;
+use grant_core::{CoreError, Store};
+
+fn setup() -> (TestDb, Store, User, User) {
+    let db = TestDb::new();
+    let store = db.store();
+    let mut c = store.conn().unwrap();
+    directory::create_tenant(&mut c, Some("t".into()), "t").unwrap();
+    let alice = directory::create_user(
+        &mut c,
+        "t",
+        NewUser {
+            login: "alice".into(),
+            ..NewUser::default()
+        },
+        "test",
+    )
+    .unwrap();
+    let bob = directory::create_user(
+        &mut c,
+        "t",
+        NewUser {
+            login: "bob".into(),
+            ..NewUser::default()
+        },
+        "test",
+    )
+    .unwrap();
+    for (id, allowed) in [
+        (
+            "app",
+            vec!["certificate:manage,revoke".to_owned(), "admin".to_owned()],
+        ),
+        ("other", vec![]),
+    ] {
+        clients::create_client(
+            &mut c,
+            "t",
+            NewClient {
+                id: Some(id.into()),
+                kind: Some(ClientKind::ApiIntegration),
+                access_token_lifetime: Some(7_776_000),
+                refresh_token_lifetime: Some(31_536_000),
+                allowed_scopes: allowed,
+                ..NewClient::default()
+            },
+            "test",
+        )
+        .unwrap();
+    }
+    drop(c);
+    (db, store, alice, bob)
+}
+
+fn pair(n: u32) -> TokenPair {
+    TokenPair {
+        access_token: format!("access-{n}"),
+        refresh_token: format!("refresh-{n}"),
+    }
+}
+
+fn scopes(s: &str) -> ScopeSet {
+    ScopeSet::from_stored(s)
+}
+
+#[test]
+fn api_integrations_allow_long_lifetimes_other_clients_do_not() {
+    let (_db, store, _, _) = setup();
+    let mut c = store.conn().unwrap();
+    let err = clients::create_client(
+        &mut c,
+        "t",
+        NewClient {
+            id: Some("web".into()),
+            access_token_lifetime: Some(7_776_000),
+            ..NewClient::default()
+        },
+        "test",
+    )
+    .unwrap_err();
+    assert!(matches!(err, CoreError::Invalid { .. }));
+}
+
+#[test]
+fn authorize_refresh_and_revoke_through_one_grant() {
+    let (_db, store, alice, _) = setup();
+    let mut c = store.conn().unwrap();
+    let first = tokens::authorize(
+        &mut c,
+        "t",
+        &alice.id,
+        "app",
+        scopes("certificate:manage"),
+        &pair(1),
+        "alice",
+    )
+    .unwrap();
+    let g = &first.grant;
+    assert_eq!(g.valid_for, Some(7_776_000));
+    assert_eq!(g.grant_type, GrantType::Password);
+    assert_eq!(
+        (g.expires_at.unwrap() - g.created_at).num_seconds(),
+        31_536_000
+    );
+    assert_eq!(
+        (first.access_expires_at - g.created_at).num_seconds(),
+        7_776_000
+    );
+    let (cred, grant) = tokens::authenticate_access(&mut c, "t", "access-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(grant.unwrap().id, g.id);
+    assert_eq!(cred.kind, CredentialKind::BearerToken);
+    // A refresh token is not an access token, and vice versa.
+    assert!(
+        tokens::authenticate_access(&mut c, "t", "refresh-1")
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        tokens::refresh(&mut c, "t", "access-1", "app", &pair(9), "x"),
+        Err(CoreError::Unauthenticated)
+    ));
+    // A second login renews the same grant (new scope); both pairs work.
+    let second = tokens::authorize(
+        &mut c,
+        "t",
+        &alice.id,
+        "app",
+        scopes("certificate:manage,revoke"),
+        &pair(2),
+        "alice",
+    )
+    .unwrap();
+    assert_eq!(second.grant.id, g.id);
+    assert_eq!(second.grant.created_at, g.created_at);
+    assert!(
+        tokens::authenticate_access(&mut c, "t", "access-1")
+            .unwrap()
+            .is_some()
+    );
+    // Refresh with the wrong client, then the right one: only the refreshed pair changes.
+    assert!(matches!(
+        tokens::refresh(&mut c, "t", "refresh-1", "other", &pair(3), "x"),
+        Err(CoreError::Invalid { .. })
+    ));
+    let third = tokens::refresh(&mut c, "t", "refresh-1", "app", &pair(3), "x").unwrap();
+    assert_eq!(third.grant.id, g.id);
+    assert_eq!(third.grant.expires_at, second.grant.expires_at);
+    assert!(
+        tokens::authenticate_access(&mut c, "t", "access-1")
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        tokens::authenticate_access(&mut c, "t", "access-2")
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        tokens::authenticate_access(&mut c, "t", "access-3")
+            .unwrap()
+            .is_some()
+    );
+    assert!(tokens::refresh(&mut c, "t", "refresh-1", "app", &pair(4), "x").is_err());
+    // Revoking the grant through one token kills every token of it.
+    let (cred, _) = tokens::authenticate_access(&mut c, "t", "access-3")
+        .unwrap()
+        .unwrap();
+    let revoked = tokens::revoke_own_grant(&mut c, "t", &cred, "alice")
+        .unwrap()
+        .unwrap();
+    assert_eq!(revoked.status, GrantStatus::Revoked);
+    for t in ["access-2", "access-3"] {
+        assert!(
+            tokens::authenticate_access(&mut c, "t", t)
+                .unwrap()
+                .is_none()
+        );
+    }
+    assert!(tokens::refresh(&mut c, "t", "refresh-2", "app", &pair(5), "x").is_err());
+    let actions: Vec<String> = grant_core::store::audit::list_audit(&mut c, Some("t"))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .filter(|a| a.starts_with("token."))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "token.issued",
+            "token.issued",
+            "token.refreshed",
+            "token.revoked"
+        ]
+    );
+}
+
+#[test]
+fn revoke_grants_revokes_their_tokens_and_scopes_are_checked() {
+    let (_db, store, alice, bob) = setup();
+    let mut c = store.conn().unwrap();
+    tokens::authorize(
+        &mut c,
+        "t",
+        &alice.id,
+        "app",
+        scopes("admin"),
+        &pair(1),
+        "a",
+    )
+    .unwrap();
+    tokens::authorize(
+        &mut c,
+        "t",
+        &bob.id,
+        "app",
+        scopes("certificate"),
+        &pair(2),
+        "b",
+    )
+    .unwrap();
+    let n = grants::revoke_grants(&mut c, "t", &GrantFilter::by_user(&alice.id), "admin").unwrap();
+    assert_eq!(n, 1);
+    assert!(
+        tokens::authenticate_access(&mut c, "t", "access-1")
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        tokens::authenticate_access(&mut c, "t", "access-2")
+            .unwrap()
+            .is_some()
+    );
+    // Not allowed by the client: a restriction it lacks, a scope it lacks.
+    for bad in ["certificate:delete", "ssh"] {
+        let err = tokens::authorize(&mut c, "t", &alice.id, "app", scopes(bad), &pair(3), "a")
+            .unwrap_err();
+        match err {
+            CoreError::Invalid { field, reason } => {
+                assert_eq!((field.as_str(), reason.as_str()), ("scope", bad))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // An empty allow-list allows anything; an unknown client is not found.
+    tokens::authorize(
+        &mut c,
+        "t",
+        &alice.id,
+        "other",
+        scopes("ssh:manage"),
+        &pair(4),
+        "a",
+    )
+    .unwrap();
+    assert!(matches!(
+        tokens::authorize(
+            &mut c,
+            "t",
+            &alice.id,
+            "ghost",
+            scopes("ssh"),
+            &pair(5),
+            "a"
+        ),
+        Err(CoreError::NotFound { kind: "client", .. })
+    ));
+}

@@ -1,0 +1,66 @@
+//! venafi-compat: Venafi TPP's OAuth grant WebSDK calls (`/vedsdk/OAuth/…`) and the VEDauth
+//! token flow (`/vedauth/…`), drop-in over TLS. Translation only: URL table, bearer
+//! authentication, TPP's JSON and errors; the rules live in grant-core.
+
+pub mod auth;
+pub mod error;
+pub mod handlers;
+pub mod import;
+pub mod json;
+pub mod routes;
+pub mod scope;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use grant_http::{ApiError, AppState, GatewayConfig, Vendor};
+use serde::Deserialize;
+
+pub struct Venafi;
+
+/// `[vendor]` section of `config/venafi.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VenafiConfig {
+    /// What `GET /vedsdk/SystemStatus/Version` reports (≥ 22.3 so clients enable
+    /// RevokeGrants).
+    pub version: String,
+    /// When true, RevokeGrants needs `admin:delete`; otherwise any `admin` scope will do.
+    pub strict_revoke_scope: bool,
+}
+
+impl Default for VenafiConfig {
+    fn default() -> Self {
+        Self {
+            version: "22.4.0.0".into(),
+            strict_revoke_scope: false,
+        }
+    }
+}
+
+pub type State = web::Data<AppState<Venafi>>;
+
+/// Vendor state: an argon2 hash of a random password, verified against when the username is
+/// unknown, so a failed login costs the same whether or not the user exists.
+pub struct VenafiState {
+    pub decoy_phc: String,
+}
+
+impl Vendor for Venafi {
+    const NAME: &'static str = "venafi";
+    type Config = VenafiConfig;
+    type State = VenafiState;
+
+    fn state(cfg: &GatewayConfig<VenafiConfig>) -> Result<VenafiState, String> {
+        let random = secrecy::SecretString::from(grant_core::service::ids::random_alnum(32));
+        let decoy_phc = grant_core::service::credentials::hash_password(&cfg.hashing, &random)
+            .map_err(|e| e.to_string())?;
+        Ok(VenafiState { decoy_phc })
+    }
+
+    fn routes(cfg: &mut web::ServiceConfig) {
+        routes::configure(cfg);
+    }
+
+    fn render_error(err: &ApiError, req: &HttpRequest, _: &AppState<Self>) -> HttpResponse {
+        error::render(err, req)
+    }
+}
