@@ -285,3 +285,43 @@ pub fn run_main<V: Vendor>() -> ExitCode {
         }
     }
 }
+
+/// The `<vendor>-compat import FILE…` subcommand every gateway has: same configuration and
+/// database as the server, then `load(conn, config, files)`, whose summary is printed.
+pub fn run_import<V: Vendor>(
+    what: &str,
+    files: Vec<String>,
+    load: impl FnOnce(
+        &mut grant_core::DbConn,
+        &GatewayConfig<V::Config>,
+        &[String],
+    ) -> Result<String, String>,
+) -> ExitCode {
+    if files.is_empty() || files.iter().any(|a| a == "-h" || a == "--help") {
+        eprintln!("usage: {}-compat import FILE...   ({what})", V::NAME);
+        return ExitCode::from(2);
+    }
+    let env = |k: &str| std::env::var(k).ok();
+    let config: GatewayConfig<V::Config> =
+        match crate::config::load(V::NAME, &crate::config::config_dir(), None, &env) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("{}-compat: {e}", V::NAME);
+                return ExitCode::from(2);
+            }
+        };
+    let result = grant_core::Store::connect(&config.database)
+        .and_then(|s| s.conn())
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| load(&mut conn, &config, &files));
+    match result {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}-compat import: {e}", V::NAME);
+            ExitCode::FAILURE
+        }
+    }
+}

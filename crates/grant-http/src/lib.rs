@@ -19,7 +19,7 @@ use grant_core::Store;
 use grant_core::service::credentials::PasswordVerifier;
 use serde::de::DeserializeOwned;
 
-pub use app::{build_app, run_main, serve};
+pub use app::{build_app, run_import, run_main, serve};
 pub use config::{GatewayConfig, ServerConfig};
 pub use db::run_db;
 pub use error::{ApiError, ApiResult};

@@ -198,43 +198,22 @@ pub fn import_files(
 }
 
 pub fn main(args: Vec<String>) -> ExitCode {
-    if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help") {
-        eprintln!(
-            "usage: ocs-compat import FILE...   (JSON documents of captured AuthorizationCodeClients, \
-             ClientCredentialClients, Users and PersistedGrants; see the README)"
-        );
-        return ExitCode::from(2);
-    }
-    let env = |k: &str| std::env::var(k).ok();
-    let config = match grant_http::config::load::<crate::OcsConfig>(
-        "ocs",
-        &grant_http::config::config_dir(),
-        None,
-        &env,
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("ocs-compat: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = grant_core::Store::connect(&config.database)
-        .and_then(|s| s.conn())
-        .map_err(|e| e.to_string())
-        .and_then(|mut conn| import_files(&mut conn, &config.server.tenant, &args));
-    match result {
-        Ok(reports) => {
-            for r in reports {
-                println!(
-                    "tenant {}: {} grants imported ({} clients and {} users created)",
-                    r.tenant, r.grants, r.clients_created, r.users_created
-                );
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("ocs-compat import: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    grant_http::run_import::<crate::Ocs>(
+        "JSON documents of captured AuthorizationCodeClients, ClientCredentialClients, Users and \
+         PersistedGrants; see the README",
+        args,
+        |conn, config, files| {
+            let reports = import_files(conn, &config.server.tenant, files)?;
+            Ok(reports
+                .iter()
+                .map(|r| {
+                    format!(
+                        "tenant {}: {} grants imported ({} clients and {} users created)",
+                        r.tenant, r.grants, r.clients_created, r.users_created
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"))
+        },
+    )
 }

@@ -77,40 +77,11 @@ pub fn import_files(
 }
 
 pub fn main(args: Vec<String>) -> ExitCode {
-    if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help") {
-        eprintln!(
-            "usage: pingfed-compat import FILE...   (captured {{\"items\":[...]}} grant lists)"
-        );
-        return ExitCode::from(2);
-    }
-    let env = |k: &str| std::env::var(k).ok();
-    let config = match grant_http::config::load::<crate::PingFedConfig>(
-        "pingfed",
-        &grant_http::config::config_dir(),
-        None,
-        &env,
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("pingfed-compat: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = grant_core::Store::connect(&config.database)
-        .and_then(|s| s.conn())
-        .map_err(|e| e.to_string())
-        .and_then(|mut conn| import_files(&mut conn, &config.server.tenant, &args));
-    match result {
-        Ok(report) => {
-            println!(
-                "imported {} grants ({} users and {} clients created)",
-                report.grants, report.users_created, report.clients_created
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("pingfed-compat import: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    grant_http::run_import::<crate::PingFed>(
+        "captured {\"items\":[...]} grant lists",
+        args,
+        |conn, config, files| {
+            import_files(conn, &config.server.tenant, files).map(|report| report.to_string())
+        },
+    )
 }

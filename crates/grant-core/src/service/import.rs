@@ -134,3 +134,13 @@ pub fn import_grants(
         Ok(report)
     })
 }
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "imported {} grants ({} users and {} clients created)",
+            self.grants, self.users_created, self.clients_created
+        )
+    }
+}
