@@ -1,0 +1,1 @@
+//! Cross-gateway scenarios live in `tests/`.

@@ -1,0 +1,167 @@
+//! Two gateways over one database, as operators run them behind one proxy: a grant revoked
+//! through one vendor's API is gone from the other's at once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use grant_core::model::*;
+use grant_core::service::{clients, credentials, directory, grants};
+use grant_core::testing::{TestDb, fast_hashing};
+use grant_http::GatewayConfig;
+use grant_http::testing::TestServer;
+use okta_compat::Okta;
+use pingfed_compat::PingFed;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+fn config<V: Default>(db: &TestDb) -> GatewayConfig<V> {
+    let mut cfg = GatewayConfig::<V> {
+        database: db.config.clone(),
+        hashing: fast_hashing(),
+        ..GatewayConfig::default()
+    };
+    cfg.server.workers = 1;
+    cfg.server.shutdown_timeout_secs = 0;
+    cfg
+}
+
+#[tokio::test]
+async fn a_grant_revoked_through_okta_is_gone_from_pingfederate() {
+    let db = TestDb::new();
+    let store = db.store();
+    let okta = TestServer::<Okta>::start_with_store(config(&db), store.clone(), None);
+    let pingfed = TestServer::<PingFed>::start_with_store(config(&db), store.clone(), None);
+    let t = okta.tenant().to_owned();
+    let mut conn = store.conn().unwrap();
+    directory::create_tenant(&mut conn, Some(t.clone()), "org").unwrap();
+    let alice = directory::create_user(
+        &mut conn,
+        &t,
+        NewUser {
+            login: "alice".into(),
+            ..NewUser::default()
+        },
+        "test",
+    )
+    .unwrap();
+    clients::create_client(
+        &mut conn,
+        &t,
+        NewClient {
+            id: Some("ac_client".into()),
+            ..NewClient::default()
+        },
+        "test",
+    )
+    .unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let mut g = NewGrant::new(&alice.id, "ac_client");
+        g.issuer = "https://org.example".into();
+        g.scopes = ScopeSet::from_names(["openid"]);
+        ids.push(grants::issue_grant(&mut conn, &t, g, "test").unwrap().id);
+    }
+    ids.sort();
+    let token = credentials::create_credential(
+        &mut conn,
+        &t,
+        NewCredential {
+            kind: CredentialKind::ApiToken,
+            name: "admin".into(),
+            user_id: None,
+            client_id: None,
+            grant_id: None,
+            scopes: vec![],
+            roles: vec!["SUPER_ADMIN".into()],
+            expires_at: None,
+            token_prefix: "00".into(),
+        },
+        None,
+        &fast_hashing(),
+        "test",
+    )
+    .unwrap();
+    let pcv = NewCredential {
+        kind: CredentialKind::Password,
+        name: "ws-admin".into(),
+        user_id: None,
+        client_id: None,
+        grant_id: None,
+        scopes: vec![],
+        roles: vec![],
+        expires_at: None,
+        token_prefix: String::new(),
+    };
+    credentials::create_credential(
+        &mut conn,
+        &t,
+        pcv,
+        Some(SecretString::from("pw")),
+        &fast_hashing(),
+        "test",
+    )
+    .unwrap();
+    drop(conn);
+
+    let pf_list = || async {
+        let res = pingfed
+            .client
+            .get(pingfed.url("/pf-ws/rest/oauth/users/alice/grants"))
+            .basic_auth("ws-admin", Some("pw"))
+            .header("X-XSRF-HEADER", "PingFederate")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        let mut ids: Vec<String> = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(pf_list().await, ids);
+
+    let res = okta
+        .client
+        .delete(okta.url(&format!(
+            "/api/v1/users/{}/grants/{}",
+            alice.okta_id, ids[0]
+        )))
+        .header(
+            "authorization",
+            format!("SSWS {}", token.secret.expose_secret()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(pf_list().await, vec![ids[1].clone()]);
+
+    // And the other way round: revoked through PingFederate, gone from Okta.
+    let res = pingfed
+        .client
+        .delete(pingfed.url(&format!(
+            "/pf-ws/rest/oauth/clients/ac_client/grants/{}",
+            ids[1]
+        )))
+        .basic_auth("ws-admin", Some("pw"))
+        .header("x-xsrf-header", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let res = okta
+        .client
+        .get(okta.url(&format!("/api/v1/users/{}/grants", alice.okta_id)))
+        .header(
+            "authorization",
+            format!("SSWS {}", token.secret.expose_secret()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap(), serde_json::json!([]));
+    drop((okta, pingfed));
+}
