@@ -4,8 +4,8 @@
 //! (`yyyy-MM-dd HH:mm:ss,SSS`); unknown `%X{…}` keys print nothing, as in log4j2.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::sync::Mutex;
+use std::io::{BufWriter, Write};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 use actix_web::{HttpMessage, HttpRequest};
 use base64::Engine;
@@ -36,10 +36,28 @@ enum Segment {
     Status,
 }
 
-/// The parsed pattern and the open file (none: logging off).
+/// The parsed pattern and the queue to the writer thread (none: logging off). Lines are
+/// formatted on the request's worker and appended by one writer thread, so no file I/O
+/// runs on the async workers; the writer flushes whenever the queue is empty.
 pub struct RuntimeApiLog {
     pattern: Vec<Segment>,
-    file: Option<Mutex<File>>,
+    sink: Option<SyncSender<String>>,
+}
+
+/// Lines waiting for the writer; beyond this a request waits rather than lose its line.
+const QUEUE: usize = 16 * 1024;
+
+fn write_lines(file: File, lines: Receiver<String>) {
+    let mut out = BufWriter::new(file);
+    while let Ok(line) = lines.recv() {
+        let mut result = out.write_all(line.as_bytes());
+        while let Ok(more) = lines.try_recv() {
+            result = result.and_then(|()| out.write_all(more.as_bytes()));
+        }
+        if let Err(e) = result.and_then(|()| out.flush()) {
+            log::warn!("runtime API log: {e}");
+        }
+    }
 }
 
 fn parse(pattern: &str) -> Vec<Segment> {
@@ -145,7 +163,7 @@ fn log4j_date(t: chrono::DateTime<chrono::Local>) -> String {
 impl RuntimeApiLog {
     /// Opens (appends to) `path`, creating its directory; an empty path turns logging off.
     pub fn open(path: &str, pattern: &str) -> Result<Self, String> {
-        let file = if path.is_empty() {
+        let sink = if path.is_empty() {
             None
         } else {
             let p = std::path::Path::new(path);
@@ -157,11 +175,16 @@ impl RuntimeApiLog {
                 .append(true)
                 .open(p)
                 .map_err(|e| format!("runtime API log {path}: {e}"))?;
-            Some(Mutex::new(f))
+            let (tx, rx) = sync_channel(QUEUE);
+            std::thread::Builder::new()
+                .name("runtime-api-log".into())
+                .spawn(move || write_lines(f, rx))
+                .map_err(|e| format!("runtime API log writer: {e}"))?;
+            Some(tx)
         };
         Ok(Self {
             pattern: parse(pattern),
-            file,
+            sink,
         })
     }
 
@@ -190,15 +213,14 @@ impl RuntimeApiLog {
 /// Writes the line of one request (health probes excepted: they are not PingFederate's).
 pub fn record(req: &HttpRequest, state: &AppState<PingFed>, status: u16) {
     let log = &state.vendor.runtime_log;
-    let Some(file) = &log.file else { return };
+    let Some(sink) = &log.sink else { return };
     if matches!(req.path(), "/healthz" | "/readyz") {
         return;
     }
     let line = log.line(req, state, status);
-    if let Ok(mut f) = file.lock()
-        && let Err(e) = f.write_all(line.as_bytes())
-    {
-        log::warn!("runtime API log: {e}");
+    if let Err(TrySendError::Full(line)) = sink.try_send(line) {
+        // The writer is behind: wait for room rather than drop an audit line.
+        let _ = sink.send(line);
     }
 }
 

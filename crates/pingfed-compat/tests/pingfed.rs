@@ -280,12 +280,22 @@ fn assert_error(status: u16, body: &str, expected_status: u16, error: &str, text
     );
 }
 
+/// The log file once the writer thread has caught up (its line count stable for 100 ms).
+fn log_text(p: &Pf) -> String {
+    let mut last = String::new();
+    for _ in 0..60 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let now = std::fs::read_to_string(&p.log).unwrap_or_default();
+        if now == last && !now.is_empty() {
+            return now;
+        }
+        last = now;
+    }
+    last
+}
+
 fn log_lines(p: &Pf) -> Vec<String> {
-    std::fs::read_to_string(&p.log)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    log_text(p).lines().map(str::to_owned).collect()
 }
 
 #[tokio::test]
@@ -916,7 +926,7 @@ async fn runtime_api_log_lines_for_a_success_and_a_401() {
     let (s, _, _) = send_with(&p, reqwest::Method::GET, "/healthz", &[]).await;
     assert_eq!(s, 200);
 
-    let raw_text = std::fs::read_to_string(&p.log).unwrap();
+    let raw_text = log_text(&p);
     assert!(raw_text.ends_with(" \n"), "trailing space then newline");
     let lines = log_lines(&p);
     assert_eq!(lines.len(), 5, "{lines:?}");

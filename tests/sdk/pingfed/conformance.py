@@ -8,6 +8,7 @@ Environment: PF_BASE_URL, PF_USER, PF_PASSWORD, PF_RUNTIME_LOG (seeded by sdk-pi
 import json
 import os
 import re
+import time
 import sys
 from collections import OrderedDict
 from urllib.parse import quote
@@ -156,8 +157,13 @@ def main():
     check(r.status_code == 204, "revoke all for a user with none: 204")
 
     # runtime-api.log: one line per request, failures included.
-    with open(LOG, encoding="utf-8") as f:
-        lines = f.read().splitlines(keepends=True)
+    # The gateway appends from a writer thread: wait until every request's line is there.
+    for _ in range(60):
+        with open(LOG, encoding="utf-8") as f:
+            lines = f.read().splitlines(keepends=True)
+        if len(lines) >= checks_requests[0]:
+            break
+        time.sleep(0.05)
     check(len(lines) == checks_requests[0], f"{len(lines)} log lines for {checks_requests[0]} requests")
     line = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}\| [^|]*\| [^|]*\| [^|]*\| [A-Z]+\| https?://[^|]+\| \d{3} \n$")
     check(all(line.match(l) for l in lines), "every line in the log4j2 pattern")
