@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use grant_core::model::{Actor, GrantSource, GrantType, NewGrant, ScopeSet, UserKey};
-use grant_core::service::import::{ImportReport, ImportedGrant, import_grants};
+use grant_core::service::import::{ImportReport, ImportedGrant};
 use grant_core::{CoreError, DbConn};
 use serde::Deserialize;
 
@@ -76,22 +76,22 @@ pub fn to_imported(c: CapturedGrant) -> Result<ImportedGrant, CoreError> {
     })
 }
 
-/// Parses the files (each a JSON array of grants) and loads them in one transaction.
+/// One captured file: a JSON array of Okta grant objects.
+pub fn parse_file(text: &str) -> Result<Vec<ImportedGrant>, String> {
+    let captured: Vec<CapturedGrant> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    captured
+        .into_iter()
+        .map(|c| to_imported(c).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// Parses the files and loads them in one transaction.
 pub fn import_files(
     conn: &mut DbConn,
     tenant: &str,
     files: &[String],
 ) -> Result<ImportReport, String> {
-    let mut items = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-        let captured: Vec<CapturedGrant> =
-            serde_json::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
-        for c in captured {
-            items.push(to_imported(c).map_err(|e| format!("{file}: {e}"))?);
-        }
-    }
-    import_grants(conn, tenant, items, "okta-compat import").map_err(|e| e.to_string())
+    grant_core::service::import::import_files(conn, tenant, files, "okta-compat import", parse_file)
 }
 
 pub fn main(args: Vec<String>) -> ExitCode {

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use grant_core::model::{GrantAttribute, NewGrant, ScopeSet, UserKey};
-use grant_core::service::import::{ImportReport, ImportedGrant, import_grants};
+use grant_core::service::import::{ImportReport, ImportedGrant};
 use grant_core::{CoreError, DbConn};
 use serde::Deserialize;
 
@@ -68,12 +68,13 @@ pub fn import_files(
     tenant: &str,
     files: &[String],
 ) -> Result<ImportReport, String> {
-    let mut items = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-        items.extend(parse_document(&text).map_err(|e| format!("{file}: {e}"))?);
-    }
-    import_grants(conn, tenant, items, "pingfed-compat import").map_err(|e| e.to_string())
+    grant_core::service::import::import_files(
+        conn,
+        tenant,
+        files,
+        "pingfed-compat import",
+        parse_document,
+    )
 }
 
 pub fn main(args: Vec<String>) -> ExitCode {

@@ -144,3 +144,20 @@ impl std::fmt::Display for ImportReport {
         )
     }
 }
+
+/// Reads every file, turns each into grants with `parse` (the vendor's captured JSON), and
+/// loads them all in one transaction. Errors name the file.
+pub fn import_files(
+    conn: &mut DbConn,
+    tenant: &str,
+    files: &[String],
+    actor: &str,
+    parse: impl Fn(&str) -> std::result::Result<Vec<ImportedGrant>, String>,
+) -> std::result::Result<ImportReport, String> {
+    let mut items = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+        items.extend(parse(&text).map_err(|e| format!("{file}: {e}"))?);
+    }
+    import_grants(conn, tenant, items, actor).map_err(|e| e.to_string())
+}
