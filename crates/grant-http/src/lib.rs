@@ -10,6 +10,7 @@ pub mod pagination;
 mod request;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod time;
 pub mod tls;
 
 use std::sync::Arc;

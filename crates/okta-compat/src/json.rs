@@ -9,7 +9,7 @@ use serde::Serialize;
 
 /// `YYYY-MM-DDTHH:mm:ss.SSSZ`.
 pub fn okta_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    grant_http::time::iso8601_millis(t)
 }
 
 /// Okta-style random identifiers (`req…`, `oae…`, `oag…`).

@@ -1,5 +1,10 @@
 use std::process::ExitCode;
 
+// Request handling allocates many small strings; mimalloc serves them faster than glibc's
+// allocator (which showed up at ~20% of a list request's profile).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() == Some("import") {

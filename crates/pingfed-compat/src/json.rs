@@ -1,22 +1,12 @@
 //! PingFederate's wire types: field names, order, enum literals and date format.
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use grant_core::model::{Grant, GrantType};
 use serde::{Deserialize, Serialize};
 
 /// `yyyy-MM-ddTHH:mm:ss.SSSZ` (UTC, exactly three fraction digits).
 pub fn pf_time(t: DateTime<Utc>) -> String {
-    // Written out rather than through `format`, which re-parses its pattern on every call.
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.timestamp_subsec_millis().min(999)
-    )
+    grant_http::time::iso8601_millis(t)
 }
 
 /// The `grantType` literal of a stored grant. Okta-style consent grants (which come from an
