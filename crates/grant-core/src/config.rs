@@ -53,6 +53,15 @@ pub struct HashingConfig {
     pub verified_cache_ttl_secs: u64,
     /// At most this many remembered verifications.
     pub verified_cache_capacity: usize,
+    /// Callers that may wait for an argon2 thread; beyond that a verification is refused as
+    /// unavailable (concurrent checks of the same password share one run and one place).
+    pub max_queued_verifications: usize,
+    /// Uncached verifications one source address may have waiting or running at once.
+    pub max_verifications_per_source: usize,
+    /// Failed password checks from one source address within `failed_login_window_secs`
+    /// after which its further uncached attempts fail without hashing (0: no limit).
+    pub failed_logins_per_source: u32,
+    pub failed_login_window_secs: u64,
 }
 
 impl Default for HashingConfig {
@@ -64,6 +73,10 @@ impl Default for HashingConfig {
             max_hash_threads: 2,
             verified_cache_ttl_secs: 60,
             verified_cache_capacity: 10_000,
+            max_queued_verifications: 8,
+            max_verifications_per_source: 2,
+            failed_logins_per_source: 20,
+            failed_login_window_secs: 60,
         }
     }
 }

@@ -377,6 +377,7 @@ fn tokens_are_stored_as_digests_and_stop_working_when_disabled() {
         roles: vec!["admin".into()],
         expires_at: None,
         token_prefix: "00".into(),
+        faces: vec![],
     };
     let issued =
         credentials::create_credential(&mut conn, "t", new, None, &fast_hashing(), "x").unwrap();
@@ -386,12 +387,12 @@ fn tokens_are_stored_as_digests_and_stop_working_when_disabled() {
         !format!("{issued:?}").contains(&token),
         "Debug never prints the secret"
     );
-    let found = credentials::authenticate_token(&mut conn, &token)
+    let found = credentials::authenticate_token(&mut conn, &token, &Face::Okta)
         .unwrap()
         .unwrap();
     assert_eq!(found.id, issued.credential.id);
     assert!(
-        credentials::authenticate_token(&mut conn, "00nope")
+        credentials::authenticate_token(&mut conn, "00nope", &Face::Okta)
             .unwrap()
             .is_none()
     );
@@ -401,7 +402,7 @@ fn tokens_are_stored_as_digests_and_stop_working_when_disabled() {
     credentials::set_credential_status(&mut conn, "t", &found.id, CredentialStatus::Disabled, "x")
         .unwrap();
     assert!(
-        credentials::authenticate_token(&mut conn, &token)
+        credentials::authenticate_token(&mut conn, &token, &Face::Okta)
             .unwrap()
             .is_none()
     );
@@ -571,6 +572,7 @@ fn disabling_or_deleting_a_client_revokes_its_tokens_and_secrets() {
             roles: vec![],
             expires_at: None,
             token_prefix: String::new(),
+            faces: vec![],
         };
         credentials::create_credential(conn, "t", new, None, &fast_hashing(), "x").unwrap()
     };
@@ -596,7 +598,7 @@ fn disabling_or_deleting_a_client_revokes_its_tokens_and_secrets() {
     };
     clients::update_client(&mut conn, "t", "cli", patch, "x").unwrap();
     assert!(
-        credentials::authenticate_token(&mut conn, &tok)
+        credentials::authenticate_token(&mut conn, &tok, &Face::Okta)
             .unwrap()
             .is_none()
     );

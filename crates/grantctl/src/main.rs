@@ -248,6 +248,13 @@ enum CredentialCmd {
         prefix: String,
         #[arg(long)]
         expires_in: Option<i64>,
+        /// The gateway the credential is made for (repeatable): okta, venafi, ocs,
+        /// pingfed:<PCV name> (a user of that PCV) or pingfed (of whichever PCV is
+        /// configured). Default: what the kind is used for (api_token → okta; password with
+        /// --user → venafi, without → pingfed; client_secret → ocs; bearer_token → ocs with
+        /// the ocsapi scope, else okta). A gateway refuses credentials not made for it.
+        #[arg(long = "face")]
+        faces: Vec<String>,
     },
     List {
         #[arg(long)]
@@ -453,6 +460,7 @@ fn run(cli: Cli) -> Result<(), String> {
             secret_env,
             prefix,
             expires_in,
+            faces,
         }) => {
             let user_id = match user {
                 Some(u) => Some(find_user(conn, &tenant, &u).map_err(e)?.id),
@@ -474,6 +482,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 roles,
                 expires_at: expires_in.map(|s| now() + Duration::seconds(s)),
                 token_prefix: prefix,
+                faces,
             };
             let issued = credentials::create_credential(
                 conn,

@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use grant_core::model::CredentialKind;
+use grant_core::model::{CredentialKind, Face};
 use grant_core::service::credentials;
 use grant_http::{ApiError, header_str};
 
@@ -102,7 +102,7 @@ impl FromRequest for Caller {
             };
             let token = bearer_token(header).ok_or_else(invalid)?.to_owned();
             let credential = state
-                .db(move |conn| credentials::authenticate_token(conn, &token))
+                .db(move |conn| credentials::authenticate_token(conn, &token, &Face::Ocs))
                 .await?
                 .ok_or_else(invalid)?;
             if credential.kind != CredentialKind::BearerToken

@@ -93,6 +93,7 @@ fn cc_client(srv: &TestServer<Ocs>, tenant: &str, id: &str, roles: &[&str], life
         roles: vec![],
         expires_at: None,
         token_prefix: String::new(),
+        faces: vec![],
     };
     credentials::create_credential(
         &mut conn,
@@ -154,6 +155,7 @@ fn direct_token(
         roles: roles.iter().map(|s| s.to_string()).collect(),
         expires_at,
         token_prefix: String::new(),
+        faces: vec![],
     };
     let issued =
         credentials::create_credential(&mut srv.conn(), tenant, new, None, &fast_hashing(), "t")

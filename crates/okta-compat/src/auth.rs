@@ -1,15 +1,20 @@
 //! Okta authentication: `SSWS <api token>` or `Bearer <access token>` (also without the
 //! space, as the Python SDK sends them), checked against digests held by grant-core.
-//! The rate-limit bucket is taken first, as Okta counts every request.
+//! Authorization is grant-core's (`service::authz`): an API token acts with its admin role,
+//! an access token with the admin roles of its user, and a user without one reaches only
+//! their own grants. Every request counts against a rate-limit bucket: authenticated ones
+//! against the org's, the others (no or an invalid credential) against their source
+//! address's own, so anonymous traffic cannot spend the org's budget.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use grant_core::model::{Credential, CredentialKind};
+use grant_core::model::{Credential, CredentialKind, Face, Principal, User};
+use grant_core::service::authz::{self, OKTA_ADMIN_ROLES};
 use grant_core::service::credentials;
-use grant_http::{ApiError, header_str};
+use grant_http::{ApiError, client_ip, header_str};
 
 use crate::ratelimit::Family;
 use crate::{State, json};
@@ -28,10 +33,10 @@ pub enum Scheme {
     Bearer,
 }
 
-/// The authenticated caller of an Okta endpoint.
+/// The authenticated caller of an Okta endpoint: the credential and the user it acts as.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub credential: Credential,
+    pub principal: Principal,
     pub scheme: Scheme,
 }
 
@@ -50,9 +55,14 @@ pub fn parse_authorization(value: &str) -> Option<(Scheme, &str)> {
 }
 
 impl Caller {
-    /// Checks the caller may read (`write == false`) or revoke grants.
+    pub fn credential(&self) -> &Credential {
+        &self.principal.credential
+    }
+
+    /// Checks the caller may read (`write == false`) or revoke grants at all: a Bearer
+    /// token needs the scope, an API token an admin role.
     pub fn require(&self, write: bool) -> Result<(), ApiError> {
-        let c = &self.credential;
+        let c = self.credential();
         match self.scheme {
             Scheme::Bearer => {
                 let ok = c.has_scope(SCOPE_MANAGE) || (!write && c.has_scope(SCOPE_READ));
@@ -65,18 +75,38 @@ impl Caller {
                     })
                 }
             }
-            Scheme::Ssws => {
-                let full = c.has_role(ROLE_SUPER_ADMIN) || c.has_role(ROLE_ORG_ADMIN);
-                if full || (!write && c.has_role(ROLE_READ_ONLY_ADMIN)) {
-                    Ok(())
-                } else {
-                    Err(ApiError::Forbidden {
-                        reason: String::new(),
-                    })
-                }
-            }
+            Scheme::Ssws => Ok(authz::require_admin(
+                &self.principal,
+                &OKTA_ADMIN_ROLES,
+                write,
+            )?),
         }
     }
+
+    /// Checks the caller may read or revoke `user`'s grants (403 E0000006 otherwise).
+    pub fn may_access(&self, user: &User, write: bool) -> Result<(), grant_core::CoreError> {
+        authz::may_access_user_grants(&self.principal, &OKTA_ADMIN_ROLES, &user.id, write)
+    }
+}
+
+/// Authenticates the request (no rate limit yet).
+async fn authenticate(req: &HttpRequest, state: &State) -> Result<Caller, ApiError> {
+    let header = header_str(req, "authorization").ok_or(ApiError::MissingCredentials)?;
+    let (scheme, token) = parse_authorization(header).ok_or_else(json::invalid_token)?;
+    let token = token.to_owned();
+    let principal = state
+        .db(move |conn| credentials::authenticate_principal(conn, &token, &Face::Okta))
+        .await?
+        .ok_or_else(json::invalid_token)?;
+    let expected = match scheme {
+        Scheme::Ssws => CredentialKind::ApiToken,
+        Scheme::Bearer => CredentialKind::BearerToken,
+    };
+    let c = &principal.credential;
+    if c.kind != expected || c.tenant_id != state.tenant() {
+        return Err(json::invalid_token());
+    }
+    Ok(Caller { principal, scheme })
 }
 
 impl FromRequest for Caller {
@@ -89,7 +119,16 @@ impl FromRequest for Caller {
             let state = req.app_data::<State>().cloned().ok_or(ApiError::Internal)?;
             let family = req.app_data::<Family>().copied().unwrap_or(Family::Other);
             let now = chrono::Utc::now().timestamp();
-            match state.vendor.rate_limiter.acquire(family, now) {
+            let caller = authenticate(&req, &state).await;
+            let limiter = &state.vendor.rate_limiter;
+            let counted = match &caller {
+                Ok(_) => limiter.acquire(family, now),
+                Err(_) => {
+                    let source = client_ip(&req, &state.config.server);
+                    limiter.acquire_anonymous(&source, family, now)
+                }
+            };
+            match counted {
                 Ok(status) => {
                     req.extensions_mut().insert(status);
                 }
@@ -101,21 +140,7 @@ impl FromRequest for Caller {
                     });
                 }
             }
-            let header = header_str(&req, "authorization").ok_or(ApiError::MissingCredentials)?;
-            let (scheme, token) = parse_authorization(header).ok_or_else(json::invalid_token)?;
-            let token = token.to_owned();
-            let credential = state
-                .db(move |conn| credentials::authenticate_token(conn, &token))
-                .await?
-                .ok_or_else(json::invalid_token)?;
-            let expected = match scheme {
-                Scheme::Ssws => CredentialKind::ApiToken,
-                Scheme::Bearer => CredentialKind::BearerToken,
-            };
-            if credential.kind != expected || credential.tenant_id != state.tenant() {
-                return Err(json::invalid_token());
-            }
-            Ok(Caller { credential, scheme })
+            caller
         })
     }
 }

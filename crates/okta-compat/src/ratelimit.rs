@@ -1,6 +1,9 @@
 //! Okta-style rate limiting: one fixed window per endpoint family for the org, and the
-//! `X-Rate-Limit-*` headers on every response.
+//! `X-Rate-Limit-*` headers on every response. Requests without a valid credential count
+//! against a window of their own per source address and family (same limits), never
+//! against the org's: anonymous traffic cannot use up the budget of authenticated callers.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -54,9 +57,13 @@ struct Window {
     used: u64,
 }
 
+/// At most this many anonymous windows are kept; past it, those of past windows go.
+const MAX_ANONYMOUS_WINDOWS: usize = 100_000;
+
 pub struct RateLimiter {
     cfg: RateLimitConfig,
     windows: Mutex<[Window; 2]>,
+    anonymous: Mutex<HashMap<(String, usize), Window>>,
 }
 
 impl RateLimiter {
@@ -64,7 +71,48 @@ impl RateLimiter {
         Self {
             cfg,
             windows: Mutex::new([Window::default(); 2]),
+            anonymous: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn window_start(&self, now: i64) -> i64 {
+        let len = self.cfg.window_secs.max(1) as i64;
+        now - now.rem_euclid(len)
+    }
+
+    /// Counts one unauthenticated request from `source` in its own window; `Err` when that
+    /// window is used up. The org's windows are not touched.
+    pub fn acquire_anonymous(
+        &self,
+        source: &str,
+        family: Family,
+        now: i64,
+    ) -> Result<RateStatus, RateStatus> {
+        let Ok(mut map) = self.anonymous.lock() else {
+            return Ok(RateStatus {
+                limit: 0,
+                remaining: 0,
+                reset_epoch_secs: now,
+            });
+        };
+        let start = self.window_start(now);
+        let key = (source.to_owned(), Self::slot(family));
+        if map.len() >= MAX_ANONYMOUS_WINDOWS && !map.contains_key(&key) {
+            map.retain(|_, w| w.start == start);
+            if map.len() >= MAX_ANONYMOUS_WINDOWS {
+                map.clear();
+            }
+        }
+        let w = map.entry(key).or_default();
+        if w.start != start {
+            *w = Window { start, used: 0 };
+        }
+        if self.cfg.enabled && w.used >= self.limit(family) {
+            return Err(self.status(family, w));
+        }
+        w.used = w.used.saturating_add(1);
+        let w = *w;
+        Ok(self.status(family, &w))
     }
 
     fn limit(&self, family: Family) -> u64 {
@@ -96,8 +144,7 @@ impl RateLimiter {
         family: Family,
         now: i64,
     ) -> &'a mut Window {
-        let len = self.cfg.window_secs.max(1) as i64;
-        let start = now - now.rem_euclid(len);
+        let start = self.window_start(now);
         let w = &mut windows[Self::slot(family)];
         if w.start != start {
             *w = Window { start, used: 0 };
@@ -209,5 +256,38 @@ mod tests {
             Ok(1),
             "a new window"
         );
+    }
+
+    #[test]
+    fn anonymous_requests_spend_their_own_window_per_source() {
+        let rl = RateLimiter::new(RateLimitConfig {
+            enabled: true,
+            window_secs: 10,
+            users: 2,
+            other: 5,
+        });
+        for _ in 0..2 {
+            assert!(rl.acquire_anonymous("10.0.0.1", Family::Users, 100).is_ok());
+        }
+        assert_eq!(
+            rl.acquire_anonymous("10.0.0.1", Family::Users, 101),
+            Err(RateStatus {
+                limit: 2,
+                remaining: 0,
+                reset_epoch_secs: 110
+            })
+        );
+        assert_eq!(
+            rl.acquire_anonymous("10.0.0.2", Family::Users, 101)
+                .map(|s| s.remaining),
+            Ok(1),
+            "another address has its own window"
+        );
+        assert_eq!(
+            rl.acquire(Family::Users, 101).map(|s| s.remaining),
+            Ok(1),
+            "the org's window is untouched"
+        );
+        assert!(rl.acquire_anonymous("10.0.0.1", Family::Users, 110).is_ok());
     }
 }

@@ -102,6 +102,7 @@ fn token(
         roles: roles.iter().map(|s| s.to_string()).collect(),
         expires_at: None,
         token_prefix: "00".into(),
+        faces: vec![],
     };
     let issued = credentials::create_credential(
         &mut srv.conn(),
@@ -638,12 +639,13 @@ async fn authentication_and_authorization_errors_are_okta_errors() {
         json!([]),
     );
 
+    // Alice's own access token (a user without an admin role reaches only their grants).
     let bearer = token(
         &o.srv,
         CredentialKind::BearerToken,
         &["okta.users.read"],
         &[],
-        None,
+        Some(&o.alice),
     );
     let (s, _, _) = send(
         &o,
@@ -886,4 +888,177 @@ fn tempfile_path() -> String {
         .join(format!("okta-import-{}.json", uuid_like()))
         .display()
         .to_string()
+}
+
+/// A user with these admin roles (held on the user, as Okta assigns admin roles to users).
+fn user_with_roles(o: &Org, login: &str, okta_id: &str, roles: &[&str]) -> User {
+    let new = NewUser {
+        login: login.into(),
+        okta_id: Some(okta_id.into()),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        ..NewUser::default()
+    };
+    directory::create_user(&mut o.srv.conn(), o.srv.tenant(), new, "test").unwrap()
+}
+
+async fn as_bearer(o: &Org, method: reqwest::Method, path: &str, tok: &str) -> (u16, Value) {
+    let (s, _, body) = send(o, method, path, Some(&format!("Bearer {tok}"))).await;
+    (s, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+fn assert_forbidden(s: u16, body: &Value) {
+    assert_eq!(s, 403);
+    assert_error(
+        body,
+        "E0000006",
+        "You do not have permission to perform the requested action",
+        json!([]),
+    );
+}
+
+#[tokio::test]
+async fn bearer_token_of_a_user_without_admin_role_reaches_only_own_grants() {
+    let o = org();
+    let a = add_grant(
+        &o,
+        &o.alice,
+        "0oaclient00000000001",
+        "scpCmCCV1DpxVkCaye2X",
+        "oagalice0000000000a1",
+        "2024-01-01T00:00:00Z",
+    );
+    let b = add_grant(
+        &o,
+        &o.bob,
+        "0oaclient00000000001",
+        "scpCmCCV1DpxVkCaye2X",
+        "oagbob000000000000b1",
+        "2024-01-01T00:00:00Z",
+    );
+    let bob = token(
+        &o.srv,
+        CredentialKind::BearerToken,
+        &["okta.users.read", "okta.users.manage"],
+        &[],
+        Some(&o.bob),
+    );
+    let alice_paths = [
+        "/api/v1/users/00ualice000000000001/grants".to_owned(),
+        format!("/api/v1/users/00ualice000000000001/grants/{}", a.id),
+        "/api/v1/users/00ualice000000000001/clients".to_owned(),
+        "/api/v1/users/00ualice000000000001/clients/0oaclient00000000001/grants".to_owned(),
+    ];
+    for path in &alice_paths {
+        let (s, body) = as_bearer(&o, reqwest::Method::GET, path, &bob).await;
+        assert_forbidden(s, &body);
+    }
+    for path in [&alice_paths[0], &alice_paths[1], &alice_paths[3]] {
+        let (s, body) = as_bearer(&o, reqwest::Method::DELETE, path, &bob).await;
+        assert_forbidden(s, &body);
+    }
+    // Alice's grant survived.
+    let (s, _, _) = get(&o, &alice_paths[1]).await;
+    assert_eq!(s, 200);
+    // Bob's own grants, by `me` and by his id.
+    for path in [
+        "/api/v1/users/me/grants",
+        "/api/v1/users/00ubob00000000000002/grants",
+    ] {
+        let (s, body) = as_bearer(&o, reqwest::Method::GET, path, &bob).await;
+        assert_eq!(s, 200, "{path}");
+        assert_eq!(body.as_array().unwrap().len(), 1);
+        assert_eq!(body[0]["id"], b.id.as_str());
+    }
+    let (s, _) = as_bearer(
+        &o,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/users/me/grants/{}", b.id),
+        &bob,
+    )
+    .await;
+    assert_eq!(s, 204);
+}
+
+#[tokio::test]
+async fn bearer_token_acts_with_the_admin_roles_of_its_user() {
+    let o = org();
+    let a = add_grant(
+        &o,
+        &o.alice,
+        "0oaclient00000000001",
+        "scpCmCCV1DpxVkCaye2X",
+        "oagalice0000000000a1",
+        "2024-01-01T00:00:00Z",
+    );
+    let path = "/api/v1/users/00ualice000000000001/grants";
+    let one = format!("{path}/{}", a.id);
+    let scopes = ["okta.users.read", "okta.users.manage"];
+    let auditor = user_with_roles(&o, "ro", "00uro000000000000003", &["READ_ONLY_ADMIN"]);
+    let ro = token(
+        &o.srv,
+        CredentialKind::BearerToken,
+        &scopes,
+        &[],
+        Some(&auditor),
+    );
+    let (s, body) = as_bearer(&o, reqwest::Method::GET, path, &ro).await;
+    assert_eq!(s, 200);
+    assert_eq!(body[0]["id"], a.id.as_str());
+    let (s, body) = as_bearer(&o, reqwest::Method::DELETE, &one, &ro).await;
+    assert_forbidden(s, &body);
+
+    let admin = user_with_roles(&o, "sa", "00usa000000000000004", &["SUPER_ADMIN"]);
+    let sa = token(
+        &o.srv,
+        CredentialKind::BearerToken,
+        &scopes,
+        &[],
+        Some(&admin),
+    );
+    let (s, _) = as_bearer(&o, reqwest::Method::DELETE, &one, &sa).await;
+    assert_eq!(s, 204);
+    let (s, body) = as_bearer(&o, reqwest::Method::GET, path, &sa).await;
+    assert_eq!((s, body), (200, json!([])));
+}
+
+#[tokio::test]
+async fn anonymous_requests_do_not_spend_the_orgs_rate_limit() {
+    let mut cfg = config();
+    cfg.vendor.rate_limit = RateLimitConfig {
+        enabled: true,
+        window_secs: 3600,
+        users: 3,
+        other: 100,
+    };
+    let o = org_with(cfg);
+    let path = "/api/v1/users/00ualice000000000001/grants";
+    // Missing and invalid credentials: counted in this address's own window.
+    for auth in [None, Some("SSWS 00nope"), None] {
+        let (s, h, _) = send(&o, reqwest::Method::GET, path, auth).await;
+        assert!(s == 403 || s == 401, "{s}");
+        assert_eq!(h["x-rate-limit-limit"], "3");
+    }
+    for auth in [None, Some("SSWS 00nope")] {
+        let (s, h, body) = send(&o, reqwest::Method::GET, path, auth).await;
+        assert_eq!(s, 429);
+        assert_eq!(h["x-rate-limit-remaining"], "0");
+        assert_error(
+            &serde_json::from_str(&body).unwrap(),
+            "E0000047",
+            "API call exceeded rate limit due to too many requests.",
+            json!([]),
+        );
+    }
+    // A valid token from the same address still has the org's whole window.
+    let (s, h, body) = get(&o, path).await;
+    assert_eq!(s, 200);
+    assert_eq!(body, json!([]));
+    assert_eq!(h["x-rate-limit-limit"], "3");
+    assert_eq!(h["x-rate-limit-remaining"], "2");
+    let reset: i64 = h["x-rate-limit-reset"].to_str().unwrap().parse().unwrap();
+    let now = Utc::now().timestamp();
+    assert!(
+        reset > now && reset <= now + 3600,
+        "reset {reset}, now {now}"
+    );
 }

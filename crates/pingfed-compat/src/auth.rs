@@ -1,6 +1,6 @@
-//! PingFederate's runtime-API authentication: HTTP Basic, validated against the gateway's
-//! `password` credentials (argon2id; verified off the async workers, bounded, with the
-//! verified-credential cache), then the `X-XSRF-HEADER` rule (any value, checked after
+//! PingFederate's runtime-API authentication: HTTP Basic, validated by grant-core's password
+//! login against the `password` credentials registered as users of the configured PCV
+//! (face `pingfed:<pcv_name>`, or `pingfed`), then the `X-XSRF-HEADER` rule (any value, checked after
 //! authentication so an unauthenticated caller sees 401 first).
 
 use std::future::Future;
@@ -9,8 +9,10 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use base64::Engine;
-use grant_core::model::Credential;
-use grant_http::{ApiError, header_str};
+use grant_core::CoreError;
+use grant_core::model::{Credential, Face};
+use grant_core::service::credentials;
+use grant_http::{ApiError, client_ip, header_str};
 use secrecy::SecretString;
 
 use crate::State;
@@ -101,25 +103,24 @@ impl FromRequest for Caller {
                 name: username.clone(),
                 authtype: "basic".into(),
             });
-            let tenant = state.tenant().to_owned();
-            let name = username.clone();
-            let found = state
-                .db(move |conn| grant_core::store::credentials::find_password(conn, &tenant, &name))
-                .await?;
-            // Unknown users are verified against a dummy hash: same cost, same answer.
-            let phc = match &found {
-                Some((_, hash)) => hash.clone(),
-                None => state.vendor.dummy_hash.clone(),
+            let face = Face::PingFederate {
+                pcv: &state.config.vendor.pcv_name,
             };
-            let ok = state
-                .passwords
-                .verify(phc, SecretString::from(password))
-                .await
-                .map_err(ApiError::from)?;
-            let credential = match found {
-                Some((c, _)) if ok && c.is_usable_at(chrono::Utc::now()) => c,
-                _ => return Err(invalid()),
-            };
+            let source = client_ip(&req, &state.config.server);
+            let credential = credentials::login_password(
+                &state.store,
+                &state.passwords,
+                state.tenant(),
+                &face,
+                &username,
+                SecretString::from(password),
+                &source,
+            )
+            .await
+            .map_err(|e| match e {
+                CoreError::Unauthenticated => invalid(),
+                other => ApiError::from(other),
+            })?;
             if !req.headers().contains_key(XSRF_HEADER) {
                 return Err(ApiError::Forbidden {
                     reason: "X-XSRF-HEADER is required".into(),

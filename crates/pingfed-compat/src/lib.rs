@@ -14,9 +14,7 @@ pub mod routes;
 pub mod runtime_log;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use grant_core::service::credentials::hash_password;
 use grant_http::{ApiError, AppState, GatewayConfig, Vendor};
-use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::runtime_log::RuntimeApiLog;
@@ -58,9 +56,6 @@ impl Default for PingFedConfig {
 
 pub struct PingFedState {
     pub runtime_log: RuntimeApiLog,
-    /// An argon2id hash of a random password in the configured parameters: verified against
-    /// when the username is unknown, so unknown and known users cost the same.
-    pub dummy_hash: String,
 }
 
 pub type State = web::Data<AppState<PingFed>>;
@@ -75,12 +70,7 @@ impl Vendor for PingFed {
             &cfg.vendor.runtime_api_log,
             &cfg.vendor.runtime_api_log_pattern,
         )?;
-        let random = SecretString::from(grant_core::service::ids::random_alnum(32));
-        let dummy_hash = hash_password(&cfg.hashing, &random).map_err(|e| e.to_string())?;
-        Ok(PingFedState {
-            runtime_log,
-            dummy_hash,
-        })
+        Ok(PingFedState { runtime_log })
     }
 
     fn routes(cfg: &mut web::ServiceConfig) {

@@ -49,6 +49,7 @@ fn password(srv: &TestServer<PingFed>, name: &str, pass: &str) -> Credential {
         roles: vec![],
         expires_at: None,
         token_prefix: String::new(),
+        faces: vec![],
     };
     credentials::create_credential(
         &mut srv.conn(),
@@ -1039,6 +1040,7 @@ async fn basic_auth_does_not_cost_an_argon2_hash_per_request() {
         roles: vec![],
         expires_at: None,
         token_prefix: String::new(),
+        faces: vec![],
     };
     credentials::create_credential(
         &mut p.srv.conn(),

@@ -38,22 +38,17 @@ impl Default for VenafiConfig {
 
 pub type State = web::Data<AppState<Venafi>>;
 
-/// Vendor state: an argon2 hash of a random password, verified against when the username is
-/// unknown, so a failed login costs the same whether or not the user exists.
-pub struct VenafiState {
-    pub decoy_phc: String,
-}
+/// Vendor state: none beyond the shared one (the password login, decoy hash included, is
+/// grant-core's).
+pub struct VenafiState;
 
 impl Vendor for Venafi {
     const NAME: &'static str = "venafi";
     type Config = VenafiConfig;
     type State = VenafiState;
 
-    fn state(cfg: &GatewayConfig<VenafiConfig>) -> Result<VenafiState, String> {
-        let random = secrecy::SecretString::from(grant_core::service::ids::random_alnum(32));
-        let decoy_phc = grant_core::service::credentials::hash_password(&cfg.hashing, &random)
-            .map_err(|e| e.to_string())?;
-        Ok(VenafiState { decoy_phc })
+    fn state(_cfg: &GatewayConfig<VenafiConfig>) -> Result<VenafiState, String> {
+        Ok(VenafiState)
     }
 
     fn routes(cfg: &mut web::ServiceConfig) {

@@ -74,6 +74,7 @@ fn tpp_with(cfg: GatewayConfig<VenafiConfig>, tls: bool) -> Tpp {
                 roles: vec![],
                 expires_at: None,
                 token_prefix: String::new(),
+                faces: vec![],
             },
             Some(SecretString::from(PASSWORD)),
             &grant_core::testing::fast_hashing(),

@@ -73,6 +73,7 @@ async fn a_grant_revoked_through_okta_is_gone_from_pingfederate() {
             roles: vec!["SUPER_ADMIN".into()],
             expires_at: None,
             token_prefix: "00".into(),
+            faces: vec![],
         },
         None,
         &fast_hashing(),
@@ -89,6 +90,7 @@ async fn a_grant_revoked_through_okta_is_gone_from_pingfederate() {
         roles: vec![],
         expires_at: None,
         token_prefix: String::new(),
+        faces: vec![],
     };
     credentials::create_credential(
         &mut conn,

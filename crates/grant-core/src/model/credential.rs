@@ -46,9 +46,93 @@ pub struct Credential {
     pub status: CredentialStatus,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// The gateways (faces) this credential was made for: `okta`, `venafi`, `ocs`,
+    /// `pingfed:<PCV name>` (a user of that PCV) or `pingfed` (of whichever PCV the
+    /// gateway is configured with). A gateway refuses a credential not made for it.
+    pub faces: Vec<String>,
+}
+
+/// A gateway, as a credential names it in its `faces`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face<'a> {
+    Okta,
+    /// PingFederate's grant service, checked against the named Password Credential Validator.
+    PingFederate {
+        pcv: &'a str,
+    },
+    Venafi,
+    Ocs,
+}
+
+impl Face<'_> {
+    pub const OKTA: &'static str = "okta";
+    pub const PINGFED: &'static str = "pingfed";
+    pub const VENAFI: &'static str = "venafi";
+    pub const OCS: &'static str = "ocs";
+
+    /// True when one of `faces` names this gateway (PCV names compare exactly).
+    pub fn accepts(&self, faces: &[String]) -> bool {
+        faces.iter().any(|f| match self {
+            Face::Okta => f == Self::OKTA,
+            Face::Venafi => f == Self::VENAFI,
+            Face::Ocs => f == Self::OCS,
+            Face::PingFederate { pcv } => {
+                f == Self::PINGFED || f.strip_prefix("pingfed:").is_some_and(|name| name == *pcv)
+            }
+        })
+    }
+
+    /// The face entry naming this gateway (`pingfed:<PCV name>` for PingFederate).
+    pub fn entry(&self) -> String {
+        match self {
+            Face::Okta => Self::OKTA.into(),
+            Face::Venafi => Self::VENAFI.into(),
+            Face::Ocs => Self::OCS.into(),
+            Face::PingFederate { pcv } => format!("pingfed:{pcv}"),
+        }
+    }
+}
+
+/// Checks a face entry given by an operator (`okta`, `venafi`, `ocs`, `pingfed`,
+/// `pingfed:<PCV name>`).
+pub fn valid_face(entry: &str) -> bool {
+    matches!(entry, Face::OKTA | Face::VENAFI | Face::OCS | Face::PINGFED)
+        || entry
+            .strip_prefix("pingfed:")
+            .is_some_and(|name| !name.trim().is_empty())
+}
+
+/// The faces of a credential made before faces were recorded (migration, old exports) or
+/// made without naming any: what each kind has been used for. API tokens are Okta's;
+/// VEDauth issues bearer tokens bound to a grant and refresh tokens; bearer tokens with
+/// the `ocsapi` scope and client secrets are OCS's; other bearer tokens Okta's; passwords
+/// of a user are Venafi logins (VEDauth needs the user), passwords without one PingFederate
+/// PCV users (of whichever PCV is configured).
+pub fn default_faces(
+    kind: CredentialKind,
+    user_id: Option<&str>,
+    grant_id: Option<&str>,
+    scopes: &[String],
+) -> Vec<String> {
+    let face = match kind {
+        CredentialKind::ApiToken => Face::OKTA,
+        CredentialKind::RefreshToken => Face::VENAFI,
+        CredentialKind::BearerToken if grant_id.is_some() => Face::VENAFI,
+        CredentialKind::BearerToken if scopes.iter().any(|s| s == "ocsapi") => Face::OCS,
+        CredentialKind::BearerToken => Face::OKTA,
+        CredentialKind::ClientSecret => Face::OCS,
+        CredentialKind::Password if user_id.is_some() => Face::VENAFI,
+        CredentialKind::Password => Face::PINGFED,
+    };
+    vec![face.to_owned()]
 }
 
 impl Credential {
+    /// True when the credential was made for this gateway.
+    pub fn is_made_for(&self, face: &Face<'_>) -> bool {
+        face.accepts(&self.faces)
+    }
+
     pub fn is_usable_at(&self, now: DateTime<Utc>) -> bool {
         self.status == CredentialStatus::Active && self.expires_at.is_none_or(|e| e > now)
     }
@@ -82,6 +166,9 @@ pub struct NewCredential {
     /// Token prefix (tokens) — the random part follows it.
     #[serde(default)]
     pub token_prefix: String,
+    /// The gateways it is made for (see `Credential::faces`); empty: `default_faces`.
+    #[serde(default)]
+    pub faces: Vec<String>,
 }
 
 /// A credential just created, with its secret: shown once, never stored.

@@ -7,7 +7,10 @@ mod grant;
 mod page;
 
 pub use client::{Client, ClientFilter, ClientKind, ClientPatch, NewClient};
-pub use credential::{Credential, CredentialKind, CredentialStatus, IssuedSecret, NewCredential};
+pub use credential::{
+    Credential, CredentialKind, CredentialStatus, Face, IssuedSecret, NewCredential, default_faces,
+    valid_face,
+};
 pub use grant::{
     Actor, Grant, GrantAttribute, GrantFilter, GrantSource, GrantStatus, GrantType, NewGrant,
     Scope, ScopeSet,
@@ -53,6 +56,31 @@ pub struct NewUser {
     pub universal: Option<String>,
     pub display_name: Option<String>,
     pub roles: Vec<String>,
+}
+
+/// Who is calling, once authenticated: the credential and the user it acts as (if any).
+/// Authorization rules (`service::authz`) look at this, never at vendor headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub credential: Credential,
+    pub user: Option<User>,
+}
+
+impl Principal {
+    /// True when the credential or its user holds `role` (case-insensitively).
+    pub fn has_role(&self, role: &str) -> bool {
+        self.credential.has_role(role)
+            || self
+                .user
+                .iter()
+                .flat_map(|u| u.roles.iter())
+                .any(|r| r.eq_ignore_ascii_case(role))
+    }
+
+    /// The id of the user the credential acts as.
+    pub fn user_id(&self) -> Option<&str> {
+        self.credential.user_id.as_deref()
+    }
 }
 
 /// A named OAuth scope known to a tenant (Okta's `_embedded.scope`, Venafi's restrictions).

@@ -5,12 +5,18 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AuditEvent, Client, Grant, ScopeDefinition, Tenant, User};
-use crate::store::rows::{CredentialRow, naive, utc};
+use crate::model::{
+    AuditEvent, Client, CredentialKind, Grant, ScopeDefinition, Tenant, User, default_faces,
+};
+use crate::store::rows::{CredentialRow, faces_column, naive, utc};
 use crate::store::{DbConn, audit, clients, credentials, dialect, grants, scopes, tenants, users};
 use crate::{CoreError, Result};
 
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: credentials carry `faces`. Format 1 documents still import: their credentials get
+/// the faces their kind has been used for (`model::default_faces`, as the migration does).
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format `import` reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// A credential as exported: only its digest or hash, never a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +39,9 @@ pub struct CredentialRecord {
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The gateways the credential is made for (absent in format 1: derived from the kind).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faces: Option<Vec<String>>,
 }
 
 impl From<CredentialRow> for CredentialRecord {
@@ -53,6 +62,7 @@ impl From<CredentialRow> for CredentialRecord {
             created_at: utc(r.created_at),
             expires_at: r.expires_at.map(utc),
             last_used_at: r.last_used_at.map(utc),
+            faces: Some(serde_json::from_str(&r.faces).unwrap_or_default()),
         }
     }
 }
@@ -68,7 +78,19 @@ impl TryFrom<&CredentialRecord> for CredentialRow {
             ),
             None => None,
         };
+        let faces = match &r.faces {
+            Some(f) => f.clone(),
+            None => default_faces(
+                r.kind
+                    .parse::<CredentialKind>()
+                    .map_err(|_| CoreError::invalid("credentials.kind", r.kind.clone()))?,
+                r.user_id.as_deref(),
+                r.grant_id.as_deref(),
+                &r.scopes.split(' ').map(str::to_owned).collect::<Vec<_>>(),
+            ),
+        };
         Ok(CredentialRow {
+            faces: faces_column(&faces),
             id: r.id.clone(),
             tenant_id: r.tenant_id.clone(),
             kind: r.kind.clone(),
@@ -135,10 +157,13 @@ pub struct ImportCounts {
 
 /// Loads a snapshot in one transaction: all of it, or nothing.
 pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
-    if snap.format != FORMAT_VERSION {
+    if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&snap.format) {
         return Err(CoreError::invalid(
             "format",
-            format!("expected {FORMAT_VERSION}, got {}", snap.format),
+            format!(
+                "expected {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}, got {}",
+                snap.format
+            ),
         ));
     }
     let creds = snap

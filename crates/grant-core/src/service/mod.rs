@@ -2,6 +2,7 @@
 //! one write transaction together with its audit row.
 
 pub mod audit;
+pub mod authz;
 pub mod clients;
 pub mod credentials;
 pub mod directory;

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::model::{
-    Client, Credential, CredentialKind, CredentialStatus, Grant, GrantFilter, GrantStatus,
+    Client, Credential, CredentialKind, CredentialStatus, Face, Grant, GrantFilter, GrantStatus,
     GrantType, NewGrant, Scope, ScopeSet, now,
 };
 use crate::service::credentials::token_digest;
@@ -29,16 +29,6 @@ pub struct TokenPair {
 pub struct Issued {
     pub grant: Grant,
     pub access_expires_at: DateTime<Utc>,
-}
-
-/// A password credential by tenant and username, with its PHC hash (verify it off-thread
-/// with `PasswordVerifier`).
-pub fn find_password(
-    conn: &mut DbConn,
-    tenant: &str,
-    username: &str,
-) -> Result<Option<(Credential, String)>> {
-    credentials::find_password(conn, tenant, username)
 }
 
 /// True when every requested scope (and each of its restrictions) is allowed by one of the
@@ -102,6 +92,7 @@ fn token_row(
         created_at: naive(at),
         expires_at: Some(naive(expires_at)),
         last_used_at: None,
+        faces: crate::store::rows::faces_column(&[Face::VENAFI.to_owned()]),
     }
 }
 
@@ -258,6 +249,7 @@ pub fn refresh(
                 c.kind == CredentialKind::RefreshToken
                     && c.tenant_id == tenant
                     && c.is_usable_at(at)
+                    && c.is_made_for(&Face::Venafi)
             })
             .ok_or(CoreError::Unauthenticated)?;
         let grant_id = cred.grant_id.clone().ok_or(CoreError::Unauthenticated)?;
@@ -308,7 +300,7 @@ pub fn authenticate_access(
     let at = now();
     let Some(cred) = credentials::find_by_digest(conn, &token_digest(token))?
         .filter(|c| c.kind == CredentialKind::BearerToken && c.tenant_id == tenant)
-        .filter(|c| c.is_usable_at(at))
+        .filter(|c| c.is_usable_at(at) && c.is_made_for(&Face::Venafi))
     else {
         return Ok(None);
     };

@@ -327,6 +327,13 @@ pub struct CredentialRow {
     pub created_at: NaiveDateTime,
     pub expires_at: Option<NaiveDateTime>,
     pub last_used_at: Option<NaiveDateTime>,
+    /// JSON list of face entries (`Credential::faces`).
+    pub faces: String,
+}
+
+/// `Credential::faces` as stored.
+pub fn faces_column(faces: &[String]) -> String {
+    json_list(faces)
 }
 
 impl TryFrom<CredentialRow> for Credential {
@@ -350,6 +357,7 @@ impl TryFrom<CredentialRow> for Credential {
             status: r.status.parse()?,
             created_at: utc(r.created_at),
             expires_at: r.expires_at.map(utc),
+            faces: parse_list(&r.faces)?,
         })
     }
 }

@@ -105,6 +105,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Nullable<Timestamp>,
         last_used_at -> Nullable<Timestamp>,
+        faces -> Text,
     }
 }
 

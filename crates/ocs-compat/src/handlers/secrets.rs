@@ -6,7 +6,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use grant_core::model::{ClientKind, Credential, CredentialKind, CredentialStatus, NewCredential};
+use grant_core::model::{
+    ClientKind, Credential, CredentialKind, CredentialStatus, Face, NewCredential,
+};
 use grant_core::service::{credentials, ids};
 use grant_core::{CoreError, DbConn};
 use grant_http::{ApiError, ApiResult};
@@ -125,6 +127,7 @@ pub fn add_secret(
         roles: vec![],
         expires_at,
         token_prefix: String::new(),
+        faces: vec![Face::OCS.to_owned()],
     };
     let issued =
         credentials::create_credential(conn, tenant, new, Some(value.clone()), hashing, actor)?;

@@ -8,7 +8,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::Duration;
-use grant_core::model::{ClientKind, CredentialKind, NewCredential, now};
+use grant_core::model::{ClientKind, CredentialKind, Face, NewCredential, now};
 use grant_core::service::{clients, credentials};
 use grant_http::{ApiError, ApiResult, header_str};
 use secrecy::{ExposeSecret, SecretString};
@@ -85,7 +85,7 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: State) -> ApiResul
     let secret = SecretString::from(secret);
     let mut matched = None;
     for (cred, hash) in candidates {
-        if !cred.is_usable_at(at) {
+        if !cred.is_usable_at(at) || !cred.is_made_for(&Face::Ocs) {
             continue;
         }
         let Some(hash) = hash else { continue };
@@ -125,6 +125,7 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: State) -> ApiResul
         roles: client.roles.clone(),
         expires_at: Some(at + Duration::seconds(i64::from(lifetime))),
         token_prefix: String::new(),
+        faces: vec![Face::OCS.to_owned()],
     };
     let hashing = state.config.hashing.clone();
     let issued = state

@@ -61,22 +61,27 @@ fn expands_scope(expand: Option<&str>) -> bool {
     expand.is_some_and(|e| e.split(',').any(|v| v.trim() == "scope"))
 }
 
-/// Resolves `{userId}`: `me` is the caller's own user; otherwise an Okta user id.
+/// Resolves `{userId}` (`me` is the caller's own user; otherwise an Okta user id) and
+/// checks the caller may read (`write == false`) or revoke that user's grants.
 fn resolve_user(
     conn: &mut DbConn,
     tenant: &str,
     user_ref: &str,
     caller: &Caller,
+    write: bool,
 ) -> Result<User, CoreError> {
-    if user_ref == "me" {
+    let user = if user_ref == "me" {
         let own = caller
-            .credential
+            .credential()
             .user_id
             .as_deref()
             .ok_or_else(|| CoreError::not_found("user", "me"))?;
-        return directory::get_user(conn, tenant, UserKey::Id, own);
-    }
-    directory::get_user(conn, tenant, UserKey::OktaId, user_ref)
+        directory::get_user(conn, tenant, UserKey::Id, own)?
+    } else {
+        directory::get_user(conn, tenant, UserKey::OktaId, user_ref)?
+    };
+    caller.may_access(&user, write)?;
+    Ok(user)
 }
 
 /// What a response needs beyond the grants: the user, client names, scope definitions.
@@ -180,7 +185,7 @@ async fn list(
     };
     let loaded = state
         .db(move |conn| {
-            let user = resolve_user(conn, &tenant, &user_ref, &caller)?;
+            let user = resolve_user(conn, &tenant, &user_ref, &caller, false)?;
             let filter = match &client_ref {
                 Some(client) => {
                     clients::get_client(conn, &tenant, client)?;
@@ -253,7 +258,7 @@ pub async fn get_user_grant(
     let tenant = state.tenant().to_owned();
     let loaded = state
         .db(move |conn| {
-            let user = resolve_user(conn, &tenant, &user_ref, &caller)?;
+            let user = resolve_user(conn, &tenant, &user_ref, &caller, false)?;
             let grant =
                 grants::get_grant(conn, &tenant, &grant_id, &GrantFilter::by_user(&user.id))?;
             let items = Page {
@@ -286,7 +291,7 @@ pub async fn revoke_user_grant(
     let tenant = state.tenant().to_owned();
     state
         .db(move |conn| {
-            let user = resolve_user(conn, &tenant, &user_ref, &caller)?;
+            let user = resolve_user(conn, &tenant, &user_ref, &caller, true)?;
             let actor = actor(&caller);
             grants::revoke_grant(
                 conn,
@@ -311,7 +316,7 @@ pub async fn revoke_user_grants(
     let tenant = state.tenant().to_owned();
     state
         .db(move |conn| {
-            let user = resolve_user(conn, &tenant, &user_ref, &caller)?;
+            let user = resolve_user(conn, &tenant, &user_ref, &caller, true)?;
             grants::revoke_grants(
                 conn,
                 &tenant,
@@ -334,7 +339,7 @@ pub async fn revoke_grants_for_user_and_client(
     let tenant = state.tenant().to_owned();
     state
         .db(move |conn| {
-            let user = resolve_user(conn, &tenant, &user_ref, &caller)?;
+            let user = resolve_user(conn, &tenant, &user_ref, &caller, true)?;
             clients::get_client(conn, &tenant, &client_id)?;
             let filter = GrantFilter::by_user_and_client(&user.id, &client_id);
             grants::revoke_grants(conn, &tenant, &filter, &actor(&caller))
@@ -355,7 +360,7 @@ pub async fn list_user_clients(
     let tenant = state.tenant().to_owned();
     let (user, found) = state
         .db(move |conn| {
-            let user = resolve_user(conn, &tenant, &user_ref, &caller)?;
+            let user = resolve_user(conn, &tenant, &user_ref, &caller, false)?;
             let ids =
                 grants::client_ids_with_grants(conn, &tenant, &GrantFilter::by_user(&user.id))?;
             let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -372,5 +377,6 @@ pub async fn list_user_clients(
 
 /// Who the audit log names for a revocation: the credential (never its secret).
 fn actor(caller: &Caller) -> String {
-    format!("okta:{}:{}", caller.credential.kind, caller.credential.name)
+    let c = caller.credential();
+    format!("okta:{}:{}", c.kind, c.name)
 }

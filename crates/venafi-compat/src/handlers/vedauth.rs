@@ -5,10 +5,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use grant_core::model::UserKey;
-use grant_core::service::directory;
+use grant_core::CoreError;
+use grant_core::model::{Face, UserKey};
 use grant_core::service::tokens::{self, Issued, TokenPair};
-use grant_http::{ApiError, ApiResult};
+use grant_core::service::{credentials, directory};
+use grant_http::{ApiError, ApiResult, client_ip};
 use rand::RngCore;
 use secrecy::SecretString;
 
@@ -66,7 +67,11 @@ fn token_response(issued: &Issued, pair: &TokenPair, identity: &str) -> HttpResp
 }
 
 /// `POST /vedauth/Authorize/OAuth`: username + password + client_id + scope → tokens.
-pub async fn authorize_oauth(state: State, body: web::Bytes) -> ApiResult<HttpResponse> {
+pub async fn authorize_oauth(
+    state: State,
+    http: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
     let req: AuthorizeRequest = parse_body(&body)?;
     let client_id = required(req.client_id, "client_id")?;
     let username = required(req.username, "username")?;
@@ -74,26 +79,20 @@ pub async fn authorize_oauth(state: State, body: web::Bytes) -> ApiResult<HttpRe
     let scope_text = required(req.scope, "scope")?;
     let scopes = scope::parse(&scope_text).map_err(|bad| ApiError::invalid("scope", bad))?;
     let tenant = state.tenant().to_owned();
-    let found = {
-        let tenant = tenant.clone();
-        state
-            .db(move |conn| tokens::find_password(conn, &tenant, &username))
-            .await?
-    };
-    // Unknown users still cost one verification, so timing does not tell them apart.
-    let (cred, phc) = match found {
-        Some((c, h)) => (Some(c), h),
-        None => (None, state.vendor.decoy_phc.clone()),
-    };
-    let ok = state
-        .passwords
-        .verify(phc, SecretString::from(password))
-        .await
-        .map_err(ApiError::from)?;
-    let cred = match cred {
-        Some(c) if ok && c.is_usable_at(grant_core::model::now()) => c,
-        _ => return Err(invalid_grant(BAD_LOGIN)),
-    };
+    let cred = credentials::login_password(
+        &state.store,
+        &state.passwords,
+        &tenant,
+        &Face::Venafi,
+        &username,
+        SecretString::from(password),
+        &client_ip(&http, &state.config.server),
+    )
+    .await
+    .map_err(|e| match e {
+        CoreError::Unauthenticated => invalid_grant(BAD_LOGIN),
+        other => ApiError::from(other),
+    })?;
     let user_id = cred
         .user_id
         .clone()
