@@ -1062,3 +1062,87 @@ async fn anonymous_requests_do_not_spend_the_orgs_rate_limit() {
         "reset {reset}, now {now}"
     );
 }
+
+#[tokio::test]
+async fn tokens_not_made_for_okta_are_invalid() {
+    let o = org();
+    let path = "/api/v1/users/me/grants";
+    let mk = |kind: CredentialKind, scopes: &[&str], roles: &[&str], faces: &[&str]| {
+        let new = NewCredential {
+            kind,
+            name: format!("t{}", uuid_like()),
+            user_id: Some(o.alice.id.clone()),
+            client_id: None,
+            grant_id: None,
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            roles: roles.iter().map(|s| s.to_string()).collect(),
+            expires_at: None,
+            token_prefix: "00".into(),
+            faces: faces.iter().map(|s| s.to_string()).collect(),
+        };
+        let issued = credentials::create_credential(
+            &mut o.srv.conn(),
+            o.srv.tenant(),
+            new,
+            None,
+            &HashingConfig::default(),
+            "test",
+        )
+        .unwrap();
+        issued.secret.expose_secret().to_owned()
+    };
+    let cases = [
+        (
+            "SSWS",
+            mk(CredentialKind::ApiToken, &[], &["SUPER_ADMIN"], &["venafi"]),
+        ),
+        (
+            "Bearer",
+            mk(
+                CredentialKind::BearerToken,
+                &["okta.users.read"],
+                &[],
+                &["ocs"],
+            ),
+        ),
+        (
+            "Bearer",
+            mk(
+                CredentialKind::BearerToken,
+                &["okta.users.read"],
+                &[],
+                &["pingfed"],
+            ),
+        ),
+    ];
+    for (scheme, tok) in &cases {
+        let (s, _, body) = send(
+            &o,
+            reqwest::Method::GET,
+            path,
+            Some(&format!("{scheme} {tok}")),
+        )
+        .await;
+        assert_eq!(s, 401);
+        assert_error(
+            &serde_json::from_str(&body).unwrap(),
+            "E0000011",
+            "Invalid token provided",
+            json!([]),
+        );
+    }
+    let ok = mk(
+        CredentialKind::BearerToken,
+        &["okta.users.read"],
+        &[],
+        &["okta", "ocs"],
+    );
+    let (s, _, _) = send(
+        &o,
+        reqwest::Method::GET,
+        path,
+        Some(&format!("Bearer {ok}")),
+    )
+    .await;
+    assert_eq!(s, 200);
+}

@@ -1079,3 +1079,253 @@ async fn basic_auth_does_not_cost_an_argon2_hash_per_request() {
     .await;
     assert_eq!(s, 401);
 }
+
+fn password_for(
+    srv: &TestServer<PingFed>,
+    name: &str,
+    pass: &str,
+    user: Option<&User>,
+    faces: &[&str],
+    hashing: &grant_core::HashingConfig,
+) {
+    let new = NewCredential {
+        kind: CredentialKind::Password,
+        name: name.into(),
+        user_id: user.map(|u| u.id.clone()),
+        client_id: None,
+        grant_id: None,
+        scopes: vec![],
+        roles: vec![],
+        expires_at: None,
+        token_prefix: String::new(),
+        faces: faces.iter().map(|f| f.to_string()).collect(),
+    };
+    credentials::create_credential(
+        &mut srv.conn(),
+        srv.tenant(),
+        new,
+        Some(SecretString::from(pass.to_owned())),
+        hashing,
+        "test",
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn only_users_of_the_configured_pcv_may_use_the_grant_service() {
+    let p = pf_with(|c| c.vendor.pcv_name = "Grant Management PCV".into());
+    seed_grants(&p);
+    // A Venafi identity's password (a user with no role), an Okta-only one, a user of another
+    // PCV: all refused like a wrong password.
+    let fast = fast_hashing();
+    password_for(&p.srv, "tppuser", "pw", Some(&p.bob), &[], &fast);
+    password_for(&p.srv, "oktaonly", "pw", None, &["okta"], &fast);
+    password_for(
+        &p.srv,
+        "otherpcv",
+        "pw",
+        None,
+        &["pingfed:Other PCV"],
+        &fast,
+    );
+    // Users of this PCV, by name or made for whichever PCV is configured.
+    password_for(
+        &p.srv,
+        "pcvuser",
+        "pw",
+        None,
+        &["pingfed:Grant Management PCV"],
+        &fast,
+    );
+    password_for(
+        &p.srv,
+        "both",
+        "pw",
+        Some(&p.bob),
+        &["venafi", "pingfed"],
+        &fast,
+    );
+    let path = "/pf-ws/rest/oauth/users/asmith/grants";
+    for user in ["tppuser", "oktaonly", "otherpcv"] {
+        for method in [reqwest::Method::GET, reqwest::Method::DELETE] {
+            let auth = basic(user, "pw");
+            let (s, h, body) = send_with(
+                &p,
+                method,
+                path,
+                &[("authorization", &auth), ("x-xsrf-header", "x")],
+            )
+            .await;
+            assert_eq!(s, 401, "{user}");
+            assert_eq!(
+                serde_json::from_str::<Value>(&body).unwrap(),
+                json!({"error": "unauthorized", "error_description": "Invalid credentials"})
+            );
+            assert_eq!(h["www-authenticate"], "Basic realm=\"PingFederate\"");
+        }
+    }
+    let (_, _, body) = get(&p, path).await;
+    assert_eq!(
+        body["items"].as_array().unwrap().len(),
+        2,
+        "nothing revoked"
+    );
+    for user in ["pcvuser", "both", "admin"] {
+        let auth = basic(user, if user == "admin" { "2Federate" } else { "pw" });
+        let (s, _, _) = send_with(
+            &p,
+            reqwest::Method::GET,
+            path,
+            &[("authorization", &auth), ("x-xsrf-header", "x")],
+        )
+        .await;
+        assert_eq!(s, 200, "{user}");
+    }
+}
+
+/// A gateway with real argon2 cost and tight verification limits, on its own test database.
+fn pf_hashing(hashing: grant_core::HashingConfig) -> TestServer<PingFed> {
+    let db = grant_core::testing::TestDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = GatewayConfig::<PingFedConfig>::default();
+    cfg.vendor.runtime_api_log = dir.path().join("runtime-api.log").to_string_lossy().into();
+    cfg.database = db.config.clone();
+    cfg.hashing = hashing.clone();
+    cfg.server.workers = 1;
+    cfg.server.shutdown_timeout_secs = 0;
+    cfg.server.trusted_proxies = vec!["127.0.0.1".into()];
+    let store = db.store();
+    let srv = TestServer::<PingFed>::start_with_store(cfg, store, Some(db));
+    let t = srv.tenant().to_owned();
+    directory::create_tenant(&mut srv.conn(), Some(t), "pf").unwrap();
+    password_for(&srv, "ws-admin", "right", None, &[], &hashing);
+    srv
+}
+
+fn costly_hashing() -> grant_core::HashingConfig {
+    grant_core::HashingConfig {
+        argon2_memory_kib: 8 * 1024,
+        argon2_iterations: 3,
+        argon2_parallelism: 1,
+        max_hash_threads: 1,
+        max_queued_verifications: 1,
+        max_verifications_per_source: 2,
+        verified_cache_ttl_secs: 2,
+        ..grant_core::HashingConfig::default()
+    }
+}
+
+async fn basic_get(srv: &TestServer<PingFed>, user: &str, pass: &str, from: &str) -> u16 {
+    srv.client
+        .get(srv.url("/pf-ws/rest/oauth/users/nobody/grants"))
+        .header("authorization", basic(user, pass))
+        .header("x-xsrf-header", "x")
+        .header("x-forwarded-for", from)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn concurrent_basic_logins_share_one_verification_and_are_never_refused() {
+    // 16 clients with the right password, a queue of one, a cache that expires every 2 s:
+    // for 5 s, every request is answered 200 (no 503 at the start or at any expiry).
+    let srv = std::sync::Arc::new(pf_hashing(costly_hashing()));
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let srv = srv.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+            let from = format!("198.51.100.{}", i % 4);
+            while started.elapsed() < std::time::Duration::from_secs(5) {
+                *statuses
+                    .entry(basic_get(&srv, "ws-admin", "right", &from).await)
+                    .or_default() += 1;
+            }
+            statuses
+        }));
+    }
+    let mut total = std::collections::BTreeMap::<u16, usize>::new();
+    for t in tasks {
+        for (s, n) in t.await.unwrap() {
+            *total.entry(s).or_default() += n;
+        }
+    }
+    let hashes = srv.state.passwords.hashes_run();
+    eprintln!("16 clients, 5 s: {total:?}, argon2 runs: {hashes}");
+    assert_eq!(
+        total.keys().copied().collect::<Vec<_>>(),
+        vec![200],
+        "{total:?}"
+    );
+    // One run at the start, then about one background refresh per half-life.
+    assert!(hashes <= 8, "argon2 ran {hashes} times");
+}
+
+#[tokio::test]
+async fn wrong_password_flood_from_one_address_does_not_starve_other_logins() {
+    let hashing = grant_core::HashingConfig {
+        max_queued_verifications: 4,
+        failed_logins_per_source: 10,
+        failed_login_window_secs: 60,
+        ..costly_hashing()
+    };
+    let srv = std::sync::Arc::new(pf_hashing(hashing));
+    let started = std::time::Instant::now();
+    let run_for = std::time::Duration::from_secs(4);
+    let mut flood = Vec::new();
+    for i in 0..16 {
+        let srv = srv.clone();
+        flood.push(tokio::spawn(async move {
+            let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+            let mut n = 0;
+            while started.elapsed() < run_for {
+                n += 1;
+                let wrong = format!("wrong-{i}-{n}");
+                *statuses
+                    .entry(basic_get(&srv, "ws-admin", &wrong, "203.0.113.66").await)
+                    .or_default() += 1;
+            }
+            statuses
+        }));
+    }
+    let mut valid = Vec::new();
+    for i in 0..4 {
+        let srv = srv.clone();
+        valid.push(tokio::spawn(async move {
+            let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+            let from = format!("198.51.100.{i}");
+            while started.elapsed() < run_for {
+                *statuses
+                    .entry(basic_get(&srv, "ws-admin", "right", &from).await)
+                    .or_default() += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            statuses
+        }));
+    }
+    let sum = |tasks: Vec<tokio::task::JoinHandle<std::collections::BTreeMap<u16, usize>>>| async {
+        let mut total = std::collections::BTreeMap::<u16, usize>::new();
+        for t in tasks {
+            for (s, n) in t.await.unwrap() {
+                *total.entry(s).or_default() += n;
+            }
+        }
+        total
+    };
+    let flood = sum(flood).await;
+    let valid = sum(valid).await;
+    let hashes = srv.state.passwords.hashes_run();
+    eprintln!("flood {flood:?}, valid {valid:?}, argon2 runs: {hashes}");
+    assert_eq!(
+        valid.keys().copied().collect::<Vec<_>>(),
+        vec![200],
+        "{valid:?}"
+    );
+    assert!(!flood.contains_key(&200));
+    // The flooding address stops costing argon2 runs once it is locked out.
+    assert!(hashes <= 10 + 16 + 8, "argon2 ran {hashes} times");
+}

@@ -1105,3 +1105,77 @@ async fn database_outage_is_a_503_in_tpp_shape() {
         "The service is temporarily unavailable, try again later",
     );
 }
+
+#[tokio::test]
+async fn credentials_not_made_for_venafi_are_refused() {
+    let o = tpp();
+    let t = o.srv.tenant().to_owned();
+    let mut conn = o.srv.conn();
+    let alice = directory::get_user(&mut conn, &t, UserKey::Universal, ALICE).unwrap();
+    let new = |kind, name: &str, faces: &[&str]| NewCredential {
+        kind,
+        name: name.into(),
+        user_id: Some(alice.id.clone()),
+        client_id: None,
+        grant_id: None,
+        scopes: vec!["admin".into()],
+        roles: vec![],
+        expires_at: None,
+        token_prefix: String::new(),
+        faces: faces.iter().map(|f| f.to_string()).collect(),
+    };
+    // A PingFederate PCV user's password, even one acting as a TPP identity: no login.
+    credentials::create_credential(
+        &mut conn,
+        &t,
+        new(CredentialKind::Password, "pcvalice", &["pingfed"]),
+        Some(SecretString::from(PASSWORD)),
+        &grant_core::testing::fast_hashing(),
+        "test",
+    )
+    .unwrap();
+    let mut token = |faces: &[&str]| {
+        let issued = credentials::create_credential(
+            &mut conn,
+            &t,
+            new(CredentialKind::BearerToken, &format!("tok{faces:?}"), faces),
+            None,
+            &grant_core::testing::fast_hashing(),
+            "test",
+        )
+        .unwrap();
+        secrecy::ExposeSecret::expose_secret(&issued.secret).to_owned()
+    };
+    let okta_token = token(&["okta"]);
+    let venafi_token = token(&["venafi"]);
+    drop(conn);
+    let (s, _, b) = o
+        .post(
+            "/vedauth/authorize/oauth",
+            None,
+            json!({"username": "pcvalice", "password": PASSWORD, "client_id": APP, "scope": "certificate"}),
+        )
+        .await;
+    assert_error(
+        s,
+        &b,
+        400,
+        "invalid_grant",
+        "Username/password combination not valid",
+    );
+    let (s, h, b) = o
+        .get("/vedsdk/systemstatus/version", Some(&okta_token))
+        .await;
+    assert_error(
+        s,
+        &b,
+        401,
+        "invalid_token",
+        venafi_compat::error::INVALID_TOKEN_DESCRIPTION,
+    );
+    assert_eq!(h["www-authenticate"], "Bearer error=\"invalid_token\"");
+    let (s, _, _) = o
+        .get("/vedsdk/systemstatus/version", Some(&venafi_token))
+        .await;
+    assert_eq!(s, 200);
+}

@@ -272,7 +272,8 @@ pub fn update_credential(
 /// - each source address may have at most `max_verifications_per_source` uncached checks
 ///   waiting or running, and after `failed_logins_per_source` failures in a window its
 ///   further uncached attempts fail without hashing: one address's wrong-password flood
-///   cannot take the queue from everybody else.
+///   cannot take the queue from everybody else (a locked-out address is refused even
+///   what the cache would accept: it must not go on guessing at no cost).
 pub struct PasswordVerifier {
     inner: Arc<Inner>,
     /// A hash of a random password with the configured parameters: what an unknown user's
@@ -381,6 +382,11 @@ impl PasswordVerifier {
         source: &str,
     ) -> Result<bool> {
         let inner = &self.inner;
+        // A locked-out address learns nothing, not even from the cache (which would
+        // otherwise answer its guesses without any hashing cost).
+        if inner.locked_out(source) {
+            return Ok(false);
+        }
         let entry = inner.cache_entry(&phc, &password);
         match inner.cached(&entry) {
             Cached::Fresh => return Ok(true),
@@ -389,9 +395,6 @@ impl PasswordVerifier {
                 return Ok(true);
             }
             Cached::Miss => {}
-        }
-        if inner.locked_out(source) {
-            return Ok(false);
         }
         let flight = inner.join_flight(entry);
         let result = flight
