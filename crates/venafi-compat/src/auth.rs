@@ -8,26 +8,12 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use grant_core::model::{Credential, Grant, Scope, ScopeSet, User, UserKey};
+use grant_core::model::{Credential, Grant, Principal, Scope, ScopeSet, User, UserKey};
+use grant_core::service::authz::{self, VENAFI_ADMIN_ROLES};
 use grant_core::service::{directory, tokens};
 use grant_http::{ApiError, header_str};
 
 use crate::{State, scope};
-
-pub const ROLE_ADMIN: &str = "Admin";
-pub const ROLE_GRANT_ADMIN: &str = "Grant Admin";
-pub const ROLE_AUDITOR: &str = "Auditor";
-pub const ROLE_APPLICATION_OWNER: &str = "Application Owner";
-
-/// Roles that may read anyone's grants (GetGrants, EnumerateGrants, GrantCount).
-pub const READ_ROLES: &[&str] = &[
-    ROLE_ADMIN,
-    ROLE_GRANT_ADMIN,
-    ROLE_AUDITOR,
-    ROLE_APPLICATION_OWNER,
-];
-/// Roles that may revoke anyone's grants.
-pub const REVOKE_ROLES: &[&str] = &[ROLE_ADMIN, ROLE_GRANT_ADMIN];
 
 /// The authenticated caller of a WebSDK or VEDauth method.
 #[derive(Debug, Clone)]
@@ -92,17 +78,22 @@ impl Caller {
             .unwrap_or("")
     }
 
-    /// True when `universal` names the caller (prefixed universals compare
-    /// case-insensitively).
-    pub fn is(&self, universal: &str) -> bool {
-        !self.universal().is_empty() && self.universal().eq_ignore_ascii_case(universal)
+    fn principal(&self) -> Principal {
+        Principal {
+            credential: self.credential.clone(),
+            user: self.user.clone(),
+        }
     }
 
-    pub fn has_any_role(&self, roles: &[&str]) -> bool {
-        let user_roles = self.user.iter().flat_map(|u| u.roles.iter());
-        user_roles
-            .chain(self.credential.roles.iter())
-            .any(|have| roles.iter().any(|r| have.eq_ignore_ascii_case(r)))
+    /// May the caller read (`write == false`) or revoke the grants of `grantee` (a prefixed
+    /// universal; `None`: not one identity's)? grant-core's rule with TPP's roles (Admin,
+    /// Grant Admin; Auditor, Application Owner), held on the user or the token; anyone may
+    /// for their own grants. 401 `insufficient_rights` otherwise.
+    pub fn may_access(&self, grantee: Option<&str>, write: bool) -> Result<(), ApiError> {
+        authz::may_access_grantee_grants(&self.principal(), &VENAFI_ADMIN_ROLES, grantee, write)
+            .map_err(|_| ApiError::Forbidden {
+                reason: String::new(),
+            })
     }
 
     /// The token must hold the `admin` scope (with `restriction`, when given): 403

@@ -21,6 +21,14 @@ pub const OKTA_ADMIN_ROLES: AdminRoles = AdminRoles {
     write_any: &["SUPER_ADMIN", "ORG_ADMIN"],
 };
 
+/// Venafi TPP: Admin and Grant Admin read and revoke every identity's grants, Auditor and
+/// Application Owner read them (the store has no owner relation, so an Application Owner
+/// reads every application's).
+pub const VENAFI_ADMIN_ROLES: AdminRoles = AdminRoles {
+    read_any: &["Auditor", "Application Owner"],
+    write_any: &["Admin", "Grant Admin"],
+};
+
 impl AdminRoles {
     fn holds(principal: &Principal, roles: &[&str]) -> bool {
         roles.iter().any(|r| principal.has_role(r))
@@ -53,7 +61,28 @@ pub fn may_access_user_grants(
     target_user_id: &str,
     write: bool,
 ) -> Result<()> {
-    if roles.is_admin(principal, write) || principal.user_id() == Some(target_user_id) {
+    let own = principal.user_id() == Some(target_user_id);
+    decide(principal, roles, own, write)
+}
+
+/// The same rule where the target is named by its prefixed universal (compared
+/// case-insensitively; `None`: no single user, e.g. every grant of an application, which
+/// only admins reach).
+pub fn may_access_grantee_grants(
+    principal: &Principal,
+    roles: &AdminRoles,
+    grantee_universal: Option<&str>,
+    write: bool,
+) -> Result<()> {
+    let own = match (grantee_universal, &principal.user) {
+        (Some(g), Some(u)) => !u.universal.is_empty() && u.universal.eq_ignore_ascii_case(g),
+        _ => false,
+    };
+    decide(principal, roles, own, write)
+}
+
+fn decide(principal: &Principal, roles: &AdminRoles, own: bool, write: bool) -> Result<()> {
+    if own || roles.is_admin(principal, write) {
         Ok(())
     } else {
         Err(CoreError::Forbidden(
@@ -130,6 +159,20 @@ mod tests {
             assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, "u2", true).is_ok());
             assert!(require_admin(&p, &OKTA_ADMIN_ROLES, true).is_ok());
         }
+    }
+
+    #[test]
+    fn venafi_grantee_by_universal_any_case() {
+        let p = principal(&[], &[]);
+        let r = &VENAFI_ADMIN_ROLES;
+        assert!(may_access_grantee_grants(&p, r, Some("LOCAL:{1}"), true).is_ok());
+        assert!(may_access_grantee_grants(&p, r, Some("local:{2}"), false).is_err());
+        assert!(may_access_grantee_grants(&p, r, None, false).is_err());
+        let auditor = principal(&["auditor"], &[]);
+        assert!(may_access_grantee_grants(&auditor, r, Some("local:{2}"), false).is_ok());
+        assert!(may_access_grantee_grants(&auditor, r, None, true).is_err());
+        let grant_admin = principal(&["Grant Admin"], &[]);
+        assert!(may_access_grantee_grants(&grant_admin, r, None, true).is_ok());
     }
 
     #[test]

@@ -7,21 +7,15 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use grant_core::model::{GrantFilter, UserKey};
 use grant_core::service::{clients, directory, grants};
-use grant_http::{ApiError, ApiResult};
+use grant_http::ApiResult;
 
 use crate::State;
-use crate::auth::{Caller, READ_ROLES, REVOKE_ROLES};
+use crate::auth::Caller;
 use crate::error::invalid_request;
 use crate::json::{
     CountResponse, GrantWire, GrantsRequest, GrantsResponse, RESULT_APPLICATION_NOT_FOUND,
     RESULT_SUCCESS, ResultResponse, ok, paging, parse_body,
 };
-
-fn insufficient_rights() -> ApiError {
-    ApiError::Forbidden {
-        reason: String::new(),
-    }
-}
 
 fn non_empty(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
@@ -116,9 +110,7 @@ pub async fn get_grants(state: State, caller: Caller, body: web::Bytes) -> ApiRe
     let req: GrantsRequest = parse_body(&body)?;
     let grantee = non_empty(req.GranteePrefixedUniversal)
         .ok_or_else(|| invalid_request("GranteePrefixedUniversal is required"))?;
-    if !caller.is(&grantee) && !caller.has_any_role(READ_ROLES) {
-        return Err(insufficient_rights());
-    }
+    caller.may_access(Some(&grantee), false)?;
     match resolve(&state, Some(grantee), non_empty(req.ApplicationId)).await? {
         Resolved::ApplicationNotFound => {
             Ok(grants_response(Vec::new(), RESULT_APPLICATION_NOT_FOUND))
@@ -142,10 +134,7 @@ pub async fn enumerate_grants(
     caller.require_admin_scope(None)?;
     let req: GrantsRequest = parse_body(&body)?;
     let grantee = non_empty(req.GranteePrefixedUniversal);
-    let own = grantee.as_deref().is_some_and(|g| caller.is(g));
-    if !own && !caller.has_any_role(READ_ROLES) {
-        return Err(insufficient_rights());
-    }
+    caller.may_access(grantee.as_deref(), false)?;
     let start = paging(&req.Start)?.unwrap_or(0);
     let count = paging(&req.Count)?;
     match resolve(&state, grantee, non_empty(req.ApplicationId)).await? {
@@ -169,9 +158,7 @@ pub async fn grant_count(
 ) -> ApiResult<HttpResponse> {
     caller.require_admin_scope(None)?;
     let req: GrantsRequest = parse_body(&body)?;
-    if !caller.has_any_role(READ_ROLES) {
-        return Err(insufficient_rights());
-    }
+    caller.may_access(None, false)?;
     let tenant = state.tenant().to_owned();
     let app = non_empty(req.ApplicationId);
     let count = state
@@ -221,10 +208,7 @@ pub async fn revoke_grants(
             "GranteePrefixedUniversal or ApplicationId is required",
         ));
     }
-    let own = grantee.as_deref().is_some_and(|g| caller.is(g));
-    if !own && !caller.has_any_role(REVOKE_ROLES) {
-        return Err(insufficient_rights());
-    }
+    caller.may_access(grantee.as_deref(), true)?;
     let filter = match resolve(&state, grantee, app).await? {
         Resolved::ApplicationNotFound => {
             return Ok(ok(&ResultResponse::new(RESULT_APPLICATION_NOT_FOUND)));
