@@ -9,7 +9,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use sha2::{Digest, Sha256};
 
-use crate::{ApiError, AppState, GatewayConfig, RequestId, Vendor};
+use crate::{ApiError, AppState, GatewayConfig, RequestId, Vendor, VendorRendered};
 
 fn extractor_error(err: ApiError) -> actix_web::Error {
     err.into()
@@ -105,7 +105,7 @@ fn finish<V: Vendor>(
         return ServiceResponse::new(req, response);
     };
     let status = response.status();
-    if status.as_u16() >= 400 {
+    if status.as_u16() >= 400 && response.extensions().get::<VendorRendered>().is_none() {
         let err = match response.error() {
             Some(e) => match e.as_error::<ApiError>() {
                 Some(api) => api.clone(),
@@ -176,7 +176,9 @@ pub fn serve<V: Vendor>(
     listener: TcpListener,
 ) -> std::io::Result<Server> {
     let server_cfg = state.config.server.clone();
-    let server = HttpServer::new(move || build_app::<V>(state.clone()));
+    let server = HttpServer::new(move || build_app::<V>(state.clone())).keep_alive(
+        std::time::Duration::from_secs(server_cfg.keep_alive_secs.max(1)),
+    );
     let mut server = if server_cfg.tls_enabled() {
         server.listen_rustls_0_23(listener, crate::tls::rustls_config(&server_cfg)?)?
     } else {

@@ -89,6 +89,18 @@ impl<V: Vendor> AppState<V> {
     }
 }
 
+/// Marks an error response a handler already rendered in its vendor's exact shape (an
+/// OAuth error of a token endpoint, say): it passes through unchanged instead of being
+/// re-rendered from an `ApiError`.
+#[derive(Debug, Clone, Copy)]
+pub struct VendorRendered;
+
+/// `res`, marked as already rendered by the vendor (see [`VendorRendered`]).
+pub fn vendor_rendered(mut res: HttpResponse) -> HttpResponse {
+    res.extensions_mut().insert(VendorRendered);
+    res
+}
+
 /// A resource's fallback for methods it does not route: 405 with `Allow`, rendered by the
 /// vendor (`resource.default_service(grant_http::allow_only("GET, DELETE"))`).
 pub fn allow_only(allow: &'static str) -> actix_web::Route {

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::Result;
-use crate::model::{Grant, GrantStatus, NewClient, NewGrant, User, UserKey, to_millis};
-use crate::service::{audit, clients as client_rules, grants as grant_rules, ids};
+use crate::model::{Grant, GrantStatus, NewClient, NewGrant, NewUser, User, UserKey, to_millis};
+use crate::service::{audit, clients as client_rules, directory, grants as grant_rules, ids};
 use crate::store::{DbConn, audit as audit_store, clients, dialect, grants, users};
 
 /// One grant as a vendor showed it.
@@ -132,6 +132,77 @@ pub fn import_grants(
             )],
         )?;
         Ok(report)
+    })
+}
+
+/// Everything one captured document holds, already in canonical form: the records a
+/// vendor's GET calls returned, parsed by the gateway.
+#[derive(Debug, Default, Clone)]
+pub struct ImportBatch {
+    /// The tenant the document names (created when missing); None: the gateway's tenant.
+    pub tenant: Option<String>,
+    pub clients: Vec<NewClient>,
+    pub users: Vec<NewUser>,
+    pub grants: Vec<ImportedGrant>,
+}
+
+/// What one batch did, with the tenant it went to.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchReport {
+    pub tenant: String,
+    #[serde(flatten)]
+    pub counts: ImportReport,
+}
+
+/// Loads every batch in ONE transaction (all or nothing): the tenant is created when
+/// missing; clients and users that do not exist yet are created through the same rules as
+/// the API (existing ones are kept as they are); then the grants.
+pub fn import_batches(
+    conn: &mut DbConn,
+    default_tenant: &str,
+    batches: Vec<ImportBatch>,
+    actor: &str,
+) -> Result<Vec<BatchReport>> {
+    dialect::write_tx(conn, |conn| {
+        let mut reports = Vec::with_capacity(batches.len());
+        for batch in batches {
+            let tenant = batch
+                .tenant
+                .clone()
+                .unwrap_or_else(|| default_tenant.to_owned());
+            if directory::find_tenant(conn, &tenant)?.is_none() {
+                directory::create_tenant(conn, Some(tenant.clone()), &tenant)?;
+            }
+            let mut counts = ImportReport::default();
+            for new in batch.clients {
+                let exists = match new.id.as_deref() {
+                    Some(id) => clients::find_client(conn, &tenant, id)?.is_some(),
+                    None => false,
+                };
+                if !exists {
+                    client_rules::create_client(conn, &tenant, new, actor)?;
+                    counts.clients_created += 1;
+                }
+            }
+            for new in batch.users {
+                let exists = match new.id.as_deref() {
+                    Some(id) => users::find_user(conn, &tenant, UserKey::Id, id)?.is_some(),
+                    None => false,
+                };
+                if !exists {
+                    directory::create_user(conn, &tenant, new, actor)?;
+                    counts.users_created += 1;
+                }
+            }
+            if !batch.grants.is_empty() {
+                let r = import_grants(conn, &tenant, batch.grants, actor)?;
+                counts.grants = r.grants;
+                counts.users_created += r.users_created;
+                counts.clients_created += r.clients_created;
+            }
+            reports.push(BatchReport { tenant, counts });
+        }
+        Ok(reports)
     })
 }
 

@@ -129,6 +129,26 @@ pub fn list_all_grants(
     rows.into_iter().map(Grant::try_from).collect()
 }
 
+/// A page (`skip`, then at most `count`; all when None) of the active grants matching
+/// `filter`, oldest first: offset paging done by the database.
+pub fn list_grants_offset(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+    skip: i64,
+    count: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Grant>> {
+    // Always a LIMIT: SQLite has no OFFSET without one.
+    let rows: Vec<GrantRow> = filtered(tenant, filter, now)
+        .order((grants::created_at.asc(), grants::id.asc()))
+        .offset(skip.max(0))
+        .limit(count.unwrap_or(i64::MAX).max(0))
+        .select(GrantRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(Grant::try_from).collect()
+}
+
 pub fn count_grants(
     conn: &mut DbConn,
     tenant: &str,
@@ -167,18 +187,19 @@ pub fn active_ids(
     Ok(q.select(grants::id).order(grants::id.asc()).load(conn)?)
 }
 
-/// Marks the given grants revoked, provided they are still active; returns how many
-/// changed. Tokens bound to them are revoked with them.
+/// Marks the given grants revoked, provided they are still active, and returns the ids it
+/// changed (`UPDATE … RETURNING`: a grant another transaction revoked a moment before is
+/// not among them, on either backend). Tokens bound to them are revoked with them.
 pub fn set_revoked(
     conn: &mut DbConn,
     tenant: &str,
     ids: &[String],
     by: &str,
     now: DateTime<Utc>,
-) -> Result<usize> {
-    let mut changed = 0;
+) -> Result<Vec<String>> {
+    let mut changed: Vec<String> = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        changed += diesel::update(
+        let revoked: Vec<String> = diesel::update(
             grants::table
                 .filter(grants::tenant_id.eq(tenant))
                 .filter(grants::id.eq_any(chunk))
@@ -190,16 +211,22 @@ pub fn set_revoked(
             grants::revoked_by.eq(Some(by)),
             grants::updated_at.eq(naive(now)),
         ))
-        .execute(conn)?;
+        .returning(grants::id)
+        .get_results(conn)?;
+        if revoked.is_empty() {
+            continue;
+        }
         diesel::update(
             credentials::table
                 .filter(credentials::tenant_id.eq(tenant))
-                .filter(credentials::grant_id.eq_any(chunk))
+                .filter(credentials::grant_id.eq_any(&revoked))
                 .filter(credentials::status.eq("active")),
         )
         .set(credentials::status.eq("revoked"))
         .execute(conn)?;
+        changed.extend(revoked);
     }
+    changed.sort_unstable();
     Ok(changed)
 }
 
