@@ -193,7 +193,7 @@ pub fn serve<V: Vendor>(
 
 fn usage<V: Vendor>() -> String {
     format!(
-        "usage: {name}-compat [--config FILE]\n\
+        "usage: {name}-compat [--config FILE]\n       {name}-compat import FILE...   (load captured vendor data; --help for the format)\n\
          Reads config/default.toml and config/{name}.toml (directory: GRANT_CONFIG_DIR), or FILE;\n\
          environment overrides: GRANT_DATABASE_URL, GRANT_BIND, GRANT_WORKERS, GRANT_PUBLIC_BASE_URL,\n\
          GRANT_TENANT,\n\
@@ -203,10 +203,13 @@ fn usage<V: Vendor>() -> String {
     )
 }
 
-/// The whole `main` of a gateway binary.
+/// The whole `main` of a gateway binary: the server, or the `import FILE…` subcommand.
 pub fn run_main<V: Vendor>() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("import") {
+        return run_import::<V>(args.skip(1).collect());
+    }
     let mut explicit: Option<PathBuf> = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -288,19 +291,26 @@ pub fn run_main<V: Vendor>() -> ExitCode {
     }
 }
 
+/// Loads captured files with the vendor's parser, all in one transaction (grant-core
+/// `import_files`); the audit names `<vendor>-compat import`.
+pub fn import_files<V: Vendor>(
+    conn: &mut grant_core::DbConn,
+    tenant: &str,
+    files: &[String],
+) -> Result<Vec<grant_core::service::import::BatchReport>, String> {
+    let actor = format!("{}-compat import", V::NAME);
+    grant_core::service::import::import_files(conn, tenant, files, &actor, V::parse_import)
+}
+
 /// The `<vendor>-compat import FILE…` subcommand every gateway has: same configuration and
-/// database as the server, then `load(conn, config, files)`, whose summary is printed.
-pub fn run_import<V: Vendor>(
-    what: &str,
-    files: Vec<String>,
-    load: impl FnOnce(
-        &mut grant_core::DbConn,
-        &GatewayConfig<V::Config>,
-        &[String],
-    ) -> Result<String, String>,
-) -> ExitCode {
+/// database as the server, then the files, in one transaction; a summary per file.
+fn run_import<V: Vendor>(files: Vec<String>) -> ExitCode {
     if files.is_empty() || files.iter().any(|a| a == "-h" || a == "--help") {
-        eprintln!("usage: {}-compat import FILE...   ({what})", V::NAME);
+        eprintln!(
+            "usage: {}-compat import FILE...   ({})",
+            V::NAME,
+            V::IMPORT_FORMAT
+        );
         return ExitCode::from(2);
     }
     let env = |k: &str| std::env::var(k).ok();
@@ -315,10 +325,12 @@ pub fn run_import<V: Vendor>(
     let result = grant_core::Store::connect(&config.database)
         .and_then(|s| s.conn())
         .map_err(|e| e.to_string())
-        .and_then(|mut conn| load(&mut conn, &config, &files));
+        .and_then(|mut conn| import_files::<V>(&mut conn, &config.server.tenant, &files));
     match result {
-        Ok(summary) => {
-            println!("{summary}");
+        Ok(reports) => {
+            for report in reports {
+                println!("{report}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

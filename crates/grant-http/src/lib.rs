@@ -20,7 +20,7 @@ use grant_core::Store;
 use grant_core::service::credentials::PasswordVerifier;
 use serde::de::DeserializeOwned;
 
-pub use app::{build_app, run_import, run_main, serve};
+pub use app::{build_app, import_files, run_main, serve};
 pub use config::{GatewayConfig, ServerConfig};
 pub use db::run_db;
 pub use error::{ApiError, ApiResult};
@@ -50,6 +50,13 @@ pub trait Vendor: Sized + Send + Sync + 'static {
 
     /// Renders any error in the vendor's exact format.
     fn render_error(err: &ApiError, req: &HttpRequest, state: &AppState<Self>) -> HttpResponse;
+
+    /// What `<name>-compat import FILE…` reads, in one line (shown by `import --help`).
+    const IMPORT_FORMAT: &'static str;
+
+    /// Translates one captured file (what the vendor's own GET calls returned) into
+    /// canonical records; grant-core loads them.
+    fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String>;
 
     /// Last look at every response (e.g. rate-limit headers on every response).
     fn finish_response(_req: &HttpRequest, _state: &AppState<Self>, _res: &mut HttpResponse) {}

@@ -15,11 +15,10 @@
 //! captured: add them with the Secrets endpoint or `grantctl credential add`.
 
 use std::collections::BTreeMap;
-use std::process::ExitCode;
 
+use grant_core::CoreError;
 use grant_core::model::{ClientKind, GrantType, NewClient, NewGrant, NewUser, UserKey};
-use grant_core::service::import::{BatchReport, ImportBatch, ImportedGrant, import_batches};
-use grant_core::{CoreError, DbConn};
+use grant_core::service::import::{ImportBatch, ImportedGrant};
 use serde::Deserialize;
 
 use crate::json::{normalize_id, role_id};
@@ -152,41 +151,8 @@ pub fn parse_document(doc: Captured) -> Result<ImportBatch, CoreError> {
     })
 }
 
-/// Loads captured documents into `tenant` (or each document's `TenantId`): all files in
-/// one transaction, all or nothing.
-pub fn import_files(
-    conn: &mut DbConn,
-    tenant: &str,
-    files: &[String],
-) -> Result<Vec<BatchReport>, String> {
-    let mut batches = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-        let doc: Captured = serde_json::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
-        batches.push(parse_document(doc).map_err(|e| format!("{file}: {e}"))?);
-    }
-    import_batches(conn, tenant, batches, ACTOR).map_err(|e| e.to_string())
-}
-
-const ACTOR: &str = "ocs-compat import";
-
-pub fn main(args: Vec<String>) -> ExitCode {
-    grant_http::run_import::<crate::Ocs>(
-        "JSON documents of captured AuthorizationCodeClients, ClientCredentialClients, Users and \
-         PersistedGrants; see the README",
-        args,
-        |conn, config, files| {
-            let reports = import_files(conn, &config.server.tenant, files)?;
-            Ok(reports
-                .iter()
-                .map(|r| {
-                    format!(
-                        "tenant {}: {} grants imported ({} clients and {} users created)",
-                        r.tenant, r.counts.grants, r.counts.clients_created, r.counts.users_created
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n"))
-        },
-    )
+/// One captured file: a document as above.
+pub fn parse_file(text: &str) -> Result<ImportBatch, String> {
+    let doc: Captured = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    parse_document(doc).map_err(|e| e.to_string())
 }
