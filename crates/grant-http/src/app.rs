@@ -124,6 +124,15 @@ fn finish<V: Vendor>(
             );
         }
         response = V::render_error(&err, &req, &state);
+        // Every vendor answers 405 with the methods the resource has.
+        if let ApiError::MethodNotAllowed { allow } = err
+            && let Ok(value) = HeaderValue::from_str(allow)
+            && !allow.is_empty()
+        {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::ALLOW, value);
+        }
     }
     V::finish_response(&req, &state, &mut response);
     if let (Some(name), Ok(value)) = (V::REQUEST_ID_HEADER, HeaderValue::from_str(request_id)) {

@@ -8,6 +8,7 @@ mod db;
 mod error;
 pub mod pagination;
 mod request;
+pub mod routing;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;

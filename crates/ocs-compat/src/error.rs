@@ -128,11 +128,6 @@ pub fn render(err: &ApiError, req: &HttpRequest) -> HttpResponse {
         ),
     };
     let mut res = HttpResponse::build(status);
-    if let ApiError::MethodNotAllowed { allow } = err
-        && !allow.is_empty()
-    {
-        res.insert_header(("allow", *allow));
-    }
     if req.method() == Method::HEAD {
         return res.finish();
     }
