@@ -216,8 +216,7 @@ pub fn revoke_grants(
 ) -> Result<usize> {
     let at = now();
     dialect::write_tx(conn, |conn| {
-        let ids = grants::active_ids(conn, tenant, filter, None, at)?;
-        let revoked = grants::set_revoked(conn, tenant, &ids, actor, at)?;
+        let revoked = grants::revoke_matching(conn, tenant, filter, actor, at)?;
         audit_store::insert_audit(
             conn,
             &[audit::grants_revoked(
