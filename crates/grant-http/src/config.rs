@@ -23,6 +23,11 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Seconds to let in-flight requests finish on SIGTERM/SIGINT.
     pub shutdown_timeout_secs: u64,
+    /// Seconds an idle kept-alive connection stays open. Longer than the idle timeout of
+    /// the clients and proxies in front (nginx's upstream keep-alive is 60 s), so they,
+    /// not the server, close idle connections — a server closing first races a client
+    /// sending its next request on that connection.
+    pub keep_alive_secs: u64,
     /// Peers (IP addresses) whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
     pub trusted_proxies: Vec<String>,
     /// PEM certificate chain to serve HTTPS with (with `tls_key`); empty: plain HTTP.
@@ -47,6 +52,7 @@ impl Default for ServerConfig {
             tenant: "default".into(),
             max_body_bytes: 64 * 1024,
             shutdown_timeout_secs: 10,
+            keep_alive_secs: 75,
             trusted_proxies: Vec::new(),
             tls_cert: String::new(),
             tls_key: String::new(),

@@ -350,9 +350,9 @@ fn run(cli: Cli) -> Result<(), String> {
             };
             print_json(&directory::create_user(conn, &tenant, new, actor).map_err(e)?)?;
         }
-        Command::User(UserCmd::List { tenant }) => {
-            print_json(&grant_core::store::users::list_users(conn, tenant.as_deref()).map_err(e)?)?
-        }
+        Command::User(UserCmd::List { tenant }) => print_json(
+            &grant_core::service::directory::list_users(conn, tenant.as_deref()).map_err(e)?,
+        )?,
         Command::Client(ClientCmd::Add {
             tenant,
             id,

@@ -106,3 +106,22 @@ pub fn find_scopes(conn: &mut DbConn, tenant: &str, keys: &[&str]) -> Result<Vec
 pub fn find_users_by_ids(conn: &mut DbConn, tenant: &str, ids: &[&str]) -> Result<Vec<User>> {
     users::find_users_by_ids(conn, tenant, ids)
 }
+
+/// A page of a tenant's users (oldest first, narrowed to `ids` when not empty) and how many
+/// match in all; one snapshot.
+pub fn list_users_page(
+    conn: &mut DbConn,
+    tenant: &str,
+    ids: &[String],
+    skip: i64,
+    count: i64,
+) -> Result<(Vec<User>, i64)> {
+    crate::store::dialect::read_tx(conn, |conn| {
+        users::list_users_page(conn, tenant, ids, skip, count)
+    })
+}
+
+/// Every user of a tenant (all tenants when None), oldest first.
+pub fn list_users(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<User>> {
+    users::list_users(conn, tenant)
+}

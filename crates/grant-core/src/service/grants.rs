@@ -127,6 +127,18 @@ pub fn list_all_grants(
     grants::list_all_grants(conn, tenant, filter, now())
 }
 
+/// Offset paging over the active grants matching `filter` (vendors that page by
+/// `Start`/`Count`): `skip` grants, then at most `count` (all when None), oldest first.
+pub fn list_grants_offset(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+    skip: i64,
+    count: Option<i64>,
+) -> Result<Vec<Grant>> {
+    grants::list_grants_offset(conn, tenant, filter, skip, count, now())
+}
+
 pub fn count_grants(conn: &mut DbConn, tenant: &str, filter: &GrantFilter) -> Result<i64> {
     grants::count_grants(conn, tenant, filter, now())
 }
@@ -172,7 +184,7 @@ pub fn revoke_grant(
         };
         let changed =
             grants::set_revoked(conn, tenant, std::slice::from_ref(&grant.id), actor, at)?;
-        if changed != 1 {
+        if changed.len() != 1 {
             return Err(CoreError::not_found("grant", id));
         }
         audit_store::insert_audit(
@@ -204,13 +216,18 @@ pub fn revoke_grants(
 ) -> Result<usize> {
     let at = now();
     dialect::write_tx(conn, |conn| {
-        let ids = grants::active_ids(conn, tenant, filter, None, at)?;
-        let changed = grants::set_revoked(conn, tenant, &ids, actor, at)?;
+        let revoked = grants::revoke_matching(conn, tenant, filter, actor, at)?;
         audit_store::insert_audit(
             conn,
-            &[audit::grants_revoked(tenant, actor, filter, changed, &ids)],
+            &[audit::grants_revoked(
+                tenant,
+                actor,
+                filter,
+                revoked.len(),
+                &revoked,
+            )],
         )?;
-        Ok(changed)
+        Ok(revoked.len())
     })
 }
 

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod authz;
+pub mod client_secrets;
 pub mod clients;
 pub mod credentials;
 pub mod directory;

@@ -170,6 +170,11 @@ pub fn authorize(
 ) -> Result<Issued> {
     let at = now();
     dialect::write_tx(conn, |conn| {
+        // One login of a user at a time: two simultaneous first logins find no grant and
+        // would both create one (PostgreSQL; SQLite's write lock already serialises them).
+        if !dialect::lock_user(conn, tenant, user_id)? {
+            return Err(CoreError::not_found("user", user_id));
+        }
         let client = clients::find_client(conn, tenant, client_id)?
             .filter(|c| c.enabled)
             .ok_or_else(|| CoreError::not_found("client", client_id))?;
@@ -266,7 +271,11 @@ pub fn refresh(
         let client = clients::find_client(conn, tenant, client_id)?
             .filter(|c| c.enabled)
             .ok_or_else(|| CoreError::not_found("client", client_id))?;
-        credentials::revoke_issuance(conn, tenant, &grant.id, &cred.name)?;
+        // Claims the refresh token: a concurrent refresh with the same token that got here
+        // first has already revoked it, and this one must fail rather than mint a 2nd pair.
+        if credentials::revoke_issuance(conn, tenant, &grant.id, &cred.name)? == 0 {
+            return Err(CoreError::Unauthenticated);
+        }
         grant.access_issued_at = Some(at);
         grant.valid_for = Some(i64::from(client.access_token_lifetime));
         grant.updated_at = at;
@@ -340,7 +349,11 @@ pub fn revoke_own_grant(
         let Some(grant) = grants::find_grant(conn, tenant, grant_id)? else {
             return Ok(None);
         };
-        grants::set_revoked(conn, tenant, std::slice::from_ref(&grant.id), actor, at)?;
+        if grants::set_revoked(conn, tenant, std::slice::from_ref(&grant.id), actor, at)?.is_empty()
+        {
+            // Revoked by another request a moment before.
+            return Ok(None);
+        }
         let grant = Grant {
             status: GrantStatus::Revoked,
             revoked_at: Some(at),

@@ -54,7 +54,7 @@ fn user_keys(
     ids.sort_unstable();
     ids.dedup();
     for chunk in ids.chunks(500) {
-        for u in grant_core::store::users::find_users_by_ids(conn, tenant, chunk)? {
+        for u in grant_core::service::directory::find_users_by_ids(conn, tenant, chunk)? {
             keys.insert(u.id, u.login);
         }
     }
