@@ -396,12 +396,17 @@ impl PasswordVerifier {
             }
             Cached::Miss => {}
         }
-        let flight = inner.join_flight(entry);
+        let flight = FlightGuard {
+            inner,
+            entry,
+            flight: inner.join_flight(entry),
+        };
         let result = flight
+            .flight
             .get_or_try_init(|| inner.run(phc, password, source))
             .await
             .copied();
-        inner.leave_flight(&entry, &flight);
+        drop(flight);
         let ok = result?;
         if ok {
             inner.remember(entry);
@@ -428,12 +433,18 @@ impl PasswordVerifier {
             flights.insert(entry, Flight::default());
         }
         handle.spawn(async move {
-            let flight = inner.join_flight(entry);
+            let inner = &*inner;
+            let flight = FlightGuard {
+                inner,
+                entry,
+                flight: inner.join_flight(entry),
+            };
             let result = flight
+                .flight
                 .get_or_try_init(|| inner.run(phc, password, ""))
                 .await
                 .copied();
-            inner.leave_flight(&entry, &flight);
+            drop(flight);
             match result {
                 Ok(true) => inner.remember(entry),
                 Ok(false) => inner.forget(&entry),
@@ -590,6 +601,20 @@ impl Inner {
         })
         .await
         .map_err(|e| CoreError::Internal(format!("verifier task: {e}")))
+    }
+}
+
+/// A caller's share in a flight: leaves it on drop (also when the request is cancelled), and
+/// the last one out removes it from the map.
+struct FlightGuard<'a> {
+    inner: &'a Inner,
+    entry: [u8; 32],
+    flight: Flight,
+}
+
+impl Drop for FlightGuard<'_> {
+    fn drop(&mut self) {
+        self.inner.leave_flight(&self.entry, &self.flight);
     }
 }
 
