@@ -98,3 +98,53 @@ fn unknown_database_scheme_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn credential_add_records_the_faces_it_is_made_for() {
+    let db = TestDb::new();
+    grantctl(&db, &["tenant", "add", "--id", "default", "--name", "t"]);
+    let json = |out: Output| -> serde_json::Value {
+        let text = String::from_utf8(out.stdout).unwrap();
+        let body = text.split("secret (shown once)").next().unwrap();
+        serde_json::from_str(body).unwrap()
+    };
+    let pcv = json(grantctl(
+        &db,
+        &[
+            "credential",
+            "add",
+            "--kind",
+            "password",
+            "--name",
+            "ws-admin",
+            "--face",
+            "pingfed:Grant Management PCV",
+            "--face",
+            "okta",
+        ],
+    ));
+    assert_eq!(
+        pcv["faces"],
+        serde_json::json!(["pingfed:Grant Management PCV", "okta"])
+    );
+    // Without --face, the kind decides.
+    let token = json(grantctl(
+        &db,
+        &["credential", "add", "--kind", "api_token", "--name", "ci"],
+    ));
+    assert_eq!(token["faces"], serde_json::json!(["okta"]));
+    let bad = Command::new(env!("CARGO_BIN_EXE_grantctl"))
+        .arg("--database-url")
+        .arg(&db.config.url)
+        .args(["credential", "add", "--kind", "api_token", "--name", "x"])
+        .args(["--face", "octa"])
+        .env_remove("GRANT_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("unknown face \"octa\""),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
