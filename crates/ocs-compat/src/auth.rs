@@ -8,7 +8,8 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use grant_core::model::{CredentialKind, Face};
+use grant_core::model::{Credential, CredentialKind, Face, Principal};
+use grant_core::service::authz::{self, AdminRoles};
 use grant_core::service::credentials;
 use grant_http::{ApiError, header_str};
 
@@ -25,7 +26,18 @@ pub struct Caller {
     /// RoleTypeIds.
     pub roles: Vec<String>,
     pub actor: String,
+    /// The credential, with its user and client ids in lowercase D form and its roles as
+    /// RoleTypeIds: what grant-core's authorization rules look at.
+    pub principal: Principal,
 }
+
+/// OCS roles over users' persisted grants: Tenant Administrators and Tenant Members read and
+/// remove anyone's (every user and client-credential client is a member); others only
+/// their own.
+pub const OCS_GRANT_ROLES: AdminRoles = AdminRoles {
+    read_any: &[],
+    write_any: &[TENANT_ADMINISTRATOR, TENANT_MEMBER],
+};
 
 fn forbidden() -> ApiError {
     ApiError::Forbidden {
@@ -58,6 +70,13 @@ impl Caller {
         } else {
             Err(forbidden())
         }
+    }
+
+    /// May the caller read (`write == false`) or remove the persisted grants of the user
+    /// `user_id` (lowercase D form)? grant-core's rule with `OCS_GRANT_ROLES`.
+    pub fn may_access_user_grants(&self, user_id: &str, write: bool) -> Result<(), ApiError> {
+        authz::may_access_user_grants(&self.principal, &OCS_GRANT_ROLES, user_id, write)
+            .map_err(|_| forbidden())
     }
 
     /// Member, or the object is the caller itself (user or client id, compared as stored
@@ -120,12 +139,23 @@ impl FromRequest for Caller {
                 (None, Some(u)) => format!("user:{u}"),
                 (None, None) => format!("credential:{}", credential.id),
             };
+            let roles: Vec<String> = credential.roles.iter().map(|r| role_id(r)).collect();
+            let principal = Principal {
+                credential: Credential {
+                    user_id: credential.user_id.as_deref().map(normalize_id),
+                    client_id: credential.client_id.as_deref().map(normalize_id),
+                    roles: roles.clone(),
+                    ..credential.clone()
+                },
+                user: None,
+            };
             Ok(Caller {
                 tenant: credential.tenant_id.clone(),
                 client_id: credential.client_id.as_deref().map(normalize_id),
                 user_id: credential.user_id.as_deref().map(normalize_id),
-                roles: credential.roles.iter().map(|r| role_id(r)).collect(),
+                roles,
                 actor,
+                principal,
             })
         })
     }

@@ -26,7 +26,7 @@ fn existing_user(conn: &mut DbConn, tenant: &str, user: &str) -> Result<(), Core
 
 async fn client_ids(req: &HttpRequest, caller: &Caller, state: &State) -> ApiResult<Vec<String>> {
     let user = require_guid("userId", &path_param(req, "userId"))?;
-    caller.require_member_or_self(&user)?;
+    caller.may_access_user_grants(&user, false)?;
     let tenant = caller.tenant.clone();
     let f = filter(state, &user);
     state
@@ -49,7 +49,7 @@ pub async fn count(req: HttpRequest, caller: Caller, state: State) -> ApiResult<
 
 pub async fn remove(req: HttpRequest, caller: Caller, state: State) -> ApiResult<HttpResponse> {
     let user = require_guid("userId", &path_param(&req, "userId"))?;
-    caller.require_member_or_self(&user)?;
+    caller.may_access_user_grants(&user, true)?;
     let tenant = caller.tenant.clone();
     let f = filter(&state, &user);
     let actor = caller.actor.clone();
