@@ -1365,3 +1365,62 @@ async fn import_is_all_or_nothing_across_clients_users_and_grants() {
         .await;
     assert_eq!(r.status, 404, "the user of a failed import must not stay");
 }
+
+#[tokio::test]
+async fn tokens_and_secrets_not_made_for_ocs_are_refused() {
+    let e = env().await;
+    let mk = |faces: &[&str]| {
+        let new = NewCredential {
+            kind: CredentialKind::BearerToken,
+            name: format!("t{}", uuid::Uuid::new_v4()),
+            user_id: None,
+            client_id: None,
+            grant_id: None,
+            scopes: vec!["ocsapi".into()],
+            roles: vec![TENANT_ADMINISTRATOR.into()],
+            expires_at: None,
+            token_prefix: String::new(),
+            faces: faces.iter().map(|f| f.to_string()).collect(),
+        };
+        let issued =
+            credentials::create_credential(&mut e.srv.conn(), T, new, None, &fast_hashing(), "t")
+                .unwrap();
+        issued.secret.expose_secret().to_owned()
+    };
+    let okta_only = mk(&["okta"]);
+    let r = e.get(&accs(""), &okta_only).await;
+    r.assert_empty(401);
+    assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(e.get(&accs(""), &mk(&["ocs"])).await.status, 200);
+    // A client secret made for another gateway gets no token.
+    let secret = NewCredential {
+        kind: CredentialKind::ClientSecret,
+        name: format!("{ADMIN_CLIENT}/2/okta"),
+        user_id: None,
+        client_id: Some(ADMIN_CLIENT.into()),
+        grant_id: None,
+        scopes: vec![],
+        roles: vec![],
+        expires_at: None,
+        token_prefix: String::new(),
+        faces: vec!["okta".into()],
+    };
+    credentials::create_credential(
+        &mut e.srv.conn(),
+        T,
+        secret,
+        Some(SecretString::from("not-for-ocs")),
+        &fast_hashing(),
+        "t",
+    )
+    .unwrap();
+    let r = e
+        .token_request(&[
+            ("client_id", ADMIN_CLIENT),
+            ("client_secret", "not-for-ocs"),
+            ("grant_type", "client_credentials"),
+        ])
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json(), json!({"error": "invalid_client"}));
+}
