@@ -137,7 +137,15 @@ fn concurrent_revocations_of_one_grant_one_wins() {
     let ok = results.iter().filter(|r| r.is_ok()).count();
     let not_found = results
         .iter()
-        .filter(|r| matches!(r, Err(CoreError::NotFound { kind: "grant", .. })))
+        .filter(|r| {
+            matches!(
+                r,
+                Err(CoreError::NotFound {
+                    kind: RecordKind::Grant,
+                    ..
+                })
+            )
+        })
         .count();
     assert_eq!((ok, not_found), (1, 1), "{results:?}");
     let mut conn = f.store.conn().unwrap();
@@ -186,7 +194,10 @@ fn one_tenant_never_sees_another_tenants_grants() {
     new.issuer = "x".into();
     assert!(matches!(
         grants::issue_grant(&mut conn, "b", new, "x"),
-        Err(CoreError::NotFound { kind: "user", .. })
+        Err(CoreError::NotFound {
+            kind: RecordKind::User,
+            ..
+        })
     ));
 }
 

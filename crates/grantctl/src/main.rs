@@ -289,7 +289,10 @@ pub(crate) fn find_user(
             return Ok(u);
         }
     }
-    Err(grant_core::CoreError::not_found("user", value))
+    Err(grant_core::CoreError::not_found(
+        grant_core::model::RecordKind::User,
+        value,
+    ))
 }
 
 fn print_json(v: &impl serde::Serialize) -> Result<(), String> {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use crate::config::HashingConfig;
+use crate::model::RecordKind;
 use crate::model::{
     Client, Credential, CredentialKind, CredentialStatus, Face, NewClient, NewCredential, to_millis,
 };
@@ -83,7 +84,7 @@ pub fn get_client_secret(
     list_client_secrets(conn, tenant, client_id)?
         .into_iter()
         .find(|s| s.number == number)
-        .ok_or_else(|| CoreError::not_found("secret", number.to_string()))
+        .ok_or_else(|| CoreError::not_found(RecordKind::Secret, number.to_string()))
 }
 
 /// A new random secret value and its argon2id hash (computed before any transaction opens:
@@ -105,7 +106,7 @@ fn insert_secret(
 ) -> Result<ClientSecret> {
     dialect::write_tx(conn, |conn| {
         if !dialect::lock_client(conn, tenant, client_id)? {
-            return Err(CoreError::not_found("client", client_id));
+            return Err(CoreError::not_found(RecordKind::Client, client_id));
         }
         let all = all_secrets(conn, tenant, client_id)?;
         let number = all.last().map(|s| s.number + 1).unwrap_or(1);

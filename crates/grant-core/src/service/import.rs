@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::Result;
+use crate::model::AuditAction;
 use crate::model::{Grant, GrantStatus, NewClient, NewGrant, NewUser, User, UserKey, to_millis};
 use crate::service::{audit, clients as client_rules, directory, grants as grant_rules, ids};
 use crate::store::{DbConn, audit as audit_store, clients, dialect, grants, users};
@@ -125,7 +126,7 @@ pub fn import_grants(
             &[audit::record(
                 tenant,
                 actor,
-                "grants.imported",
+                AuditAction::GrantsImported,
                 "grants",
                 "import",
                 serde_json::to_value(&report)?,

@@ -6,6 +6,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::model::AuditAction;
+use crate::model::RecordKind;
 use crate::model::{
     Client, Credential, CredentialKind, CredentialStatus, Face, Grant, GrantFilter, GrantStatus,
     GrantType, NewGrant, Scope, ScopeSet, now,
@@ -137,7 +139,7 @@ fn store_pair(
 fn token_event(
     tenant: &str,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     grant: &Grant,
     result: &str,
 ) -> crate::model::AuditEvent {
@@ -173,11 +175,11 @@ pub fn authorize(
         // One login of a user at a time: two simultaneous first logins find no grant and
         // would both create one (PostgreSQL; SQLite's write lock already serialises them).
         if !dialect::lock_user(conn, tenant, user_id)? {
-            return Err(CoreError::not_found("user", user_id));
+            return Err(CoreError::not_found(RecordKind::User, user_id));
         }
         let client = clients::find_client(conn, tenant, client_id)?
             .filter(|c| c.enabled)
-            .ok_or_else(|| CoreError::not_found("client", client_id))?;
+            .ok_or_else(|| CoreError::not_found(RecordKind::Client, client_id))?;
         if let Some(bad) = rejected_scope(&client, &scopes) {
             return Err(CoreError::invalid("scope", bad.token()));
         }
@@ -222,7 +224,7 @@ pub fn authorize(
             &[token_event(
                 tenant,
                 actor,
-                "token.issued",
+                AuditAction::TokenIssued,
                 &grant,
                 "success",
             )],
@@ -270,7 +272,7 @@ pub fn refresh(
         }
         let client = clients::find_client(conn, tenant, client_id)?
             .filter(|c| c.enabled)
-            .ok_or_else(|| CoreError::not_found("client", client_id))?;
+            .ok_or_else(|| CoreError::not_found(RecordKind::Client, client_id))?;
         // Claims the refresh token: a concurrent refresh with the same token that got here
         // first has already revoked it, and this one must fail rather than mint a 2nd pair.
         if credentials::revoke_issuance(conn, tenant, &grant.id, &cred.name)? == 0 {
@@ -286,7 +288,7 @@ pub fn refresh(
             &[token_event(
                 tenant,
                 actor,
-                "token.refreshed",
+                AuditAction::TokenRefreshed,
                 &grant,
                 "success",
             )],
@@ -338,7 +340,7 @@ pub fn revoke_own_grant(
                 &[audit::record(
                     tenant,
                     actor,
-                    "token.revoked",
+                    AuditAction::TokenRevoked,
                     "credential",
                     &token.id,
                     serde_json::json!({"user_id": token.user_id, "result": "success"}),
@@ -366,7 +368,7 @@ pub fn revoke_own_grant(
             &[token_event(
                 tenant,
                 actor,
-                "token.revoked",
+                AuditAction::TokenRevoked,
                 &grant,
                 "success",
             )],
