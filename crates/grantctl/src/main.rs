@@ -416,7 +416,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 g.grant_type = a.grant_type.parse().map_err(e)?;
                 g.source = a.source.parse().map_err(e)?;
                 g.issuer = a.issuer.clone();
-                g.scopes = ScopeSet(a.scopes.iter().map(|s| Scope::parse_token(s)).collect());
+                g.scopes = ScopeSet::from_names(a.scopes.iter().cloned());
                 g.attributes = attributes.clone();
                 g.expires_at = a.expires_in.map(|s| now() + Duration::seconds(s));
                 items.push(g);

@@ -320,7 +320,7 @@ async fn authorize_oauth_issues_base64_tokens_bound_to_a_grant() {
     assert_eq!(v["identity"], ALICE);
     assert_eq!(v["scope"], "certificate:manage,revoke;configuration:manage");
     assert_eq!(v["token_type"], "Bearer");
-    // The echoed scope can be submitted again as is; a second login renews the same grant.
+    // The echoed scope can be submitted again as is; a second login is a second grant.
     let again = o.login("alice", APP, v["scope"].as_str().unwrap()).await;
     assert_eq!(again["scope"], v["scope"]);
     // Only digests are stored.
@@ -338,7 +338,7 @@ async fn authorize_oauth_issues_base64_tokens_bound_to_a_grant() {
         &GrantFilter::by_client(APP),
     )
     .unwrap();
-    assert_eq!(grants.len(), 1, "one grant per identity and application");
+    assert_eq!(grants.len(), 2, "one grant per authorization");
     // Audited.
     let audit = grant_core::store::audit::list_audit(&mut o.srv.conn(), None).unwrap();
     let issued: Vec<_> = audit
@@ -1105,4 +1105,83 @@ async fn database_outage_is_a_503_in_tpp_shape() {
         "temporarily_unavailable",
         "The service is temporarily unavailable, try again later",
     );
+}
+
+#[tokio::test]
+async fn a_second_login_is_its_own_grant_and_leaves_the_first_token_as_it_was() {
+    let o = tpp();
+    let first = o.login("alice", APP, "certificate:manage").await;
+    let a = first["access_token"].as_str().unwrap().to_owned();
+    let second = o.login("alice", APP, "admin:delete").await;
+    let b = second["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(second["scope"], "admin:delete");
+    // The first token may do what it could before, and nothing more.
+    let (s, _, v) = o.get("/vedauth/authorize/verify", Some(&a)).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(json_of(&v)["scope"], "certificate:manage");
+    let (s, _, body) = o
+        .post(
+            "/vedsdk/oauth/getgrants",
+            Some(&a),
+            json!({"GranteePrefixedUniversal": ALICE}),
+        )
+        .await;
+    assert_error(
+        s,
+        &body,
+        403,
+        "insufficient_scope",
+        "Grant rejected scope 'certificate:manage'.",
+    );
+    let (s, _, v) = o.get("/vedauth/authorize/verify", Some(&b)).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(json_of(&v)["scope"], "admin:delete");
+    // GetGrants lists both, oldest first, each with its own scope.
+    let grants = grants_of(&o, &b, ALICE).await;
+    let scopes: Vec<Value> = grants["Grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["Scope"].clone())
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            json!({"ScopeList": [{"RestrictionList": ["manage"], "Scope": "certificate"}]}),
+            json!({"ScopeList": [{"RestrictionList": ["delete"], "Scope": "admin"}]}),
+        ]
+    );
+    // A refresh stays inside its grant: same scope, same grant expiry.
+    let (s, _, r) = o
+        .post(
+            "/vedauth/authorize/token",
+            None,
+            json!({"client_id": APP, "refresh_token": first["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let r = json_of(&r);
+    assert_eq!(r["scope"], "certificate:manage");
+    assert_eq!(r["refresh_until"], first["refresh_until"]);
+    let a2 = r["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        grants_of(&o, &b, ALICE).await["Grants"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // RevokeGrants revokes every grant of the grantee, with their tokens.
+    let (s, _, body) = o
+        .post(
+            "/vedsdk/oauth/revokegrants",
+            Some(&b),
+            json!({"GranteePrefixedUniversal": ALICE}),
+        )
+        .await;
+    assert_eq!((s, body.as_str()), (200, r#"{"Result":0,"Success":true}"#));
+    for t in [&a2, &b] {
+        let (s, _, _) = o.get("/vedauth/authorize/verify", Some(t)).await;
+        assert_eq!(s, 401);
+    }
 }

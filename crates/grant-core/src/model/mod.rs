@@ -9,8 +9,8 @@ mod page;
 pub use client::{Client, ClientFilter, ClientKind, ClientPatch, NewClient};
 pub use credential::{Credential, CredentialKind, CredentialStatus, IssuedSecret, NewCredential};
 pub use grant::{
-    Actor, Grant, GrantAttribute, GrantFilter, GrantSource, GrantStatus, GrantType, NewGrant,
-    Scope, ScopeSet,
+    Actor, ConsentId, Grant, GrantAttribute, GrantFilter, GrantSource, GrantStatus, GrantType,
+    NewGrant, Scope, ScopeConsent, ScopeSet,
 };
 pub use page::{Cursor, Page, PageRequest};
 

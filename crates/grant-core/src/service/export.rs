@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AuditEvent, Client, Grant, ScopeDefinition, Tenant, User};
+use crate::model::{AuditEvent, Client, ConsentId, Grant, ScopeDefinition, Tenant, User};
 use crate::store::rows::{CredentialRow, naive, utc};
 use crate::store::{DbConn, audit, clients, credentials, dialect, grants, scopes, tenants, users};
 use crate::{CoreError, Result};
@@ -99,6 +99,10 @@ pub struct Snapshot {
     pub clients: Vec<Client>,
     pub scopes: Vec<ScopeDefinition>,
     pub grants: Vec<Grant>,
+    /// The Okta consent id of each (grant, scope); absent in older snapshots (ids are then
+    /// made as for new grants).
+    #[serde(default)]
+    pub consent_ids: Vec<ConsentId>,
     pub credentials: Vec<CredentialRecord>,
     pub audit: Vec<AuditEvent>,
 }
@@ -112,6 +116,7 @@ pub fn export(conn: &mut DbConn) -> Result<Snapshot> {
             clients: clients::list_clients(conn, None)?,
             scopes: scopes::list_scopes(conn, None)?,
             grants: grants::dump_grants(conn, None)?,
+            consent_ids: grants::dump_consent_ids(conn, None)?,
             credentials: credentials::dump_credentials(conn, None)?
                 .into_iter()
                 .map(CredentialRecord::from)
@@ -154,6 +159,7 @@ pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
         clients::insert_clients(conn, &snap.clients)?;
         scopes::insert_scopes(conn, &snap.scopes)?;
         grants::insert_grants(conn, &snap.grants)?;
+        grants::set_consent_ids(conn, &snap.consent_ids)?;
         credentials::insert_credentials(conn, &creds)?;
         audit::insert_audit(conn, &snap.audit)?;
         Ok(ImportCounts {

@@ -307,6 +307,7 @@ impl From<&Grant> for GrantRow {
 pub struct GrantScopeRow {
     pub grant_id: String,
     pub scope: String,
+    pub consent_id: String,
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone)]

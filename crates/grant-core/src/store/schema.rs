@@ -85,6 +85,7 @@ diesel::table! {
     grant_scopes (grant_id, scope) {
         grant_id -> Text,
         scope -> Text,
+        consent_id -> Text,
     }
 }
 
