@@ -1185,3 +1185,78 @@ async fn a_second_login_is_its_own_grant_and_leaves_the_first_token_as_it_was() 
         assert_eq!(s, 401);
     }
 }
+
+#[tokio::test]
+async fn integrations_have_any_positive_validity_and_admit_only_allowed_identities() {
+    let o = tpp();
+    let short = clients::create_client(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        NewClient {
+            id: Some("short-app".into()),
+            kind: Some(ClientKind::ApiIntegration),
+            access_token_lifetime: Some(5),
+            refresh_token_lifetime: Some(10),
+            allowed_identities: vec![BOB.to_uppercase()],
+            vendor: Some("Example Corp".into()),
+            description: Some("Five-second tokens".into()),
+            renewable: Some(false),
+            ..NewClient::default()
+        },
+        "test",
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            short.vendor.as_str(),
+            short.description.as_str(),
+            short.renewable
+        ),
+        ("Example Corp", "Five-second tokens", false)
+    );
+    // An identity the integration does not allow gets TPP's rejection, never a token.
+    let (s, h, b) = o
+        .post(
+            "/vedauth/authorize/oauth",
+            None,
+            json!({"username": "alice", "password": PASSWORD, "client_id": "short-app", "scope": "certificate"}),
+        )
+        .await;
+    assert_json_headers(&h);
+    assert_error(
+        s,
+        &b,
+        400,
+        "invalid_grant",
+        "The identity is not allowed to use this API integration",
+    );
+    let none = grant_core::service::grants::list_all_grants(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        &GrantFilter::by_client("short-app"),
+    )
+    .unwrap();
+    assert!(none.is_empty());
+    // An allowed one (universals compare case-insensitively) gets a 5-second token.
+    let bob = o.login("bob", "short-app", "certificate").await;
+    assert_eq!(bob["expires_in"], 5);
+    assert_eq!(
+        bob["refresh_until"].as_i64().unwrap() - bob["expires"].as_i64().unwrap(),
+        5
+    );
+    // Not renewable: its refresh token does not renew access.
+    let (s, _, b) = o
+        .post(
+            "/vedauth/authorize/token",
+            None,
+            json!({"client_id": "short-app", "refresh_token": bob["refresh_token"]}),
+        )
+        .await;
+    assert_error(
+        s,
+        &b,
+        400,
+        "invalid_grant",
+        "The refresh token is invalid, expired or revoked",
+    );
+}

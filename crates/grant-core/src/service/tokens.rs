@@ -71,6 +71,16 @@ pub fn rejected_scope(client: &Client, requested: &ScopeSet) -> Option<Scope> {
         .cloned()
 }
 
+/// Whether the identity (prefixed universal) may authorize on the client: an empty
+/// allow-list admits anyone; universals compare case-insensitively.
+pub fn identity_allowed(client: &Client, universal: &str) -> bool {
+    client.allowed_identities.is_empty()
+        || client
+            .allowed_identities
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(universal))
+}
+
 fn lifetimes(client: &Client, at: DateTime<Utc>) -> (i64, DateTime<Utc>) {
     let valid_for = i64::from(client.access_token_lifetime);
     let grant_secs = i64::from(client.refresh_token_lifetime).max(valid_for);
@@ -181,12 +191,16 @@ pub fn authorize(
 ) -> Result<Issued> {
     let at = now();
     dialect::write_tx(conn, |conn| {
-        if users::find_user(conn, tenant, UserKey::Id, user_id)?.is_none() {
-            return Err(CoreError::not_found("user", user_id));
-        }
+        let user = users::find_user(conn, tenant, UserKey::Id, user_id)?
+            .ok_or_else(|| CoreError::not_found("user", user_id))?;
         let client = clients::find_client(conn, tenant, client_id)?
             .filter(|c| c.enabled)
             .ok_or_else(|| CoreError::not_found("client", client_id))?;
+        if !identity_allowed(&client, &user.universal) {
+            return Err(CoreError::Forbidden(
+                "identity not allowed on this API integration".into(),
+            ));
+        }
         if let Some(bad) = rejected_scope(&client, &scopes) {
             return Err(CoreError::invalid("scope", bad.venafi_token()));
         }
@@ -258,6 +272,10 @@ pub fn refresh(
         let client = clients::find_client(conn, tenant, client_id)?
             .filter(|c| c.enabled)
             .ok_or_else(|| CoreError::not_found("client", client_id))?;
+        // A grant of a non-renewable integration cannot be refreshed.
+        if !client.renewable {
+            return Err(CoreError::Unauthenticated);
+        }
         // Claims the refresh token: a concurrent refresh with the same token that got here
         // first has already revoked it, and this one must fail rather than mint a 2nd pair.
         if credentials::revoke_issuance(conn, tenant, &grant.id, &cred.name)? == 0 {

@@ -43,6 +43,10 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         roles -> Text,
+        allowed_identities -> Text,
+        vendor -> Text,
+        description -> Text,
+        renewable -> Bool,
     }
 }
 
