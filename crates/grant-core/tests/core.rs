@@ -75,6 +75,60 @@ fn migrations_apply_from_empty_revert_and_reapply() {
 }
 
 #[test]
+fn scope_consent_migration_keeps_single_scope_ids_and_names() {
+    use diesel::connection::SimpleConnection;
+    let f = Fixture::new();
+    f.tenant("t");
+    let u = f.user("t", "alice");
+    f.client("t", "c1");
+    let mut conn = f.store.conn().unwrap();
+    // Back to the schema before consent ids and integration settings, with grants written
+    // the way that schema stored them.
+    migrate::revert_last(&mut conn, 2).unwrap();
+    let grant = |id: &str, scopes: &str| {
+        format!(
+            "INSERT INTO grants (id, tenant_id, user_id, client_id, grant_type, status, source, \
+             issuer, scopes, attributes, created_at, updated_at) VALUES ('{id}', 't', '{}', \
+             'c1', 'consent', 'active', 'end_user', '', '{scopes}', '', \
+             '2020-01-01 00:00:00', '2020-01-01 00:00:00');",
+            u.id
+        )
+    };
+    let sql = [
+        grant("oagSingle00000000001", "okta.users.read"),
+        grant("multi", "openid profile"),
+        grant("percent", "100% certificate:manage,revoke"),
+        "INSERT INTO grant_scopes (grant_id, scope) VALUES ('oagSingle00000000001', 'okta.users.read'), \
+         ('multi', 'openid'), ('multi', 'profile'), ('percent', '100%'), ('percent', 'certificate');"
+            .to_owned(),
+    ]
+    .concat();
+    conn.batch_execute(&sql).unwrap();
+    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 2);
+    let filter = GrantFilter::by_user(&u.id);
+    let single = grants::get_consent(&mut conn, "t", "oagSingle00000000001", &filter).unwrap();
+    assert_eq!(single.scope, "okta.users.read");
+    let all = grants::list_consents(&mut conn, "t", &filter, &PageRequest::first(100)).unwrap();
+    let multi: Vec<&ScopeConsent> = all.items.iter().filter(|c| c.grant.id == "multi").collect();
+    assert_eq!(multi.len(), 2);
+    for c in &multi {
+        assert!(c.id.starts_with("oag") && c.id.len() == 20, "{}", c.id);
+    }
+    assert_ne!(multi[0].id, multi[1].id);
+    let percent = grants::get_grant(&mut conn, "t", "percent", &filter).unwrap();
+    assert_eq!(
+        percent.scopes,
+        ScopeSet(vec![
+            Scope::new("100%"),
+            Scope::parse_venafi("certificate:manage,revoke")
+        ])
+    );
+    // The client columns came back with their defaults for existing rows.
+    let c1 = clients::get_client(&mut conn, "t", "c1").unwrap();
+    assert!(c1.renewable && c1.allowed_identities.is_empty() && c1.vendor.is_empty());
+}
+
+#[test]
 fn pagination_returns_every_grant_once_while_grants_are_inserted() {
     let f = Fixture::new();
     f.tenant("t1");
