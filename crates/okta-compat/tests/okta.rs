@@ -1292,3 +1292,62 @@ async fn empty_limit_and_repeated_parameters_are_okta_validation_errors() {
         json!([{"errorSummary": "expand: may be given only once"}]),
     );
 }
+
+#[tokio::test]
+async fn imported_colon_scopes_are_served_under_their_captured_ids() {
+    let o = org();
+    let grant = |id: &str, scope: &str| {
+        json!({
+            "id": id, "status": "ACTIVE", "created": "2019-01-01T00:00:00.000Z",
+            "lastUpdated": "2019-01-01T00:00:00.000Z", "issuer": "https://acme.okta.com",
+            "clientId": "0oabskvc6442nkvQO0h7", "userId": "00u5t60iloOHN9pBi0h7",
+            "scopeId": scope, "source": "END_USER"
+        })
+    };
+    let captured = json!([
+        grant("oagColon000000000001", "api:read"),
+        grant(
+            "oagColon000000000002",
+            "https://api.example.com/orders.read"
+        ),
+    ]);
+    let file = tempfile_path();
+    std::fs::write(&file, captured.to_string()).unwrap();
+    grant_http::import_files::<okta_compat::Okta>(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        std::slice::from_ref(&file),
+    )
+    .unwrap();
+    for (id, scope) in [
+        ("oagColon000000000001", "api:read"),
+        (
+            "oagColon000000000002",
+            "https://api.example.com/orders.read",
+        ),
+    ] {
+        let (s, _, g) = get(
+            &o,
+            &format!("/api/v1/users/00u5t60iloOHN9pBi0h7/grants/{id}"),
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert_eq!(
+            (g["id"].as_str(), g["scopeId"].as_str()),
+            (Some(id), Some(scope))
+        );
+    }
+    // A second import conflicts; the error carries no database wording.
+    let err = grant_http::import_files::<okta_compat::Okta>(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        std::slice::from_ref(&file),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    for leak in ["duplicate", "pkey", "UNIQUE", "constraint"] {
+        assert!(!err.contains(leak), "{err}");
+    }
+    let _ = std::fs::remove_file(file);
+}
