@@ -1112,6 +1112,8 @@ async fn a_second_login_is_its_own_grant_and_leaves_the_first_token_as_it_was() 
     let o = tpp();
     let first = o.login("alice", APP, "certificate:manage").await;
     let a = first["access_token"].as_str().unwrap().to_owned();
+    // GetGrants orders by issue time (milliseconds): keep the two logins apart.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let second = o.login("alice", APP, "admin:delete").await;
     let b = second["access_token"].as_str().unwrap().to_owned();
     assert_eq!(second["scope"], "admin:delete");
