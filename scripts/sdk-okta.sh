@@ -15,6 +15,7 @@ trap cleanup EXIT
 
 ALICE=00uA1iceSdkUser00001
 BOB=00uB0bSdkUser0000002
+CAROL=00uCar0lSdkUser00003
 CLIENT=0oaSdkClient00000001
 OTHER_CLIENT=0oaSdkClient00000002
 TOKEN="$(random_secret)"
@@ -26,11 +27,15 @@ seed() {
   "${ctl[@]}" tenant add --id default --name "SDK org" >/dev/null
   "${ctl[@]}" user add --login alice --okta-id "$ALICE" --display-name "Alice SDK" >/dev/null
   "${ctl[@]}" user add --login bob --okta-id "$BOB" --display-name "Bob SDK" >/dev/null
+  "${ctl[@]}" user add --login carol --okta-id "$CAROL" --display-name "Carol SDK" >/dev/null
   "${ctl[@]}" client add --id "$CLIENT" --name "SDK App" >/dev/null
   "${ctl[@]}" client add --id "$OTHER_CLIENT" --name "Other App" >/dev/null
   "${ctl[@]}" grant add --user alice --client "$CLIENT" --scope okta.users.read --count 25 --issuer "$issuer" --grant-type consent >/dev/null
   "${ctl[@]}" grant add --user alice --client "$OTHER_CLIENT" --scope okta.users.manage --count 20 --issuer "$issuer" --grant-type consent >/dev/null
   "${ctl[@]}" grant add --user bob --client "$CLIENT" --scope okta.users.read --count 3 --issuer "$issuer" --grant-type consent >/dev/null
+  # carol: one stored grant with three opaque scopes (one Okta grant per scope).
+  "${ctl[@]}" grant add --user carol --client "$CLIENT" --scope api:read --scope https://api.example.com/orders.read \
+    --scope 'données:lire' --issuer "$issuer" --grant-type authorization_code >/dev/null
   SDK_TOKEN="$TOKEN" "${ctl[@]}" credential add --kind api_token --name sdk --user alice --role SUPER_ADMIN --secret-env SDK_TOKEN >/dev/null
 }
 
@@ -54,7 +59,7 @@ run_sdk() {
   start_gateway okta-compat "$rl_port" "sqlite://$WORK/$label-rl.db" "$WORK/rate-limited.toml"; local p2=$GATEWAY_PID; PIDS+=("$p2")
   echo "== okta SDK conformance: $label"
   OKTA_ORG_URL="http://127.0.0.1:$port" OKTA_RATE_LIMITED_ORG_URL="http://127.0.0.1:$rl_port" \
-    OKTA_API_TOKEN="$TOKEN" OKTA_USER_ID="$ALICE" OKTA_OTHER_USER_ID="$BOB" \
+    OKTA_API_TOKEN="$TOKEN" OKTA_USER_ID="$ALICE" OKTA_OTHER_USER_ID="$BOB" OKTA_MULTI_SCOPE_USER_ID="$CAROL" \
     OKTA_CLIENT_ID="$CLIENT" OKTA_OTHER_CLIENT_ID="$OTHER_CLIENT" "$@"
   kill "$p1" "$p2" 2>/dev/null || true
 }

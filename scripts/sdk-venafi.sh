@@ -19,7 +19,7 @@ export VENAFI_CA="$WORK/tls/cert.pem"
 export VENAFI_ADMIN_USER=sdkadmin VENAFI_USER=sdkuser
 export VENAFI_ADMIN_UNIVERSAL='local:{ad5d0000-0000-4000-8000-000000000001}'
 export VENAFI_USER_UNIVERSAL='local:{5d0e0000-0000-4000-8000-000000000002}'
-export VENAFI_CLIENT_ID=sdk-app VENAFI_OTHER_CLIENT_ID=sdk-other-app
+export VENAFI_CLIENT_ID=sdk-app VENAFI_OTHER_CLIENT_ID=sdk-other-app VENAFI_SHORT_CLIENT_ID=sdk-short-app
 export VENAFI_ADMIN_PASSWORD="$(random_secret)" VENAFI_USER_PASSWORD="$(random_secret)"
 
 seed() {
@@ -31,6 +31,9 @@ seed() {
     "${ctl[@]}" client add --id "$app" --name "$app" --kind api_integration \
       --access-token-lifetime 7776000 --refresh-token-lifetime 31536000 >/dev/null
   done
+  "${ctl[@]}" client add --id "$VENAFI_SHORT_CLIENT_ID" --name "$VENAFI_SHORT_CLIENT_ID" --kind api_integration \
+    --access-token-lifetime 5 --refresh-token-lifetime 60 --allowed-identity "$VENAFI_USER_UNIVERSAL" \
+    --vendor "SDK Corp" --description "5-second tokens, one identity" >/dev/null
   "${ctl[@]}" credential add --kind password --name "$VENAFI_ADMIN_USER" --user "$VENAFI_ADMIN_USER" --secret-env VENAFI_ADMIN_PASSWORD >/dev/null
   "${ctl[@]}" credential add --kind password --name "$VENAFI_USER" --user "$VENAFI_USER" --secret-env VENAFI_USER_PASSWORD >/dev/null
 }

@@ -51,11 +51,19 @@ impl From<diesel::result::Error> for CoreError {
                 kind: RecordKind::Record,
                 id: String::new(),
             },
-            E::DatabaseError(K::UniqueViolation, info) => Self::Conflict(info.message().to_owned()),
-            E::DatabaseError(K::ForeignKeyViolation, info) => Self::Invalid {
-                field: "reference".into(),
-                reason: info.message().to_owned(),
-            },
+            // The database's own wording (constraint and index names, key values) stays in the
+            // log: callers see only what kind of conflict it was.
+            E::DatabaseError(K::UniqueViolation, info) => {
+                log::debug!("unique violation: {}", info.message());
+                Self::Conflict("a record with this identifier already exists".into())
+            }
+            E::DatabaseError(K::ForeignKeyViolation, info) => {
+                log::debug!("foreign key violation: {}", info.message());
+                Self::Invalid {
+                    field: "reference".into(),
+                    reason: "refers to a record that does not exist".into(),
+                }
+            }
             E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, info) => {
                 Self::Unavailable(info.message().to_owned())
             }

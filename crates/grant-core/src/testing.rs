@@ -153,7 +153,8 @@ pub mod fixture {
 
         pub fn grant(&self, tenant: &str, user: &User, client: &str, scope: &str) -> Grant {
             let mut new = NewGrant::new(&user.id, client);
-            new.scopes = ScopeSet::from_names([scope]);
+            // An empty scope: a grant without any.
+            new.scopes = ScopeSet::from_names([scope].into_iter().filter(|s| !s.is_empty()));
             new.issuer = "https://issuer.test".into();
             grants::issue_grant(&mut self.conn(), tenant, new, "test").expect("grant")
         }

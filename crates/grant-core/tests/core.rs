@@ -75,6 +75,60 @@ fn migrations_apply_from_empty_revert_and_reapply() {
 }
 
 #[test]
+fn scope_consent_migration_keeps_single_scope_ids_and_names() {
+    use diesel::connection::SimpleConnection;
+    let f = Fixture::new();
+    f.tenant("t");
+    let u = f.user("t", "alice");
+    f.client("t", "c1");
+    let mut conn = f.store.conn().unwrap();
+    // Back to the schema before consent ids and integration settings, with grants written
+    // the way that schema stored them.
+    migrate::revert_last(&mut conn, 2).unwrap();
+    let grant = |id: &str, scopes: &str| {
+        format!(
+            "INSERT INTO grants (id, tenant_id, user_id, client_id, grant_type, status, source, \
+             issuer, scopes, attributes, created_at, updated_at) VALUES ('{id}', 't', '{}', \
+             'c1', 'consent', 'active', 'end_user', '', '{scopes}', '', \
+             '2020-01-01 00:00:00', '2020-01-01 00:00:00');",
+            u.id
+        )
+    };
+    let sql = [
+        grant("oagSingle00000000001", "okta.users.read"),
+        grant("multi", "openid profile"),
+        grant("percent", "100% certificate:manage,revoke"),
+        "INSERT INTO grant_scopes (grant_id, scope) VALUES ('oagSingle00000000001', 'okta.users.read'), \
+         ('multi', 'openid'), ('multi', 'profile'), ('percent', '100%'), ('percent', 'certificate');"
+            .to_owned(),
+    ]
+    .concat();
+    conn.batch_execute(&sql).unwrap();
+    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 2);
+    let filter = GrantFilter::by_user(&u.id);
+    let single = grants::get_consent(&mut conn, "t", "oagSingle00000000001", &filter).unwrap();
+    assert_eq!(single.scope, "okta.users.read");
+    let all = grants::list_consents(&mut conn, "t", &filter, &PageRequest::first(100)).unwrap();
+    let multi: Vec<&ScopeConsent> = all.items.iter().filter(|c| c.grant.id == "multi").collect();
+    assert_eq!(multi.len(), 2);
+    for c in &multi {
+        assert!(c.id.starts_with("oag") && c.id.len() == 20, "{}", c.id);
+    }
+    assert_ne!(multi[0].id, multi[1].id);
+    let percent = grants::get_grant(&mut conn, "t", "percent", &filter).unwrap();
+    assert_eq!(
+        percent.scopes,
+        ScopeSet(vec![
+            Scope::new("100%"),
+            Scope::parse_venafi("certificate:manage,revoke")
+        ])
+    );
+    // The client columns came back with their defaults for existing rows.
+    let c1 = clients::get_client(&mut conn, "t", "c1").unwrap();
+    assert!(c1.renewable && c1.allowed_identities.is_empty() && c1.vendor.is_empty());
+}
+
+#[test]
 fn pagination_returns_every_grant_once_while_grants_are_inserted() {
     let f = Fixture::new();
     f.tenant("t1");
@@ -421,7 +475,7 @@ fn export_import_export_is_identical() {
     let mut g = NewGrant::new(&u.id, "c1");
     g.issuer = "https://issuer".into();
     g.scopes = ScopeSet(vec![
-        Scope::parse_token("certificate:manage,revoke"),
+        Scope::parse_venafi("certificate:manage,revoke"),
         Scope::new("openid"),
     ]);
     g.attributes = vec![GrantAttribute {
@@ -451,6 +505,100 @@ fn export_import_export_is_identical() {
     assert_eq!(
         serde_json::to_string_pretty(&export::export(&mut conn2).unwrap()).unwrap(),
         second
+    );
+}
+
+const OPAQUE: [&str; 6] = [
+    "api:read",
+    "urn:example:scope",
+    "https://api.example.com/orders.read",
+    "données:lire",
+    "100%:a,b",
+    "car:drive",
+];
+
+#[test]
+fn scope_names_are_opaque_and_each_scope_is_its_own_consent() {
+    let f = Fixture::new();
+    f.tenant("t");
+    let u = f.user("t", "alice");
+    f.client("t", "c1");
+    let mut conn = f.store.conn().unwrap();
+    let mut g = NewGrant::new(&u.id, "c1");
+    g.scopes = ScopeSet::from_names(OPAQUE);
+    let issued = grants::issue_grant(&mut conn, "t", g, "x").unwrap();
+    let read = grants::get_grant(&mut conn, "t", &issued.id, &GrantFilter::default()).unwrap();
+    assert_eq!(read.scopes, ScopeSet::from_names(OPAQUE));
+    assert!(read.scopes.0.iter().all(|s| s.restrictions.is_empty()));
+    // A grant without scope has no consent.
+    f.grant("t", &u, "c1", "");
+    let all = grants::list_consents(
+        &mut conn,
+        "t",
+        &GrantFilter::by_user(&u.id),
+        &PageRequest::first(100),
+    )
+    .unwrap();
+    let mut names: Vec<&str> = all.items.iter().map(|c| c.scope.as_str()).collect();
+    names.sort_unstable();
+    let mut want = OPAQUE.to_vec();
+    want.sort_unstable();
+    assert_eq!(names, want);
+    let ids: HashSet<&str> = all.items.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids.len(), OPAQUE.len());
+    // The filter matches the stored string.
+    let one = grants::list_consents(
+        &mut conn,
+        "t",
+        &GrantFilter::by_user(&u.id).with_scope(Some("api:read".into())),
+        &PageRequest::first(100),
+    )
+    .unwrap();
+    assert_eq!(one.items.len(), 1);
+    assert_eq!(one.items[0].scope, "api:read");
+    // Revoking one consent leaves the others, and the grant, in place.
+    let gone = one.items[0].id.clone();
+    grants::revoke_consent(&mut conn, "t", &gone, &GrantFilter::by_user(&u.id), "x").unwrap();
+    assert!(matches!(
+        grants::get_consent(&mut conn, "t", &gone, &GrantFilter::default()),
+        Err(CoreError::NotFound { .. })
+    ));
+    let after = grants::get_grant(&mut conn, "t", &issued.id, &GrantFilter::default()).unwrap();
+    assert_eq!(
+        after.scopes,
+        ScopeSet::from_names(OPAQUE.iter().filter(|s| **s != "api:read").copied())
+    );
+    let rest = grants::list_consents(
+        &mut conn,
+        "t",
+        &GrantFilter::by_user(&u.id),
+        &PageRequest::first(100),
+    )
+    .unwrap();
+    assert_eq!(rest.items.len(), OPAQUE.len() - 1);
+    for c in &rest.items {
+        assert!(all.items.iter().any(|a| a.id == c.id && a.scope == c.scope));
+    }
+    // Revoking the last consent of a single-scope grant revokes the grant.
+    let single = f.grant("t", &u, "c1", "solo:scope");
+    let c = grants::get_consent(&mut conn, "t", &single.id, &GrantFilter::default()).unwrap();
+    assert_eq!(c.scope, "solo:scope");
+    grants::revoke_consent(&mut conn, "t", &single.id, &GrantFilter::default(), "x").unwrap();
+    assert!(grants::get_grant(&mut conn, "t", &single.id, &GrantFilter::default()).is_err());
+}
+
+#[test]
+fn unique_violations_carry_no_database_text() {
+    let f = Fixture::new();
+    f.tenant("t");
+    let mut conn = f.store.conn().unwrap();
+    let snap = export::export(&mut conn).unwrap();
+    let err = export::import(&mut conn, &snap).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, CoreError::Conflict(_)), "{text}");
+    assert!(
+        !text.contains("tenants") && !text.contains("UNIQUE") && !text.contains("duplicate"),
+        "{text}"
     );
 }
 

@@ -128,7 +128,8 @@ fn authorize_refresh_and_revoke_through_one_grant() {
         tokens::refresh(&mut c, "t", "access-1", "app", &pair(9), "x"),
         Err(CoreError::Unauthenticated)
     ));
-    // A second login renews the same grant (new scope); both pairs work.
+    // A second login is its own grant (its own scope); the first grant and its token keep
+    // the scope they were issued with.
     let second = tokens::authorize(
         &mut c,
         "t",
@@ -139,13 +140,11 @@ fn authorize_refresh_and_revoke_through_one_grant() {
         "alice",
     )
     .unwrap();
-    assert_eq!(second.grant.id, g.id);
-    assert_eq!(second.grant.created_at, g.created_at);
-    assert!(
-        tokens::authenticate_access(&mut c, "t", "access-1")
-            .unwrap()
-            .is_some()
-    );
+    assert_ne!(second.grant.id, g.id);
+    let (_, still) = tokens::authenticate_access(&mut c, "t", "access-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.unwrap().scopes, scopes("certificate:manage"));
     // Refresh with the wrong client, then the right one: only the refreshed pair changes.
     assert!(matches!(
         tokens::refresh(&mut c, "t", "refresh-1", "other", &pair(3), "x"),
@@ -153,7 +152,8 @@ fn authorize_refresh_and_revoke_through_one_grant() {
     ));
     let third = tokens::refresh(&mut c, "t", "refresh-1", "app", &pair(3), "x").unwrap();
     assert_eq!(third.grant.id, g.id);
-    assert_eq!(third.grant.expires_at, second.grant.expires_at);
+    assert_eq!(third.grant.expires_at, g.expires_at);
+    assert_eq!(third.grant.scopes, scopes("certificate:manage"));
     assert!(
         tokens::authenticate_access(&mut c, "t", "access-1")
             .unwrap()
@@ -178,14 +178,18 @@ fn authorize_refresh_and_revoke_through_one_grant() {
         .unwrap()
         .unwrap();
     assert_eq!(revoked.status, GrantStatus::Revoked);
-    for t in ["access-2", "access-3"] {
-        assert!(
-            tokens::authenticate_access(&mut c, "t", t)
-                .unwrap()
-                .is_none()
-        );
-    }
-    assert!(tokens::refresh(&mut c, "t", "refresh-2", "app", &pair(5), "x").is_err());
+    assert!(
+        tokens::authenticate_access(&mut c, "t", "access-3")
+            .unwrap()
+            .is_none()
+    );
+    // The second login's grant is another grant: untouched.
+    assert!(
+        tokens::authenticate_access(&mut c, "t", "access-2")
+            .unwrap()
+            .is_some()
+    );
+    assert!(tokens::refresh(&mut c, "t", "refresh-3", "app", &pair(5), "x").is_err());
     let actions: Vec<String> = grant_core::store::audit::list_audit(&mut c, Some("t"))
         .unwrap()
         .into_iter()

@@ -170,7 +170,7 @@ fn pair(tag: &str) -> TokenPair {
 }
 
 #[test]
-fn simultaneous_first_logins_share_one_grant() {
+fn simultaneous_logins_each_get_their_own_grant() {
     let fx = Fixture::new();
     fx.tenant("t");
     integration(&fx, "t", "integration");
@@ -178,25 +178,38 @@ fn simultaneous_first_logins_share_one_grant() {
         let user = fx.user("t", &format!("login{round}"));
         let user_id = user.id.clone();
         let outcomes = race(&fx, 4, move |i, conn| {
+            let p = pair(&i.to_string());
             tokens::authorize(
                 conn,
                 "t",
                 &user_id,
                 "integration",
-                ScopeSet::from_names(["certificate"]),
-                &pair(&i.to_string()),
+                ScopeSet::from_names([format!("scope{i}")]),
+                &p,
                 "test",
             )
+            .map(|issued| (issued, p))
         });
-        let ids: HashSet<String> = outcomes.into_iter().map(|o| o.unwrap().grant.id).collect();
-        assert_eq!(ids.len(), 1, "round {round}: {ids:?}");
+        let mut ids: HashSet<String> = HashSet::new();
+        for o in outcomes {
+            let (issued, p) = o.unwrap();
+            // Each token is bound to its own grant, which holds the scope it was asked for.
+            let (_, grant) = tokens::authenticate_access(&mut fx.conn(), "t", &p.access_token)
+                .unwrap()
+                .unwrap();
+            let grant = grant.unwrap();
+            assert_eq!(grant.id, issued.grant.id, "round {round}");
+            assert_eq!(grant.scopes, issued.grant.scopes, "round {round}");
+            ids.insert(grant.id);
+        }
+        assert_eq!(ids.len(), 4, "round {round}: {ids:?}");
         let active = grants::count_grants(
             &mut fx.conn(),
             "t",
             &GrantFilter::by_user_and_client(&user.id, "integration"),
         )
         .unwrap();
-        assert_eq!(active, 1, "round {round}");
+        assert_eq!(active, 4, "round {round}");
     }
 }
 

@@ -408,7 +408,7 @@ fn seed_venafi(conn: &mut DbConn, d: &Demo) -> grant_core::Result<serde_json::Va
             t,
             &user.id,
             client,
-            ScopeSet(vec![Scope::parse_token(scope)]),
+            ScopeSet(vec![Scope::parse_venafi(scope)]),
             &pair,
             ACTOR,
         )?;

@@ -124,6 +124,8 @@ enum UserCmd {
     },
 }
 
+// Parsed once per run: the size of the `Add` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum ClientCmd {
     Add {
@@ -149,6 +151,18 @@ enum ClientCmd {
         roles: Vec<String>,
         #[arg(long = "tag")]
         tags: Vec<String>,
+        /// API integration: a prefixed universal allowed to authorize (repeatable; none = anyone)
+        #[arg(long = "allowed-identity")]
+        allowed_identities: Vec<String>,
+        /// API integration: its vendor (Venafi `Vendor`)
+        #[arg(long)]
+        vendor: Option<String>,
+        /// API integration: its description (Venafi `Description`)
+        #[arg(long)]
+        description: Option<String>,
+        /// API integration: whether refresh tokens may renew access (Venafi `Renewable`, default true)
+        #[arg(long)]
+        renewable: Option<bool>,
     },
     List {
         #[arg(long, default_value = "default")]
@@ -367,6 +381,10 @@ fn run(cli: Cli) -> Result<(), String> {
             allowed_scopes,
             roles,
             tags,
+            allowed_identities,
+            vendor,
+            description,
+            renewable,
         }) => {
             let kind = kind
                 .map(|k| k.parse::<ClientKind>())
@@ -382,6 +400,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 allowed_scopes,
                 roles,
                 tags,
+                allowed_identities,
+                vendor,
+                description,
+                renewable,
                 ..NewClient::default()
             };
             print_json(&clients::create_client(conn, &tenant, new, actor).map_err(e)?)?;
@@ -426,7 +448,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 g.grant_type = a.grant_type.parse().map_err(e)?;
                 g.source = a.source.parse().map_err(e)?;
                 g.issuer = a.issuer.clone();
-                g.scopes = ScopeSet(a.scopes.iter().map(|s| Scope::parse_token(s)).collect());
+                g.scopes = ScopeSet::from_names(a.scopes.iter().cloned());
                 g.attributes = attributes.clone();
                 g.expires_at = a.expires_in.map(|s| now() + Duration::seconds(s));
                 items.push(g);

@@ -1,11 +1,37 @@
 //! Okta's wire types: every field name, order, casing and date format lives here.
 
 use chrono::{DateTime, Utc};
-use grant_core::model::{Client, Grant, GrantSource, GrantStatus, ScopeDefinition, User};
+use grant_core::model::{Client, GrantSource, GrantStatus, ScopeConsent, ScopeDefinition, User};
 use grant_http::ApiError;
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use serde::Serialize;
+
+/// Characters kept as they are in a URL path segment (RFC 3986 `pchar`); everything else,
+/// `/` and non-ASCII included, is percent-encoded.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
+
+/// One URL path segment, percent-encoded.
+pub fn path_segment(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, PATH_SEGMENT).to_string()
+}
 
 /// `YYYY-MM-DDTHH:mm:ss.SSSZ`.
 pub fn okta_time(t: DateTime<Utc>) -> String {
@@ -126,10 +152,13 @@ fn authorization_server_id(issuer: &str) -> Option<&str> {
 }
 
 impl GrantResponse {
-    pub fn project(g: &Grant, ctx: &GrantContext<'_>) -> Self {
+    /// One scope of a grant, as its own consent grant: the consent's id and scope, the
+    /// grant's times, client, issuer and source.
+    pub fn project(consent: &ScopeConsent, ctx: &GrantContext<'_>) -> Self {
+        let g = &consent.grant;
         let base = ctx.base;
         let user_id = &ctx.user.okta_id;
-        let scope_id = g.scopes.names().next().unwrap_or_default().to_owned();
+        let scope_id = consent.scope.clone();
         let client = ctx.clients.iter().find(|c| c.id == g.client_id);
         let client_title = client.map(|c| c.name.clone()).filter(|n| !n.is_empty());
         let issuer = if g.issuer.is_empty() {
@@ -153,7 +182,7 @@ impl GrantResponse {
             },
         };
         GrantResponse {
-            id: g.id.clone(),
+            id: consent.id.clone(),
             status: match g.status {
                 GrantStatus::Active => "ACTIVE",
                 GrantStatus::Revoked => "REVOKED",
@@ -183,7 +212,10 @@ impl GrantResponse {
                     title: client_title.clone(),
                 },
                 scope: as_id.map(|as_id| Link {
-                    href: format!("{base}/api/v1/authorizationServers/{as_id}/scopes/{scope_id}"),
+                    href: format!(
+                        "{base}/api/v1/authorizationServers/{as_id}/scopes/{}",
+                        path_segment(&scope_id)
+                    ),
                     title: scope_def.map(|d| d.display_name.clone()),
                 }),
                 client: Link {
@@ -191,7 +223,7 @@ impl GrantResponse {
                     title: client_title,
                 },
                 self_: SelfLink {
-                    href: format!("{base}/api/v1/users/{user_id}/grants/{}", g.id),
+                    href: format!("{base}/api/v1/users/{user_id}/grants/{}", consent.id),
                     hints: Hints {
                         allow: ["GET", "DELETE"],
                     },

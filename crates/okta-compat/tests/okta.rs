@@ -1195,3 +1195,418 @@ fn import_subcommand_loads_every_file_in_one_transaction_or_none() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("JSON arrays of Okta grant objects"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A grant as the other faces make it: several scopes under one stored grant.
+fn add_multi_scope_grant(o: &Org, user: &User, id: &str, scopes: &[&str], created: &str) -> Grant {
+    let mut g = NewGrant::new(&user.id, "0oaclient00000000001");
+    g.id = Some(id.into());
+    g.issuer = "https://org.test/oauth2/ausain6z9zIedDCxB0h7".into();
+    g.scopes = ScopeSet::from_names(scopes.iter().copied());
+    g.created_at = Some(at(created));
+    g.grant_type = GrantType::AuthorizationCode;
+    grants::issue_grant(&mut o.srv.conn(), o.srv.tenant(), g, "test").unwrap()
+}
+
+/// The consent ids, in list order, after checking each has Okta's shape.
+fn consent_ids(body: &Value) -> Vec<String> {
+    body.as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let id = g["id"].as_str().unwrap().to_owned();
+            assert!(
+                id.starts_with("oag")
+                    && id.len() == 20
+                    && id.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{id}"
+            );
+            id
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn scope_ids_with_colons_slashes_and_non_ascii_come_back_exactly() {
+    let o = org();
+    let scopes = [
+        ("car:drive", "oagcolon0000000000001", "2020-01-01T00:00:01Z"),
+        (
+            "urn:example:scope",
+            "oagcolon0000000000002",
+            "2020-01-01T00:00:02Z",
+        ),
+        (
+            "https://api.example.com/orders.read",
+            "oagcolon0000000000003",
+            "2020-01-01T00:00:03Z",
+        ),
+        (
+            "données:lire",
+            "oagcolon0000000000004",
+            "2020-01-01T00:00:04Z",
+        ),
+    ];
+    for (scope, id, created) in scopes {
+        add_grant(&o, &o.alice, "0oaclient00000000001", scope, id, created);
+    }
+    let (s, _, body) = get(&o, "/api/v1/users/00ualice000000000001/grants?expand=scope").await;
+    assert_eq!(s, 200);
+    let base = &o.srv.base_url;
+    let as_url = format!("{base}/api/v1/authorizationServers/ausain6z9zIedDCxB0h7/scopes");
+    let got: Vec<Value> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| json!([g["id"], g["scopeId"], g["_embedded"], g["_links"]["scope"]]))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            json!(["oagcolon0000000000001", "car:drive",
+                {"scope": {"id": "car:drive", "name": "car:drive", "displayName": "Drive car", "description": "Allows the user to drive a car"}},
+                {"href": format!("{as_url}/car:drive"), "title": "Drive car"}]),
+            json!(["oagcolon0000000000002", "urn:example:scope",
+                {"scope": {"id": "urn:example:scope"}},
+                {"href": format!("{as_url}/urn:example:scope")}]),
+            json!(["oagcolon0000000000003", "https://api.example.com/orders.read",
+                {"scope": {"id": "https://api.example.com/orders.read"}},
+                {"href": format!("{as_url}/https:%2F%2Fapi.example.com%2Forders.read")}]),
+            json!(["oagcolon0000000000004", "données:lire",
+                {"scope": {"id": "données:lire"}},
+                {"href": format!("{as_url}/donn%C3%A9es:lire")}]),
+        ]
+    );
+    // The filter matches the stored string, exactly.
+    for (scope, id, _) in scopes {
+        let q: String = percent_encode(scope);
+        let (s, _, body) = get(
+            &o,
+            &format!("/api/v1/users/00ualice000000000001/grants?scopeId={q}"),
+        )
+        .await;
+        assert_eq!(s, 200, "{scope}");
+        let ids: Vec<&str> = body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, [id], "{scope}");
+        let (s, _, one) = get(
+            &o,
+            &format!("/api/v1/users/00ualice000000000001/grants/{id}"),
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert_eq!(one["scopeId"], scope);
+    }
+    let (s, _, body) = get(&o, "/api/v1/users/00ualice000000000001/grants?scopeId=car").await;
+    assert_eq!((s, body), (200, json!([])));
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_multi_scope_grant_is_one_okta_grant_per_scope_each_revocable_alone() {
+    let o = org();
+    let stored = add_multi_scope_grant(
+        &o,
+        &o.alice,
+        "multi-scope-grant-0001",
+        &["openid", "api:read", "api:write"],
+        "2021-05-01T10:00:00Z",
+    );
+    let base = &o.srv.base_url;
+    let path = "/api/v1/users/00ualice000000000001/grants";
+    let (s, _, body) = get(&o, path).await;
+    assert_eq!(s, 200);
+    let ids = consent_ids(&body);
+    assert_eq!(ids.len(), 3);
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 3);
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "same creation time: ordered by id");
+    let scope_of: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["scopeId"].as_str().unwrap())
+        .collect();
+    let mut scope_set = scope_of.clone();
+    scope_set.sort();
+    assert_eq!(scope_set, ["api:read", "api:write", "openid"]);
+    let first = &body[0];
+    let id0 = &ids[0];
+    assert_eq!(
+        first,
+        &json!({
+            "id": id0,
+            "status": "ACTIVE",
+            "created": "2021-05-01T10:00:00.000Z",
+            "createdBy": {"id": "00ualice000000000001", "type": "User"},
+            "lastUpdated": "2021-05-01T10:00:00.000Z",
+            "issuer": "https://org.test/oauth2/ausain6z9zIedDCxB0h7",
+            "clientId": "0oaclient00000000001",
+            "userId": "00ualice000000000001",
+            "scopeId": scope_of[0],
+            "source": "END_USER",
+            "_links": {
+                "app": {"href": format!("{base}/api/v1/apps/0oaclient00000000001"), "title": "Web App"},
+                "scope": {"href": format!("{base}/api/v1/authorizationServers/ausain6z9zIedDCxB0h7/scopes/{}", scope_of[0])},
+                "client": {"href": format!("{base}/oauth2/v1/clients/0oaclient00000000001"), "title": "Web App"},
+                "self": {"href": format!("{base}/api/v1/users/00ualice000000000001/grants/{id0}"), "hints": {"allow": ["GET", "DELETE"]}},
+                "user": {"href": format!("{base}/api/v1/users/00ualice000000000001"), "title": "alice Example"},
+                "authorizationServer": {"href": format!("{base}/api/v1/authorizationServers/ausain6z9zIedDCxB0h7"), "title": "default"}
+            }
+        })
+    );
+    // Ids are stable: the same on every read, through every listing.
+    let (_, _, again) = get(&o, path).await;
+    assert_eq!(again, body);
+    let (_, _, for_client) = get(
+        &o,
+        "/api/v1/users/00ualice000000000001/clients/0oaclient00000000001/grants",
+    )
+    .await;
+    assert_eq!(for_client, body);
+    // Pagination walks the consents.
+    let (s, h, page1) = get(&o, &format!("{path}?limit=2")).await;
+    assert_eq!(s, 200);
+    assert_eq!(consent_ids(&page1), ids[..2]);
+    let next = links(&h)
+        .into_iter()
+        .find(|l| l.ends_with("rel=\"next\""))
+        .unwrap();
+    let next = next
+        .trim_start_matches('<')
+        .split('>')
+        .next()
+        .unwrap()
+        .to_owned();
+    let next_path = next.strip_prefix(base.as_str()).unwrap();
+    let (s, h, page2) = get(&o, next_path).await;
+    assert_eq!(s, 200);
+    assert_eq!(consent_ids(&page2), ids[2..]);
+    assert_eq!(links(&h).len(), 1, "no next on the last page");
+    // Each one reads on its own, by its own id and with its own scope.
+    for (i, id) in ids.iter().enumerate() {
+        let (s, _, one) = get(&o, &format!("{path}/{id}")).await;
+        assert_eq!(s, 200);
+        assert_eq!(one, body[i]);
+    }
+    // The grant's own id is not an Okta grant id here.
+    let (s, _, err) = get(&o, &format!("{path}/{}", stored.id)).await;
+    assert_eq!(s, 404);
+    assert_error(
+        &err,
+        "E0000007",
+        "Not found: Resource not found: multi-scope-grant-0001 (OAuth2ScopeConsentGrant)",
+        json!([]),
+    );
+    // Revoking one scope leaves the other two, under the same ids, and the grant.
+    let api_read = ids[scope_of.iter().position(|s| *s == "api:read").unwrap()].clone();
+    let (s, _, _) = delete(&o, &format!("{path}/{api_read}")).await;
+    assert_eq!(s, 204);
+    let (s, _, err) = get(&o, &format!("{path}/{api_read}")).await;
+    assert_eq!(s, 404);
+    assert_eq!(err["errorCode"], "E0000007");
+    let (_, _, left) = get(&o, path).await;
+    let expected: Vec<Value> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["id"] != api_read.as_str())
+        .map(|g| {
+            let mut g = g.clone();
+            g["lastUpdated"] = left[0]["lastUpdated"].clone();
+            g
+        })
+        .collect();
+    assert_eq!(left, Value::Array(expected));
+    let (_, _, filtered) = get(&o, &format!("{path}?scopeId=api%3Aread")).await;
+    assert_eq!(filtered, json!([]));
+    let g = grants::get_grant(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        &stored.id,
+        &GrantFilter::default(),
+    )
+    .unwrap();
+    assert_eq!(g.scopes, ScopeSet::from_names(["openid", "api:write"]));
+    let (_, _, clients) = get(&o, "/api/v1/users/00ualice000000000001/clients").await;
+    assert_eq!(clients.as_array().unwrap().len(), 1);
+    // Revoking the remaining two revokes the grant itself.
+    for g in left.as_array().unwrap() {
+        let (s, _, _) = delete(&o, &format!("{path}/{}", g["id"].as_str().unwrap())).await;
+        assert_eq!(s, 204);
+    }
+    assert!(
+        grants::get_grant(
+            &mut o.srv.conn(),
+            o.srv.tenant(),
+            &stored.id,
+            &GrantFilter::default()
+        )
+        .is_err()
+    );
+    let (_, _, clients) = get(&o, "/api/v1/users/00ualice000000000001/clients").await;
+    assert_eq!(clients, json!([]));
+}
+
+#[tokio::test]
+async fn a_grant_without_scope_is_not_an_okta_grant() {
+    let o = org();
+    let stored = add_multi_scope_grant(
+        &o,
+        &o.alice,
+        "no-scope-grant-000001",
+        &[],
+        "2021-05-01T10:00:00Z",
+    );
+    let (s, _, body) = get(&o, "/api/v1/users/00ualice000000000001/grants").await;
+    assert_eq!((s, body), (200, json!([])));
+    let (s, _, body) = get(&o, "/api/v1/users/00ualice000000000001/clients").await;
+    assert_eq!((s, body), (200, json!([])));
+    let (s, _, body) = get(
+        &o,
+        "/api/v1/users/00ualice000000000001/grants/no-scope-grant-000001",
+    )
+    .await;
+    assert_eq!(s, 404);
+    assert_eq!(body["errorCode"], "E0000007");
+    // Okta's revoke-all does not touch what Okta cannot show.
+    let (s, _, _) = delete(&o, "/api/v1/users/00ualice000000000001/grants").await;
+    assert_eq!(s, 204);
+    assert!(
+        grants::get_grant(
+            &mut o.srv.conn(),
+            o.srv.tenant(),
+            &stored.id,
+            &GrantFilter::default()
+        )
+        .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn empty_limit_and_repeated_parameters_are_okta_validation_errors() {
+    let o = org();
+    let (s, h, body) = get(&o, "/api/v1/users/00ualice000000000001/grants?limit=").await;
+    assert_eq!(s, 400);
+    assert_okta_headers(&h, true);
+    assert_error(
+        &body,
+        "E0000001",
+        "Api validation failed: limit",
+        json!([{"errorSummary": "limit: must be an integer between 1 and 200"}]),
+    );
+    for (query, name) in [
+        ("limit=1&limit=2", "limit"),
+        ("scopeId=a&scopeId=b", "scopeId"),
+        ("expand=scope&expand=scope", "expand"),
+        ("after=x&after=y", "after"),
+    ] {
+        for path in [
+            "/api/v1/users/00ualice000000000001/grants",
+            "/api/v1/users/00ualice000000000001/clients/0oaclient00000000001/grants",
+        ] {
+            let (s, _, body) = get(&o, &format!("{path}?{query}")).await;
+            assert_eq!(s, 400, "{path}?{query}");
+            assert_error(
+                &body,
+                "E0000001",
+                &format!("Api validation failed: {name}"),
+                json!([{"errorSummary": format!("{name}: may be given only once")}]),
+            );
+        }
+    }
+    add_grant(
+        &o,
+        &o.alice,
+        "0oaclient00000000001",
+        "x",
+        "oag3ih1zrm1cBFOiq0h6",
+        "2017-10-30T22:06:53Z",
+    );
+    let (s, _, body) = get(
+        &o,
+        "/api/v1/users/00ualice000000000001/grants/oag3ih1zrm1cBFOiq0h6?expand=scope&expand=x",
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert_error(
+        &body,
+        "E0000001",
+        "Api validation failed: expand",
+        json!([{"errorSummary": "expand: may be given only once"}]),
+    );
+}
+
+#[tokio::test]
+async fn imported_colon_scopes_are_served_under_their_captured_ids() {
+    let o = org();
+    let grant = |id: &str, scope: &str| {
+        json!({
+            "id": id, "status": "ACTIVE", "created": "2019-01-01T00:00:00.000Z",
+            "lastUpdated": "2019-01-01T00:00:00.000Z", "issuer": "https://acme.okta.com",
+            "clientId": "0oabskvc6442nkvQO0h7", "userId": "00u5t60iloOHN9pBi0h7",
+            "scopeId": scope, "source": "END_USER"
+        })
+    };
+    let captured = json!([
+        grant("oagColon000000000001", "api:read"),
+        grant(
+            "oagColon000000000002",
+            "https://api.example.com/orders.read"
+        ),
+    ]);
+    let file = tempfile_path();
+    std::fs::write(&file, captured.to_string()).unwrap();
+    grant_http::import_files::<okta_compat::Okta>(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        std::slice::from_ref(&file),
+    )
+    .unwrap();
+    for (id, scope) in [
+        ("oagColon000000000001", "api:read"),
+        (
+            "oagColon000000000002",
+            "https://api.example.com/orders.read",
+        ),
+    ] {
+        let (s, _, g) = get(
+            &o,
+            &format!("/api/v1/users/00u5t60iloOHN9pBi0h7/grants/{id}"),
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert_eq!(
+            (g["id"].as_str(), g["scopeId"].as_str()),
+            (Some(id), Some(scope))
+        );
+    }
+    // A second import conflicts; the error carries no database wording.
+    let err = grant_http::import_files::<okta_compat::Okta>(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        std::slice::from_ref(&file),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    for leak in ["duplicate", "pkey", "UNIQUE", "constraint"] {
+        assert!(!err.contains(leak), "{err}");
+    }
+    let _ = std::fs::remove_file(file);
+}

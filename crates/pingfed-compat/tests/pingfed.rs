@@ -1331,3 +1331,30 @@ async fn wrong_password_flood_from_one_address_does_not_starve_other_logins() {
     // The flooding address stops costing argon2 runs once it is locked out.
     assert!(hashes <= 10 + 16 + 8, "argon2 ran {hashes} times");
 }
+
+#[tokio::test]
+async fn scopes_with_colons_slashes_dots_and_non_ascii_round_trip_exactly() {
+    let p = pf();
+    let captured = json!({
+        "id": "ScopesWithColons0000000000000001",
+        "userKey": "alice",
+        "grantType": "AUTHORIZATION_CODE",
+        "scopes": ["api:read", "urn:example:scope", "https://api.example.com/orders.read", "données:lire", "car:drive,fast"],
+        "clientId": "acme-budgeting",
+        "issued": "2026-07-16T22:44:30.090Z",
+        "updated": "2026-07-16T22:44:30.090Z"
+    });
+    let items = pingfed_compat::import::parse_file(&captured.to_string())
+        .unwrap()
+        .grants;
+    grant_core::service::import::import_grants(&mut p.srv.conn(), p.srv.tenant(), items, "test")
+        .unwrap();
+    let (s, _, body) = get(
+        &p,
+        "/pf-ws/rest/oauth/users/alice/grants/ScopesWithColons0000000000000001",
+    )
+    .await;
+    assert_eq!((s, body), (200, captured.clone()));
+    let (s, _, body) = get(&p, "/pf-ws/rest/oauth/users/alice/grants").await;
+    assert_eq!((s, body), (200, json!({"items": [captured]})));
+}

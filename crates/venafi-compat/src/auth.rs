@@ -64,7 +64,7 @@ impl Caller {
                 self.credential
                     .scopes
                     .iter()
-                    .map(|s| Scope::parse_token(s))
+                    .map(|s| Scope::parse_venafi(s))
                     .collect(),
             ),
         }

@@ -72,7 +72,7 @@ pub fn format(set: &ScopeSet) -> String {
     canonical(set.clone())
         .0
         .iter()
-        .map(Scope::token)
+        .map(Scope::venafi_token)
         .collect::<Vec<_>>()
         .join(";")
 }

@@ -321,7 +321,7 @@ async fn authorize_oauth_issues_base64_tokens_bound_to_a_grant() {
     assert_eq!(v["identity"], ALICE);
     assert_eq!(v["scope"], "certificate:manage,revoke;configuration:manage");
     assert_eq!(v["token_type"], "Bearer");
-    // The echoed scope can be submitted again as is; a second login renews the same grant.
+    // The echoed scope can be submitted again as is; a second login is a second grant.
     let again = o.login("alice", APP, v["scope"].as_str().unwrap()).await;
     assert_eq!(again["scope"], v["scope"]);
     // Only digests are stored.
@@ -339,7 +339,7 @@ async fn authorize_oauth_issues_base64_tokens_bound_to_a_grant() {
         &GrantFilter::by_client(APP),
     )
     .unwrap();
-    assert_eq!(grants.len(), 1, "one grant per identity and application");
+    assert_eq!(grants.len(), 2, "one grant per authorization");
     // Audited.
     let audit = grant_core::store::audit::list_audit(&mut o.srv.conn(), None).unwrap();
     let issued: Vec<_> = audit
@@ -1180,4 +1180,160 @@ async fn credentials_not_made_for_venafi_are_refused() {
         .get("/vedsdk/systemstatus/version", Some(&venafi_token))
         .await;
     assert_eq!(s, 200);
+}
+
+#[tokio::test]
+async fn a_second_login_is_its_own_grant_and_leaves_the_first_token_as_it_was() {
+    let o = tpp();
+    let first = o.login("alice", APP, "certificate:manage").await;
+    let a = first["access_token"].as_str().unwrap().to_owned();
+    // GetGrants orders by issue time (milliseconds): keep the two logins apart.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let second = o.login("alice", APP, "admin:delete").await;
+    let b = second["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(second["scope"], "admin:delete");
+    // The first token may do what it could before, and nothing more.
+    let (s, _, v) = o.get("/vedauth/authorize/verify", Some(&a)).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(json_of(&v)["scope"], "certificate:manage");
+    let (s, _, body) = o
+        .post(
+            "/vedsdk/oauth/getgrants",
+            Some(&a),
+            json!({"GranteePrefixedUniversal": ALICE}),
+        )
+        .await;
+    assert_error(
+        s,
+        &body,
+        403,
+        "insufficient_scope",
+        "Grant rejected scope 'certificate:manage'.",
+    );
+    let (s, _, v) = o.get("/vedauth/authorize/verify", Some(&b)).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(json_of(&v)["scope"], "admin:delete");
+    // GetGrants lists both, oldest first, each with its own scope.
+    let grants = grants_of(&o, &b, ALICE).await;
+    let scopes: Vec<Value> = grants["Grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["Scope"].clone())
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            json!({"ScopeList": [{"RestrictionList": ["manage"], "Scope": "certificate"}]}),
+            json!({"ScopeList": [{"RestrictionList": ["delete"], "Scope": "admin"}]}),
+        ]
+    );
+    // A refresh stays inside its grant: same scope, same grant expiry.
+    let (s, _, r) = o
+        .post(
+            "/vedauth/authorize/token",
+            None,
+            json!({"client_id": APP, "refresh_token": first["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let r = json_of(&r);
+    assert_eq!(r["scope"], "certificate:manage");
+    assert_eq!(r["refresh_until"], first["refresh_until"]);
+    let a2 = r["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        grants_of(&o, &b, ALICE).await["Grants"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // RevokeGrants revokes every grant of the grantee, with their tokens.
+    let (s, _, body) = o
+        .post(
+            "/vedsdk/oauth/revokegrants",
+            Some(&b),
+            json!({"GranteePrefixedUniversal": ALICE}),
+        )
+        .await;
+    assert_eq!((s, body.as_str()), (200, r#"{"Result":0,"Success":true}"#));
+    for t in [&a2, &b] {
+        let (s, _, _) = o.get("/vedauth/authorize/verify", Some(t)).await;
+        assert_eq!(s, 401);
+    }
+}
+
+#[tokio::test]
+async fn integrations_have_any_positive_validity_and_admit_only_allowed_identities() {
+    let o = tpp();
+    let short = clients::create_client(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        NewClient {
+            id: Some("short-app".into()),
+            kind: Some(ClientKind::ApiIntegration),
+            access_token_lifetime: Some(5),
+            refresh_token_lifetime: Some(10),
+            allowed_identities: vec![BOB.to_uppercase()],
+            vendor: Some("Example Corp".into()),
+            description: Some("Five-second tokens".into()),
+            renewable: Some(false),
+            ..NewClient::default()
+        },
+        "test",
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            short.vendor.as_str(),
+            short.description.as_str(),
+            short.renewable
+        ),
+        ("Example Corp", "Five-second tokens", false)
+    );
+    // An identity the integration does not allow gets TPP's rejection, never a token.
+    let (s, h, b) = o
+        .post(
+            "/vedauth/authorize/oauth",
+            None,
+            json!({"username": "alice", "password": PASSWORD, "client_id": "short-app", "scope": "certificate"}),
+        )
+        .await;
+    assert_json_headers(&h);
+    assert_error(
+        s,
+        &b,
+        400,
+        "invalid_grant",
+        "The identity is not allowed to use this API integration",
+    );
+    let none = grant_core::service::grants::list_all_grants(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        &GrantFilter::by_client("short-app"),
+    )
+    .unwrap();
+    assert!(none.is_empty());
+    // An allowed one (universals compare case-insensitively) gets a 5-second token.
+    let bob = o.login("bob", "short-app", "certificate").await;
+    assert_eq!(bob["expires_in"], 5);
+    assert_eq!(
+        bob["refresh_until"].as_i64().unwrap() - bob["expires"].as_i64().unwrap(),
+        5
+    );
+    // Not renewable: its refresh token does not renew access.
+    let (s, _, b) = o
+        .post(
+            "/vedauth/authorize/token",
+            None,
+            json!({"client_id": "short-app", "refresh_token": bob["refresh_token"]}),
+        )
+        .await;
+    assert_error(
+        s,
+        &b,
+        400,
+        "invalid_grant",
+        "The refresh token is invalid, expired or revoked",
+    );
 }

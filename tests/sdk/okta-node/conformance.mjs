@@ -175,6 +175,27 @@ async function main() {
   await expectError(() => listAll(client(ORG, 'bad-token').userApi.listUserGrants({ userId: ALICE })),
     401, 'E0000011');
 
+  step = 'k. one grant per scope, scope ids exactly as stored';
+  const CAROL = process.env.OKTA_MULTI_SCOPE_USER_ID || '';
+  const SCOPES = ['api:read', 'données:lire', 'https://api.example.com/orders.read'];
+  const { items: cg } = await listAll(api.listUserGrants({ userId: CAROL, expand: 'scope', limit: 2 }));
+  check(`${step}: 3 grants, distinct oag ids`,
+    cg.length === 3 && new Set(cg.map((x) => x.id)).size === 3 && cg.every((x) => x.id.startsWith('oag')),
+    cg.map(brief).join());
+  check(`${step}: scopeId and _embedded.scope.id exact`,
+    JSON.stringify(cg.map((x) => x.scopeId).sort()) === JSON.stringify(SCOPES)
+      && cg.every((x) => x._embedded && x._embedded.scope.id === x.scopeId),
+    cg.map(brief).join());
+  const { items: one } = await listAll(api.listUserGrants({ userId: CAROL, scopeId: 'api:read' }));
+  check(`${step}: scopeId filter matches the stored string`,
+    one.length === 1 && one[0].scopeId === 'api:read', one.map(brief).join());
+  await api.revokeUserGrant({ userId: CAROL, grantId: one[0].id });
+  const { items: rest } = await listAll(api.listUserGrants({ userId: CAROL }));
+  const key = (x) => `${x.id} ${x.scopeId}`;
+  check(`${step}: the other scopes keep their grants and ids`,
+    JSON.stringify(rest.map(key).sort()) === JSON.stringify(cg.filter((x) => x.id !== one[0].id).map(key).sort()),
+    rest.map(brief).join());
+
   console.log('# all checks passed (@okta/okta-sdk-nodejs 8.1.0)');
 }
 

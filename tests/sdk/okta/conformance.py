@@ -212,6 +212,26 @@ async def main():
     step = "i. bad token"
     await expect_error(client(token="bad-token").list_user_grants(ALICE), 401, "E0000011")
 
+    step = "k. one grant per scope, scope ids exactly as stored"
+    carol = os.environ.get("OKTA_MULTI_SCOPE_USER_ID", "")
+    scopes = {"api:read", "https://api.example.com/orders.read", "données:lire"}
+    cg, _ = await paged(api.list_user_grants, user_id=carol, expand="scope", limit=2)
+    check(f"{step}: 3 grants, distinct oag ids",
+          len(cg) == 3 and len({g.id for g in cg}) == 3 and all(g.id.startswith("oag") for g in cg),
+          f"got {[g.to_dict() for g in cg]}")
+    check(f"{step}: scopeId and _embedded.scope.id exact",
+          {g.scope_id for g in cg} == scopes and all(g.embedded.scope.id == g.scope_id for g in cg),
+          f"got {[g.scope_id for g in cg]}")
+    one, _ = await call(api.list_user_grants(carol, scope_id="api:read"))
+    check(f"{step}: scopeId filter matches the stored string",
+          [g.scope_id for g in one] == ["api:read"], f"got {[g.scope_id for g in one]}")
+    _, resp = await call(api.revoke_user_grant(carol, one[0].id))
+    check(f"{step}: revoke one scope: 204", resp.status_code == 204, f"got {resp.status_code}")
+    rest, _ = await call(api.list_user_grants(carol))
+    check(f"{step}: the other scopes keep their grants and ids",
+          {(g.id, g.scope_id) for g in rest} == {(g.id, g.scope_id) for g in cg if g.id != one[0].id},
+          f"got {[g.to_dict() for g in rest]}")
+
     print("# all checks passed (python okta 3.4.6)")
 
 

@@ -23,7 +23,7 @@ pub struct Client {
     pub kind: ClientKind,
     pub name: String,
     pub enabled: bool,
-    /// Seconds, 60..=3600 (API integrations: up to 10 years).
+    /// Seconds, 60..=3600 (API integrations: any positive number).
     pub access_token_lifetime: i32,
     /// Seconds a refresh token (Venafi: the grant) stays usable; 0 when not applicable.
     pub refresh_token_lifetime: i32,
@@ -39,6 +39,18 @@ pub struct Client {
     /// Role ids held by the client itself (OCS client-credential clients' `RoleIds`).
     #[serde(default)]
     pub roles: Vec<String>,
+    /// Venafi API integration: prefixed universals allowed to authorize (compared
+    /// case-insensitively); empty means any identity.
+    #[serde(default)]
+    pub allowed_identities: Vec<String>,
+    /// Venafi API integration's `Vendor` and `Description`.
+    #[serde(default)]
+    pub vendor: String,
+    #[serde(default)]
+    pub description: String,
+    /// Venafi `Renewable`: whether a refresh token may renew access under a grant.
+    #[serde(default = "yes")]
+    pub renewable: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -62,7 +74,15 @@ pub struct NewClient {
     pub allow_offline_access: Option<bool>,
     pub allowed_scopes: Vec<String>,
     pub roles: Vec<String>,
+    pub allowed_identities: Vec<String>,
+    pub vendor: Option<String>,
+    pub description: Option<String>,
+    pub renewable: Option<bool>,
     pub created_at: Option<DateTime<Utc>>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A merge update: `None` leaves the field as it is.

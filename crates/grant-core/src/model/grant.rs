@@ -1,12 +1,59 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// A scope of a grant, with Venafi-style restrictions (`certificate:manage,revoke`).
+/// A scope of a grant. `name` is opaque: `api:read`, `urn:example:scope` and
+/// `https://api.example.com/orders.read` are names, exactly as the client wrote them.
+/// `restrictions` exist only where Venafi put them (`certificate:manage,revoke` parsed by
+/// the Venafi face with [`Scope::parse_venafi`]); other faces show the name alone.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Scope {
     pub name: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub restrictions: Vec<String>,
+}
+
+/// Escapes the characters that delimit the stored scope list inside a name or restriction.
+fn escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            ' ' => out.push_str("%20"),
+            ':' => out.push_str("%3A"),
+            ',' => out.push_str("%2C"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn unescape(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let code = rest.get(i + 1..i + 3);
+        let c = match code {
+            Some("25") => Some('%'),
+            Some("20") => Some(' '),
+            Some("3A") => Some(':'),
+            Some("2C") => Some(','),
+            _ => None,
+        };
+        match c {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[i + 3..];
+            }
+            None => {
+                out.push('%');
+                rest = &rest[i + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 impl Scope {
@@ -17,8 +64,9 @@ impl Scope {
         }
     }
 
-    /// Parses one stored token: `name` or `name:r1,r2`.
-    pub fn parse_token(token: &str) -> Self {
+    /// Venafi's scope syntax for one scope: `name` or `name:r1,r2`. Only the Venafi face
+    /// (and its VEDauth flow, and API-integration allow-lists) reads scopes this way.
+    pub fn parse_venafi(token: &str) -> Self {
         match token.split_once(':') {
             Some((name, rest)) => Self {
                 name: name.to_owned(),
@@ -32,11 +80,32 @@ impl Scope {
         }
     }
 
-    pub fn token(&self) -> String {
+    /// Venafi's rendering: `name` or `name:r1,r2`.
+    pub fn venafi_token(&self) -> String {
         if self.restrictions.is_empty() {
             self.name.clone()
         } else {
             format!("{}:{}", self.name, self.restrictions.join(","))
+        }
+    }
+
+    /// Stored form of one scope: the escaped name, then `:` and the escaped restrictions
+    /// separated by `,` when there are any. Lossless for any name.
+    fn stored_token(&self) -> String {
+        let mut out = String::with_capacity(self.name.len());
+        escape(&self.name, &mut out);
+        for (i, r) in self.restrictions.iter().enumerate() {
+            out.push(if i == 0 { ':' } else { ',' });
+            escape(r, &mut out);
+        }
+        out
+    }
+
+    fn from_stored_token(token: &str) -> Self {
+        let parsed = Self::parse_venafi(token);
+        Self {
+            name: unescape(&parsed.name),
+            restrictions: parsed.restrictions.iter().map(|r| unescape(r)).collect(),
         }
     }
 }
@@ -51,11 +120,13 @@ impl ScopeSet {
         Self(names.into_iter().map(|n| Scope::new(n)).collect())
     }
 
-    /// Stored form: scope tokens separated by single spaces (RFC 6749 scope syntax).
+    /// Stored form: scope tokens separated by single spaces; inside a token `%`, space,
+    /// `:` and `,` of names and restrictions are percent-escaped, so a `:` in the stored
+    /// form always introduces Venafi restrictions and a name comes back exactly as given.
     pub fn to_stored(&self) -> String {
         self.0
             .iter()
-            .map(Scope::token)
+            .map(Scope::stored_token)
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -64,18 +135,53 @@ impl ScopeSet {
         Self(
             s.split(' ')
                 .filter(|t| !t.is_empty())
-                .map(Scope::parse_token)
+                .map(Scope::from_stored_token)
                 .collect(),
         )
+    }
+
+    /// Venafi's scope string: `name:r1,r2;name`.
+    pub fn venafi_string(&self) -> String {
+        self.0
+            .iter()
+            .map(Scope::venafi_token)
+            .collect::<Vec<_>>()
+            .join(";")
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|s| s.name.as_str())
     }
 
+    /// The distinct scope names, sorted.
+    pub fn distinct_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.names().collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// One scope of a grant as Okta shows it: an `OAuth2ScopeConsentGrant` with its own id.
+/// Other faces show the grant itself and ignore these ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeConsent {
+    /// Okta-format id, stable for the life of the (grant, scope) pair.
+    pub id: String,
+    pub scope: String,
+    pub grant: Grant,
+}
+
+/// A consent id as exported: which scope of which grant it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentId {
+    pub grant_id: String,
+    pub scope: String,
+    pub id: String,
 }
 
 /// A named, multi-valued attribute of a grant (PingFederate's `grantAttributes`).
@@ -241,6 +347,8 @@ pub struct GrantFilter {
     pub scope: Option<String>,
     /// Only grants of these types (empty: all).
     pub grant_types: Vec<GrantType>,
+    /// Only grants holding at least one scope (Okta shows nothing else).
+    pub scoped_only: bool,
 }
 
 impl GrantFilter {
@@ -265,6 +373,10 @@ impl GrantFilter {
     }
     pub fn with_scope(mut self, scope: Option<String>) -> Self {
         self.scope = scope;
+        self
+    }
+    pub fn scoped_only(mut self) -> Self {
+        self.scoped_only = true;
         self
     }
 }

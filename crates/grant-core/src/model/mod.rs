@@ -12,8 +12,8 @@ pub use credential::{
     valid_face,
 };
 pub use grant::{
-    Actor, Grant, GrantAttribute, GrantFilter, GrantSource, GrantStatus, GrantType, NewGrant,
-    Scope, ScopeSet,
+    Actor, ConsentId, Grant, GrantAttribute, GrantFilter, GrantSource, GrantStatus, GrantType,
+    NewGrant, Scope, ScopeConsent, ScopeSet,
 };
 pub use page::{Cursor, Page, PageRequest};
 
@@ -115,6 +115,7 @@ grant::text_enum!(
         CredentialStatus = "credential.status",
         GrantIssued = "grant.issued",
         GrantRevoked = "grant.revoked",
+        GrantScopeRevoked = "grant.scope_revoked",
         GrantsRevoked = "grants.revoked",
         GrantsImported = "grants.imported",
         TokenIssued = "token.issued",

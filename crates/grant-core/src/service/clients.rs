@@ -13,8 +13,6 @@ pub const MAX_REDIRECT_URIS: usize = 10;
 pub const MIN_LIFETIME: i32 = 60;
 pub const MAX_LIFETIME: i32 = 3600;
 pub const DEFAULT_LIFETIME: i32 = 3600;
-/// Longest access-token lifetime of an API integration (Venafi: 90 days by default).
-pub const MAX_INTEGRATION_LIFETIME: i32 = 10 * 365 * 24 * 3600;
 /// Clients of all kinds one tenant may hold.
 pub const MAX_CLIENTS_PER_TENANT: i64 = 50_000;
 
@@ -22,15 +20,19 @@ fn check(client: &Client) -> Result<()> {
     if client.id.is_empty() || client.id.len() > 200 {
         return Err(CoreError::invalid("Id", "must be 1 to 200 characters"));
     }
-    let max = if client.kind == ClientKind::ApiIntegration {
-        MAX_INTEGRATION_LIFETIME
-    } else {
-        MAX_LIFETIME
-    };
-    if !(MIN_LIFETIME..=max).contains(&client.access_token_lifetime) {
+    // Venafi API integrations: `AccessValidity` is any positive number of seconds (a
+    // 5-second integration is legitimate). The 60..3600 range is OCS's rule.
+    if client.kind == ClientKind::ApiIntegration {
+        if client.access_token_lifetime < 1 {
+            return Err(CoreError::invalid(
+                "AccessTokenLifetime",
+                "must be a positive number of seconds",
+            ));
+        }
+    } else if !(MIN_LIFETIME..=MAX_LIFETIME).contains(&client.access_token_lifetime) {
         return Err(CoreError::invalid(
             "AccessTokenLifetime",
-            format!("must be between {MIN_LIFETIME} and {max} seconds"),
+            format!("must be between {MIN_LIFETIME} and {MAX_LIFETIME} seconds"),
         ));
     }
     if client.refresh_token_lifetime < 0 {
@@ -74,6 +76,10 @@ pub fn build_client(tenant: &str, new: NewClient) -> Result<Client> {
         allow_offline_access: new.allow_offline_access.unwrap_or(false),
         allowed_scopes: new.allowed_scopes,
         roles: new.roles,
+        allowed_identities: new.allowed_identities,
+        vendor: new.vendor.unwrap_or_default(),
+        description: new.description.unwrap_or_default(),
+        renewable: new.renewable.unwrap_or(true),
         created_at: at,
         updated_at: at,
     };

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    AuditEvent, Client, CredentialKind, Grant, ScopeDefinition, Tenant, User, default_faces,
+    AuditEvent, Client, ConsentId, CredentialKind, Grant, ScopeDefinition, Tenant, User,
+    default_faces,
 };
 use crate::store::rows::{CredentialRow, faces_column, naive, utc};
 use crate::store::{DbConn, audit, clients, credentials, dialect, grants, scopes, tenants, users};
@@ -121,6 +122,10 @@ pub struct Snapshot {
     pub clients: Vec<Client>,
     pub scopes: Vec<ScopeDefinition>,
     pub grants: Vec<Grant>,
+    /// The Okta consent id of each (grant, scope); absent in older snapshots (ids are then
+    /// made as for new grants).
+    #[serde(default)]
+    pub consent_ids: Vec<ConsentId>,
     pub credentials: Vec<CredentialRecord>,
     pub audit: Vec<AuditEvent>,
 }
@@ -134,6 +139,7 @@ pub fn export(conn: &mut DbConn) -> Result<Snapshot> {
             clients: clients::list_clients(conn, None)?,
             scopes: scopes::list_scopes(conn, None)?,
             grants: grants::dump_grants(conn, None)?,
+            consent_ids: grants::dump_consent_ids(conn, None)?,
             credentials: credentials::dump_credentials(conn, None)?
                 .into_iter()
                 .map(CredentialRecord::from)
@@ -179,6 +185,7 @@ pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
         clients::insert_clients(conn, &snap.clients)?;
         scopes::insert_scopes(conn, &snap.scopes)?;
         grants::insert_grants(conn, &snap.grants)?;
+        grants::set_consent_ids(conn, &snap.consent_ids)?;
         credentials::insert_credentials(conn, &creds)?;
         audit::insert_audit(conn, &snap.audit)?;
         Ok(ImportCounts {

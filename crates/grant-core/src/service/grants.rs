@@ -1,6 +1,7 @@
-use crate::model::AuditAction;
-use crate::model::RecordKind;
-use crate::model::{Grant, GrantFilter, GrantStatus, NewGrant, Page, PageRequest, now, to_millis};
+use crate::model::{
+    AuditAction, Grant, GrantFilter, GrantStatus, NewGrant, Page, PageRequest, RecordKind,
+    ScopeConsent, now, to_millis,
+};
 use crate::service::{audit, ids};
 use crate::store::{DbConn, audit as audit_store, clients, dialect, grants, users};
 use crate::{CoreError, Result};
@@ -13,8 +14,16 @@ fn validate(new: &NewGrant) -> Result<()> {
     {
         return Err(CoreError::invalid("id", "must be 1 to 200 characters"));
     }
+    // Scope names are opaque (`api:read`, `urn:example:scope`, URLs, any script); only
+    // whitespace and control characters are refused (RFC 6749 separates scopes by spaces).
     for scope in &new.scopes.0 {
-        if scope.name.is_empty() || scope.name.contains([' ', ':']) {
+        if scope.name.is_empty()
+            || scope.name.len() > 1024
+            || scope
+                .name
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(CoreError::invalid(
                 "scopes",
                 format!("invalid scope name '{}'", scope.name),
@@ -236,6 +245,88 @@ pub fn revoke_grants(
             )],
         )?;
         Ok(revoked.len())
+    })
+}
+
+/// A page of the scope consents (one per scope of each grant, Okta's
+/// `OAuth2ScopeConsentGrant`) of the active grants matching `filter`.
+pub fn list_consents(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+    page: &PageRequest,
+) -> Result<Page<ScopeConsent>> {
+    grants::list_consents(conn, tenant, filter, page, now())
+}
+
+fn active_consent(
+    conn: &mut DbConn,
+    tenant: &str,
+    id: &str,
+    scope_of: &GrantFilter,
+) -> Result<ScopeConsent> {
+    let at = now();
+    match grants::find_consent(conn, tenant, id)? {
+        Some(c) if c.grant.is_active_at(at) && matches(&c.grant, scope_of) => Ok(c),
+        _ => Err(CoreError::not_found(RecordKind::Grant, id)),
+    }
+}
+
+/// One scope consent of an active grant matching `scope_of`, by its consent id.
+pub fn get_consent(
+    conn: &mut DbConn,
+    tenant: &str,
+    id: &str,
+    scope_of: &GrantFilter,
+) -> Result<ScopeConsent> {
+    active_consent(conn, tenant, id, scope_of)
+}
+
+/// Revokes one scope consent: the grant loses that scope and keeps the others (and its
+/// tokens); when it was the grant's last scope, the grant itself is revoked with its
+/// tokens. Audited in the same transaction.
+pub fn revoke_consent(
+    conn: &mut DbConn,
+    tenant: &str,
+    id: &str,
+    scope_of: &GrantFilter,
+    actor: &str,
+) -> Result<ScopeConsent> {
+    let at = now();
+    dialect::write_tx(conn, |conn| {
+        let consent = active_consent(conn, tenant, id, scope_of)?;
+        let grant = &consent.grant;
+        let last = grant.scopes.names().all(|n| n == consent.scope);
+        if last {
+            let changed =
+                grants::set_revoked(conn, tenant, std::slice::from_ref(&grant.id), actor, at)?;
+            if changed.len() != 1 {
+                return Err(CoreError::not_found(RecordKind::Grant, id));
+            }
+        } else if grants::remove_scope(conn, tenant, grant, &consent.scope, at)? != 1 {
+            return Err(CoreError::not_found(RecordKind::Grant, id));
+        }
+        audit_store::insert_audit(
+            conn,
+            &[audit::record(
+                tenant,
+                actor,
+                if last {
+                    AuditAction::GrantRevoked
+                } else {
+                    AuditAction::GrantScopeRevoked
+                },
+                "grant",
+                &grant.id,
+                serde_json::json!({
+                    "user_id": grant.user_id,
+                    "client_id": grant.client_id,
+                    "scope": consent.scope,
+                    "consent_id": consent.id,
+                }),
+            )],
+        )?;
+        Ok(consent)
     })
 }
 

@@ -1,5 +1,5 @@
-//! Token issuance through a grant (Venafi VEDauth style): a password login creates or
-//! renews the user's grant for an API integration and mints an access + refresh token pair
+//! Token issuance through a grant (Venafi VEDauth style): a password login creates a
+//! grant of the user for an API integration and mints an access + refresh token pair
 //! bound to it; a refresh replaces the pair; revoking the grant kills every token under it.
 //! The gateway chooses the token strings (their format is the vendor's); only their SHA-256
 //! digests are stored. Every change is audited in its own transaction.
@@ -9,13 +9,13 @@ use chrono::{DateTime, Duration, Utc};
 use crate::model::AuditAction;
 use crate::model::RecordKind;
 use crate::model::{
-    Client, Credential, CredentialKind, CredentialStatus, Face, Grant, GrantFilter, GrantStatus,
-    GrantType, NewGrant, Scope, ScopeSet, now,
+    Client, Credential, CredentialKind, CredentialStatus, Face, Grant, GrantStatus, GrantType,
+    NewGrant, Scope, ScopeSet, UserKey, now,
 };
 use crate::service::credentials::token_digest;
 use crate::service::{audit, grants as grant_rules, ids};
 use crate::store::rows::{CredentialRow, naive};
-use crate::store::{DbConn, audit as audit_store, clients, credentials, dialect, grants};
+use crate::store::{DbConn, audit as audit_store, clients, credentials, dialect, grants, users};
 use crate::{CoreError, Result};
 
 /// Token strings chosen by the gateway for one issuance.
@@ -45,7 +45,7 @@ pub fn rejected_scope(client: &Client, requested: &ScopeSet) -> Option<Scope> {
         .iter()
         .flat_map(|s| s.split([' ', ';']))
         .filter(|t| !t.is_empty())
-        .map(Scope::parse_token)
+        .map(Scope::parse_venafi)
         .collect();
     requested
         .0
@@ -61,6 +61,16 @@ pub fn rejected_scope(client: &Client, requested: &ScopeSet) -> Option<Scope> {
             })
         })
         .cloned()
+}
+
+/// Whether the identity (prefixed universal) may authorize on the client: an empty
+/// allow-list admits anyone; universals compare case-insensitively.
+pub fn identity_allowed(client: &Client, universal: &str) -> bool {
+    client.allowed_identities.is_empty()
+        || client
+            .allowed_identities
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(universal))
 }
 
 fn lifetimes(client: &Client, at: DateTime<Utc>) -> (i64, DateTime<Utc>) {
@@ -158,9 +168,11 @@ fn token_event(
     )
 }
 
-/// After a successful password check: creates the user's grant for `client_id` (or renews
-/// the newest active one: new scope, new access issuance, grant expiry pushed out by the
-/// client's refresh lifetime) and stores the token pair, audited as `token.issued`.
+/// After a successful password check: issues a new grant of the user for `client_id` —
+/// every authorization is its own grant, with its own scope, issuance time and expiry
+/// (TPP: a token's scope is fixed when it is issued; earlier grants of the same identity
+/// and integration are left as they are) — and stores the token pair bound to it,
+/// audited as `token.issued`.
 pub fn authorize(
     conn: &mut DbConn,
     tenant: &str,
@@ -172,52 +184,33 @@ pub fn authorize(
 ) -> Result<Issued> {
     let at = now();
     dialect::write_tx(conn, |conn| {
-        // One login of a user at a time: two simultaneous first logins find no grant and
-        // would both create one (PostgreSQL; SQLite's write lock already serialises them).
-        if !dialect::lock_user(conn, tenant, user_id)? {
-            return Err(CoreError::not_found(RecordKind::User, user_id));
-        }
+        let user = users::find_user(conn, tenant, UserKey::Id, user_id)?
+            .ok_or_else(|| CoreError::not_found(RecordKind::User, user_id))?;
         let client = clients::find_client(conn, tenant, client_id)?
             .filter(|c| c.enabled)
             .ok_or_else(|| CoreError::not_found(RecordKind::Client, client_id))?;
+        if !identity_allowed(&client, &user.universal) {
+            return Err(CoreError::Forbidden(
+                "identity not allowed on this API integration".into(),
+            ));
+        }
         if let Some(bad) = rejected_scope(&client, &scopes) {
-            return Err(CoreError::invalid("scope", bad.token()));
+            return Err(CoreError::invalid("scope", bad.venafi_token()));
         }
         let (valid_for, expires_at) = lifetimes(&client, at);
-        let existing = grants::list_all_grants(
-            conn,
-            tenant,
-            &GrantFilter::by_user_and_client(user_id, client_id),
-            at,
-        )?
-        .pop();
-        let grant = match existing {
-            Some(mut g) => {
-                g.scopes = scopes;
-                g.access_issued_at = Some(at);
-                g.valid_for = Some(valid_for);
-                g.updated_at = at;
-                g.expires_at = Some(expires_at);
-                grants::touch_grant(conn, tenant, &g)?;
-                g
-            }
-            None => {
-                let mut new = NewGrant::new(user_id, client_id);
-                new.grant_type = GrantType::Password;
-                new.scopes = scopes;
-                new.created_at = Some(at);
-                new.access_issued_at = Some(at);
-                new.valid_for = Some(valid_for);
-                new.expires_at = Some(expires_at);
-                new.created_by = Some(crate::model::Actor {
-                    id: user_id.to_owned(),
-                    kind: "User".into(),
-                });
-                let g = grant_rules::build(tenant, new);
-                grants::insert_grants(conn, std::slice::from_ref(&g))?;
-                g
-            }
-        };
+        let mut new = NewGrant::new(user_id, client_id);
+        new.grant_type = GrantType::Password;
+        new.scopes = scopes;
+        new.created_at = Some(at);
+        new.access_issued_at = Some(at);
+        new.valid_for = Some(valid_for);
+        new.expires_at = Some(expires_at);
+        new.created_by = Some(crate::model::Actor {
+            id: user_id.to_owned(),
+            kind: "User".into(),
+        });
+        let grant = grant_rules::build(tenant, new);
+        grants::insert_grants(conn, std::slice::from_ref(&grant))?;
         let access_expires_at = store_pair(conn, tenant, &grant, pair, at)?;
         audit_store::insert_audit(
             conn,
@@ -273,6 +266,10 @@ pub fn refresh(
         let client = clients::find_client(conn, tenant, client_id)?
             .filter(|c| c.enabled)
             .ok_or_else(|| CoreError::not_found(RecordKind::Client, client_id))?;
+        // A grant of a non-renewable integration cannot be refreshed.
+        if !client.renewable {
+            return Err(CoreError::Unauthenticated);
+        }
         // Claims the refresh token: a concurrent refresh with the same token that got here
         // first has already revoked it, and this one must fail rather than mint a 2nd pair.
         if credentials::revoke_issuance(conn, tenant, &grant.id, &cred.name)? == 0 {

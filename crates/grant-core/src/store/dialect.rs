@@ -5,7 +5,7 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::{client_counts, clients, users};
+use super::schema::{client_counts, clients};
 use crate::{CoreError, Result};
 
 type Tm = <DbConn as diesel::Connection>::TransactionManager;
@@ -104,20 +104,6 @@ pub fn add_client_count(conn: &mut DbConn, tenant: &str, kind: &str, delta: i64)
 /// database's write lock; PostgreSQL takes `SELECT … FOR UPDATE`. Returns whether it exists.
 pub fn lock_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<bool> {
     let q = clients::table.find((tenant, id)).select(clients::id);
-    let found: Option<String> = match conn {
-        DbConn::Sqlite(c) => q.first(c).optional()?,
-        DbConn::Postgres(c) => q.for_update().first(c).optional()?,
-    };
-    Ok(found.is_some())
-}
-
-/// Locks a user's row until the transaction ends, so concurrent logins of one user (which
-/// find-or-create the user's grant) run one at a time. Returns whether the user exists.
-pub fn lock_user(conn: &mut DbConn, tenant: &str, id: &str) -> Result<bool> {
-    let q = users::table
-        .filter(users::tenant_id.eq(tenant))
-        .filter(users::id.eq(id))
-        .select(users::id);
     let found: Option<String> = match conn {
         DbConn::Sqlite(c) => q.first(c).optional()?,
         DbConn::Postgres(c) => q.for_update().first(c).optional()?,

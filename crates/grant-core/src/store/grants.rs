@@ -6,25 +6,44 @@ use super::DbConn;
 use super::rows::{GrantRow, GrantScopeRow, naive};
 use super::schema::{credentials, grant_scopes, grants};
 use crate::Result;
-use crate::model::{Cursor, Grant, GrantFilter, GrantStatus, Page, PageRequest};
+use crate::model::{
+    ConsentId, Cursor, Grant, GrantFilter, GrantStatus, Page, PageRequest, ScopeConsent,
+};
+use crate::service::ids;
 
 type BoxedGrants<'a> = grants::BoxedQuery<'a, super::MultiBackend>;
+type BoxedConsents<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::InnerJoin<grant_scopes::table, grants::table>,
+    super::MultiBackend,
+>;
+
+/// The Okta consent id of each distinct scope of a new grant: a single-scope grant's one
+/// consent has the grant's own id (an imported Okta grant is served under the id it was
+/// captured with); the scopes of a multi-scope grant get fresh `oag…` ids.
+fn consent_rows(g: &Grant) -> Vec<GrantScopeRow> {
+    let names = g.scopes.distinct_names();
+    let single = names.len() == 1;
+    names
+        .into_iter()
+        .map(|s| GrantScopeRow {
+            grant_id: g.id.clone(),
+            scope: s.to_owned(),
+            consent_id: if single {
+                g.id.clone()
+            } else {
+                ids::okta_id("oag")
+            },
+        })
+        .collect()
+}
 
 /// Inserts grants and their scope index rows. Callers run it inside a write transaction.
 pub fn insert_grants(conn: &mut DbConn, items: &[Grant]) -> Result<()> {
     for chunk in items.chunks(500) {
         let rows: Vec<GrantRow> = chunk.iter().map(GrantRow::from).collect();
         super::dialect::insert_rows!(conn, grants::table, &rows)?;
-        let mut scope_rows: Vec<GrantScopeRow> = Vec::new();
-        for g in chunk {
-            let mut names: Vec<&str> = g.scopes.names().collect();
-            names.sort_unstable();
-            names.dedup();
-            scope_rows.extend(names.into_iter().map(|s| GrantScopeRow {
-                grant_id: g.id.clone(),
-                scope: s.to_owned(),
-            }));
-        }
+        let scope_rows: Vec<GrantScopeRow> = chunk.iter().flat_map(consent_rows).collect();
         for scope_chunk in scope_rows.chunks(1000) {
             super::dialect::insert_rows!(conn, grant_scopes::table, scope_chunk)?;
         }
@@ -83,6 +102,9 @@ fn active_matching<'a>(
             ),
         );
     }
+    if filter.scoped_only && filter.scope.is_none() {
+        p = Box::new(p.and(grants::id.eq_any(grant_scopes::table.select(grant_scopes::grant_id))));
+    }
     if !filter.grant_types.is_empty() {
         let types: Vec<&str> = filter.grant_types.iter().map(|t| t.as_str()).collect();
         p = Box::new(p.and(grants::grant_type.eq_any(types)));
@@ -94,6 +116,176 @@ fn filtered<'a>(tenant: &'a str, filter: &'a GrantFilter, now: DateTime<Utc>) ->
     grants::table
         .into_boxed()
         .filter(active_matching(tenant, filter, now))
+}
+
+/// The (grant, scope) pairs of the active grants matching `filter` (`filter.scope`: only
+/// that scope), as one query joining the scope index to the grants.
+fn consents_filtered<'a>(
+    tenant: &'a str,
+    filter: &'a GrantFilter,
+    now: DateTime<Utc>,
+) -> BoxedConsents<'a> {
+    let mut q = grant_scopes::table
+        .inner_join(grants::table)
+        .filter(grants::tenant_id.eq(tenant))
+        .filter(grants::status.eq(GrantStatus::Active.as_str()))
+        .filter(
+            grants::expires_at
+                .is_null()
+                .or(grants::expires_at.gt(naive(now))),
+        )
+        .into_boxed();
+    if let Some(user) = &filter.user_id {
+        q = q.filter(grants::user_id.eq(user));
+    }
+    if let Some(client) = &filter.client_id {
+        q = q.filter(grants::client_id.eq(client));
+    }
+    if let Some(scope) = &filter.scope {
+        q = q.filter(grant_scopes::scope.eq(scope));
+    }
+    if !filter.grant_types.is_empty() {
+        let types: Vec<&str> = filter.grant_types.iter().map(|t| t.as_str()).collect();
+        q = q.filter(grants::grant_type.eq_any(types));
+    }
+    q
+}
+
+fn to_consent((id, scope, row): (String, String, GrantRow)) -> Result<ScopeConsent> {
+    Ok(ScopeConsent {
+        id,
+        scope,
+        grant: Grant::try_from(row)?,
+    })
+}
+
+/// One page of the scope consents of the active grants matching `filter`, keyset-paginated
+/// on `(grant created_at, consent id)`.
+pub fn list_consents(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+    page: &PageRequest,
+    now: DateTime<Utc>,
+) -> Result<Page<ScopeConsent>> {
+    let mut q = consents_filtered(tenant, filter, now);
+    if let Some(after) = &page.after {
+        let at = naive(after.created_at);
+        q = q.filter(
+            grants::created_at.gt(at).or(grants::created_at
+                .eq(at)
+                .and(grant_scopes::consent_id.gt(after.id.clone()))),
+        );
+    }
+    let limit = i64::from(page.limit.max(1));
+    let rows: Vec<(String, String, GrantRow)> = q
+        .order((grants::created_at.asc(), grant_scopes::consent_id.asc()))
+        .limit(limit + 1)
+        .select((
+            grant_scopes::consent_id,
+            grant_scopes::scope,
+            GrantRow::as_select(),
+        ))
+        .load(conn)?;
+    let more = rows.len() as i64 > limit;
+    let items = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(to_consent)
+        .collect::<Result<Vec<_>>>()?;
+    let next = match (more, items.last()) {
+        (true, Some(last)) => Some(Cursor {
+            created_at: last.grant.created_at,
+            id: last.id.clone(),
+        }),
+        _ => None,
+    };
+    Ok(Page { items, next })
+}
+
+/// A scope consent by its id within a tenant, whatever its grant's status.
+pub fn find_consent(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Option<ScopeConsent>> {
+    let row: Option<(String, String, GrantRow)> = grant_scopes::table
+        .inner_join(grants::table)
+        .filter(grant_scopes::consent_id.eq(id))
+        .filter(grants::tenant_id.eq(tenant))
+        .select((
+            grant_scopes::consent_id,
+            grant_scopes::scope,
+            GrantRow::as_select(),
+        ))
+        .first(conn)
+        .optional()?;
+    row.map(to_consent).transpose()
+}
+
+/// Removes one scope from a grant that keeps others: its consent row goes, the grant's
+/// scope list loses every entry of that name and its `updated_at` moves.
+pub fn remove_scope(
+    conn: &mut DbConn,
+    tenant: &str,
+    grant: &Grant,
+    scope: &str,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let mut scopes = grant.scopes.clone();
+    scopes.0.retain(|s| s.name != scope);
+    let removed = diesel::delete(
+        grant_scopes::table
+            .filter(grant_scopes::grant_id.eq(&grant.id))
+            .filter(grant_scopes::scope.eq(scope)),
+    )
+    .execute(conn)?;
+    diesel::update(
+        grants::table
+            .filter(grants::tenant_id.eq(tenant))
+            .filter(grants::id.eq(&grant.id))
+            .filter(grants::status.eq(GrantStatus::Active.as_str())),
+    )
+    .set((
+        grants::scopes.eq(scopes.to_stored()),
+        grants::updated_at.eq(naive(now)),
+    ))
+    .execute(conn)?;
+    Ok(removed)
+}
+
+/// Every consent id (for export), of one tenant or all.
+pub fn dump_consent_ids(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<ConsentId>> {
+    let mut q = grant_scopes::table.inner_join(grants::table).into_boxed();
+    if let Some(t) = tenant {
+        q = q.filter(grants::tenant_id.eq(t));
+    }
+    let rows: Vec<(String, String, String)> = q
+        .order((grant_scopes::grant_id, grant_scopes::scope))
+        .select((
+            grant_scopes::grant_id,
+            grant_scopes::scope,
+            grant_scopes::consent_id,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(grant_id, scope, id)| ConsentId {
+            grant_id,
+            scope,
+            id,
+        })
+        .collect())
+}
+
+/// Gives consents the ids they had when exported. Callers run it inside a write transaction.
+pub fn set_consent_ids(conn: &mut DbConn, items: &[ConsentId]) -> Result<()> {
+    for c in items {
+        diesel::update(
+            grant_scopes::table
+                .filter(grant_scopes::grant_id.eq(&c.grant_id))
+                .filter(grant_scopes::scope.eq(&c.scope)),
+        )
+        .set(grant_scopes::consent_id.eq(&c.id))
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// One page of active grants matching `filter`, oldest first, keyset-paginated on
@@ -267,7 +459,7 @@ pub fn set_revoked(
     Ok(changed)
 }
 
-/// Updates the token-issuance fields of a grant (a refresh or a re-authorization).
+/// Updates the token-issuance fields of a grant (a refresh; its scope never changes).
 pub fn touch_grant(conn: &mut DbConn, tenant: &str, grant: &Grant) -> Result<usize> {
     Ok(diesel::update(
         grants::table
@@ -275,7 +467,6 @@ pub fn touch_grant(conn: &mut DbConn, tenant: &str, grant: &Grant) -> Result<usi
             .filter(grants::id.eq(&grant.id)),
     )
     .set((
-        grants::scopes.eq(grant.scopes.to_stored()),
         grants::updated_at.eq(naive(grant.updated_at)),
         grants::expires_at.eq(grant.expires_at.map(naive)),
         grants::access_issued_at.eq(grant.access_issued_at.map(naive)),

@@ -29,6 +29,19 @@ pub fn revert_all(conn: &mut DbConn) -> Result<usize> {
     reverted.map_err(|e| CoreError::Internal(format!("migration revert failed: {e}")))
 }
 
+/// Reverts the `n` most recent migrations (used to test a migration on data written by the
+/// schema before it).
+pub fn revert_last(conn: &mut DbConn, n: usize) -> Result<usize> {
+    for _ in 0..n {
+        let reverted = match conn {
+            DbConn::Sqlite(c) => c.revert_last_migration(SQLITE).map(|_| ()),
+            DbConn::Postgres(c) => c.revert_last_migration(POSTGRES).map(|_| ()),
+        };
+        reverted.map_err(|e| CoreError::Internal(format!("migration revert failed: {e}")))?;
+    }
+    Ok(n)
+}
+
 /// Opens one connection and migrates, before any pool exists.
 pub fn migrate(manager: &ConnectionManager) -> Result<usize> {
     let mut conn = manager.establish()?;

@@ -123,6 +123,10 @@ pub struct ClientRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub roles: String,
+    pub allowed_identities: String,
+    pub vendor: String,
+    pub description: String,
+    pub renewable: bool,
 }
 
 impl TryFrom<ClientRow> for Client {
@@ -145,6 +149,10 @@ impl TryFrom<ClientRow> for Client {
             allow_offline_access: r.allow_offline_access,
             allowed_scopes: parse_list(&r.allowed_scopes)?,
             roles: parse_list(&r.roles)?,
+            allowed_identities: parse_list(&r.allowed_identities)?,
+            vendor: r.vendor,
+            description: r.description,
+            renewable: r.renewable,
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
         })
@@ -172,6 +180,10 @@ impl From<&Client> for ClientRow {
             created_at: naive(c.created_at),
             updated_at: naive(c.updated_at),
             roles: json_list(&c.roles),
+            allowed_identities: json_list(&c.allowed_identities),
+            vendor: c.vendor.clone(),
+            description: c.description.clone(),
+            renewable: c.renewable,
         }
     }
 }
@@ -307,6 +319,7 @@ impl From<&Grant> for GrantRow {
 pub struct GrantScopeRow {
     pub grant_id: String,
     pub scope: String,
+    pub consent_id: String,
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone)]

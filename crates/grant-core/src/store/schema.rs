@@ -43,6 +43,10 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         roles -> Text,
+        allowed_identities -> Text,
+        vendor -> Text,
+        description -> Text,
+        renewable -> Bool,
     }
 }
 
@@ -85,6 +89,7 @@ diesel::table! {
     grant_scopes (grant_id, scope) {
         grant_id -> Text,
         scope -> Text,
+        consent_id -> Text,
     }
 }
 

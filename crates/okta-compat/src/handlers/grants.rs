@@ -1,3 +1,7 @@
+//! Okta shows one `OAuth2ScopeConsentGrant` per scope of a stored grant: every read and
+//! revocation here works on grant-core's scope consents (their own ids), never on the
+//! grant's own id; a grant without scope is not shown.
+//!
 //! The seven user-grant operations (path segments arrive percent-decoded exactly once by
 //! actix's `Path` extractor). Each: authorize, one database round trip through
 //! grant-core, project to Okta's JSON.
@@ -5,13 +9,12 @@
 use actix_web::http::header::{HeaderValue, LINK};
 use actix_web::{HttpRequest, HttpResponse, web};
 use grant_core::model::{
-    Client, Grant, GrantFilter, Page, PageRequest, ScopeDefinition, User, UserKey,
+    Client, GrantFilter, Page, PageRequest, ScopeConsent, ScopeDefinition, User, UserKey,
 };
 use grant_core::service::{clients, directory, grants};
 use grant_core::{CoreError, DbConn};
 use grant_http::pagination::{decode_cursor, encode_cursor, link};
 use grant_http::{ApiError, ApiResult, base_url};
-use serde::Deserialize;
 
 use crate::State;
 use crate::auth::Caller;
@@ -20,25 +23,45 @@ use crate::json::{GrantContext, GrantResponse, UserClientResponse};
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 200;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub struct ListQuery {
-    #[serde(rename = "scopeId")]
     scope_id: Option<String>,
     expand: Option<String>,
     after: Option<String>,
     limit: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ExpandQuery {
-    expand: Option<String>,
+impl ListQuery {
+    /// Reads the query string the way Okta answers it: `scopeId`, `expand`, `after` and
+    /// `limit` at most once each (a repeated one is `400 E0000001` naming it), anything
+    /// else ignored, undecodable input `400 E0000001` for `query`.
+    pub fn parse(req: &HttpRequest) -> ApiResult<Self> {
+        let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map_err(|_| ApiError::invalid("query", "is not a valid query string"))?
+            .into_inner();
+        let mut q = ListQuery::default();
+        for (key, value) in pairs {
+            let slot = match key.as_str() {
+                "scopeId" => &mut q.scope_id,
+                "expand" => &mut q.expand,
+                "after" => &mut q.after,
+                "limit" => &mut q.limit,
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Err(ApiError::invalid(key, "may be given only once"));
+            }
+            *slot = Some(value);
+        }
+        Ok(q)
+    }
 }
 
-/// `limit`: default 20; 1..=200; above 200 is capped at 200 (as Okta caps list sizes);
-/// below 1 or not an integer is E0000001.
+/// `limit`: default 20 when absent; 1..=200; above 200 is capped at 200 (as Okta caps list
+/// sizes); below 1, empty or not an integer is E0000001.
 fn page_request(q: &ListQuery) -> ApiResult<PageRequest> {
     let limit = match q.limit.as_deref() {
-        None | Some("") => DEFAULT_LIMIT,
+        None => DEFAULT_LIMIT,
         Some(raw) => match raw.parse::<i64>() {
             Ok(n) if n >= 1 => n.min(i64::from(MAX_LIMIT)) as u32,
             _ => {
@@ -95,18 +118,18 @@ struct Loaded<T> {
 fn load_context(
     conn: &mut DbConn,
     tenant: &str,
-    grants: &[Grant],
+    consents: &[ScopeConsent],
     expand: bool,
 ) -> Result<(Vec<Client>, Option<Vec<ScopeDefinition>>), CoreError> {
-    let mut client_ids: Vec<&str> = grants.iter().map(|g| g.client_id.as_str()).collect();
+    let mut client_ids: Vec<&str> = consents
+        .iter()
+        .map(|c| c.grant.client_id.as_str())
+        .collect();
     client_ids.sort_unstable();
     client_ids.dedup();
     let clients = clients::find_clients(conn, tenant, &client_ids)?;
     let scopes = if expand {
-        let mut keys: Vec<&str> = grants
-            .iter()
-            .filter_map(|g| g.scopes.names().next())
-            .collect();
+        let mut keys: Vec<&str> = consents.iter().map(|c| c.scope.as_str()).collect();
         keys.sort_unstable();
         keys.dedup();
         Some(directory::find_scopes(conn, tenant, &keys)?)
@@ -116,7 +139,11 @@ fn load_context(
     Ok((clients, scopes))
 }
 
-fn project_all(state: &State, base: &str, loaded: &Loaded<Page<Grant>>) -> Vec<GrantResponse> {
+fn project_all(
+    state: &State,
+    base: &str,
+    loaded: &Loaded<Page<ScopeConsent>>,
+) -> Vec<GrantResponse> {
     let ctx = GrantContext {
         base,
         user: &loaded.user,
@@ -172,9 +199,9 @@ async fn list(
     caller: Caller,
     user_ref: String,
     client_ref: Option<String>,
-    query: ListQuery,
 ) -> ApiResult<HttpResponse> {
     caller.require(false)?;
+    let query = ListQuery::parse(&req)?;
     let page = page_request(&query)?;
     let expand = expands_scope(query.expand.as_deref());
     let tenant = state.tenant().to_owned();
@@ -193,7 +220,7 @@ async fn list(
                 }
                 None => GrantFilter::by_user(&user.id).with_scope(scope),
             };
-            let items = grants::list_grants(conn, &tenant, &filter, &page)?;
+            let items = grants::list_consents(conn, &tenant, &filter, &page)?;
             let (clients, scopes) = load_context(conn, &tenant, &items.items, expand)?;
             Ok(Loaded {
                 user,
@@ -219,17 +246,8 @@ pub async fn list_user_grants(
     req: HttpRequest,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    list(
-        state,
-        req,
-        caller,
-        path.into_inner(),
-        None,
-        query.into_inner(),
-    )
-    .await
+    list(state, req, caller, path.into_inner(), None).await
 }
 
 /// GET /api/v1/users/{userId}/clients/{clientId}/grants
@@ -238,10 +256,9 @@ pub async fn list_grants_for_user_and_client(
     req: HttpRequest,
     caller: Caller,
     path: web::Path<(String, String)>,
-    query: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let (user, client) = path.into_inner();
-    list(state, req, caller, user, Some(client), query.into_inner()).await
+    list(state, req, caller, user, Some(client)).await
 }
 
 /// GET /api/v1/users/{userId}/grants/{grantId}
@@ -250,9 +267,9 @@ pub async fn get_user_grant(
     req: HttpRequest,
     caller: Caller,
     path: web::Path<(String, String)>,
-    query: web::Query<ExpandQuery>,
 ) -> ApiResult<HttpResponse> {
     caller.require(false)?;
+    let query = ListQuery::parse(&req)?;
     let (user_ref, grant_id) = path.into_inner();
     let expand = expands_scope(query.expand.as_deref());
     let tenant = state.tenant().to_owned();
@@ -260,7 +277,7 @@ pub async fn get_user_grant(
         .db(move |conn| {
             let user = resolve_user(conn, &tenant, &user_ref, &caller, false)?;
             let grant =
-                grants::get_grant(conn, &tenant, &grant_id, &GrantFilter::by_user(&user.id))?;
+                grants::get_consent(conn, &tenant, &grant_id, &GrantFilter::by_user(&user.id))?;
             let items = Page {
                 items: vec![grant],
                 next: None,
@@ -293,7 +310,7 @@ pub async fn revoke_user_grant(
         .db(move |conn| {
             let user = resolve_user(conn, &tenant, &user_ref, &caller, true)?;
             let actor = actor(&caller);
-            grants::revoke_grant(
+            grants::revoke_consent(
                 conn,
                 &tenant,
                 &grant_id,
@@ -320,7 +337,7 @@ pub async fn revoke_user_grants(
             grants::revoke_grants(
                 conn,
                 &tenant,
-                &GrantFilter::by_user(&user.id),
+                &GrantFilter::by_user(&user.id).scoped_only(),
                 &actor(&caller),
             )
         })
@@ -341,7 +358,7 @@ pub async fn revoke_grants_for_user_and_client(
         .db(move |conn| {
             let user = resolve_user(conn, &tenant, &user_ref, &caller, true)?;
             clients::get_client(conn, &tenant, &client_id)?;
-            let filter = GrantFilter::by_user_and_client(&user.id, &client_id);
+            let filter = GrantFilter::by_user_and_client(&user.id, &client_id).scoped_only();
             grants::revoke_grants(conn, &tenant, &filter, &actor(&caller))
         })
         .await?;
@@ -361,8 +378,11 @@ pub async fn list_user_clients(
     let (user, found) = state
         .db(move |conn| {
             let user = resolve_user(conn, &tenant, &user_ref, &caller, false)?;
-            let ids =
-                grants::client_ids_with_grants(conn, &tenant, &GrantFilter::by_user(&user.id))?;
+            let ids = grants::client_ids_with_grants(
+                conn,
+                &tenant,
+                &GrantFilter::by_user(&user.id).scoped_only(),
+            )?;
             let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
             Ok((user, clients::find_clients(conn, &tenant, &refs)?))
         })

@@ -23,6 +23,7 @@ use crate::json::{
 use crate::scope;
 
 const BAD_LOGIN: &str = "Username/password combination not valid";
+const NOT_ALLOWED: &str = "The identity is not allowed to use this API integration";
 const BAD_REFRESH: &str = "The refresh token is invalid, expired or revoked";
 
 /// 16 random bytes, standard base64, `==`-padded: the format clients recognise (they send
@@ -117,7 +118,12 @@ pub async fn authorize_oauth(
                 )?;
                 Ok((issued, user.universal))
             })
-            .await?
+            .await
+            .map_err(|e| match e {
+                // An identity the API integration does not allow: no token, no grant.
+                ApiError::Forbidden { .. } => invalid_grant(NOT_ALLOWED),
+                other => other,
+            })?
     };
     Ok(token_response(&issued, &pair, &identity))
 }

@@ -1,0 +1,3 @@
+DROP INDEX grant_scopes_consent;
+ALTER TABLE grant_scopes DROP COLUMN consent_id;
+UPDATE grants SET scopes = replace(scopes, '%25', '%');
