@@ -9,7 +9,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use grant_core::model::{Credential, CredentialKind};
 use grant_core::service::credentials;
-use grant_http::{ApiError, header_str};
+use grant_http::{ApiError, header_text};
 
 use crate::ratelimit::Family;
 use crate::{State, json};
@@ -101,7 +101,9 @@ impl FromRequest for Caller {
                     });
                 }
             }
-            let header = header_str(&req, "authorization").ok_or(ApiError::MissingCredentials)?;
+            let header = header_text(&req, "authorization")
+                .map_err(|_| json::invalid_token())?
+                .ok_or(ApiError::MissingCredentials)?;
             let (scheme, token) = parse_authorization(header).ok_or_else(json::invalid_token)?;
             let token = token.to_owned();
             let credential = state

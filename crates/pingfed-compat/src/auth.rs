@@ -10,7 +10,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use base64::Engine;
 use grant_core::model::Credential;
-use grant_http::{ApiError, header_str};
+use grant_http::{ApiError, header_text};
 use secrecy::SecretString;
 
 use crate::State;
@@ -78,7 +78,9 @@ impl FromRequest for Caller {
         let req = req.clone();
         Box::pin(async move {
             let state = req.app_data::<State>().cloned().ok_or(ApiError::Internal)?;
-            let header = header_str(&req, "authorization").ok_or_else(basic_required)?;
+            let header = header_text(&req, "authorization")
+                .map_err(|_| invalid())?
+                .ok_or_else(basic_required)?;
             let (username, password) = match parse_basic(header) {
                 None => {
                     let scheme = header.trim().split(' ').next().unwrap_or_default();
