@@ -85,9 +85,14 @@ impl From<diesel::result::Error> for CoreError {
 
 /// SQLITE_FULL ("database or disk is full"), SQLITE_IOERR ("disk I/O error"), and
 /// PostgreSQL's disk-full class (53100: "could not extend file …: No space left on device").
+/// Also "no such savepoint": SQLite rolls a whole transaction back on its own only after
+/// SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM or SQLITE_BUSY (impossible once `BEGIN
+/// IMMEDIATE` holds the lock), and Diesel then reports the failed rollback of its savepoint
+/// (a multi-row insert) instead of the cause.
 fn is_storage_failure(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("database or disk is full")
+        || m.contains("no such savepoint")
         || m.contains("disk i/o error")
         || m.contains("no space left on device")
         || m.contains("could not extend file")

@@ -410,7 +410,7 @@ pub mod fuzz {
             out.push('/');
             if seg.starts_with('{') && seg.ends_with('}') {
                 let roll = rng.gen_range(0..10);
-                if roll < 6 && !ids.is_empty() {
+                if roll < 8 && !ids.is_empty() {
                     out.push_str(ids.choose(rng).copied().unwrap_or_default());
                 } else {
                     out.push_str(JUNK_SEGMENTS.choose(rng).copied().unwrap_or_default());
@@ -443,9 +443,9 @@ pub mod fuzz {
     fn auth_header(rng: &mut StdRng, valid: &[String]) -> Option<Vec<u8>> {
         use base64::Engine;
         let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
-        Some(match rng.gen_range(0..14) {
+        Some(match rng.gen_range(0..20) {
             0 => return None,
-            1..=5 if !valid.is_empty() => {
+            1..=11 if !valid.is_empty() => {
                 valid.choose(rng).cloned().unwrap_or_default().into_bytes()
             }
             6 => b"Bearer ".to_vec(),
@@ -455,7 +455,8 @@ pub mod fuzz {
             10 => vec![b'B', b'e', b'a', b'r', b'e', b'r', b' ', 0xff, 0xfe, b'x'],
             11 => format!("Bearer {}", "t".repeat(rng.gen_range(100..6000))).into_bytes(),
             12 => format!("Basic {}", b64("é:ü")).into_bytes(),
-            _ => junk_string(rng).into_bytes(),
+            13 => junk_string(rng).into_bytes(),
+            _ => return None,
         })
     }
 
@@ -559,14 +560,15 @@ pub mod fuzz {
     }
 
     /// Sends every case; returns a description of each answer that is a 5xx or whose error
-    /// body `check` rejects (`check(status, headers, body)`; called for statuses ≥ 400).
-    #[allow(clippy::expect_used)]
+    /// body `check` rejects (`check(case, status, headers, body)`; called for statuses
+    /// ≥ 400).
     pub async fn run<V: Vendor>(
         srv: &TestServer<V>,
         cases: &[Case],
-        check: impl Fn(u16, &HeaderMap, &[u8]) -> Result<(), String>,
+        check: impl Fn(&Case, u16, &HeaderMap, &[u8]) -> Result<(), String>,
     ) -> Vec<String> {
         let mut failures = Vec::new();
+        let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
         for case in cases {
             let mut headers = HeaderMap::new();
             for (name, value) in &case.headers {
@@ -595,12 +597,13 @@ pub mod fuzz {
                 }
             };
             let status = res.status().as_u16();
+            *statuses.entry(status).or_default() += 1;
             let headers = res.headers().clone();
             let body = res.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
             let verdict = if status >= 500 {
                 Err("5xx".to_owned())
             } else if status >= 400 {
-                check(status, &headers, &body)
+                check(case, status, &headers, &body)
             } else {
                 Ok(())
             };
@@ -613,6 +616,7 @@ pub mod fuzz {
                 ));
             }
         }
+        eprintln!("fuzz statuses: {statuses:?}");
         failures
     }
 
