@@ -68,6 +68,13 @@ impl From<diesel::result::Error> for CoreError {
             E::DatabaseError(_, info) if is_busy(info.message()) => {
                 Self::Unavailable(info.message().to_owned())
             }
+            // PostgreSQL refuses text containing NUL (SQLite stores it): a client's input.
+            E::DatabaseError(_, info)
+                if info.message().contains("invalid byte sequence")
+                    && info.message().contains("0x00") =>
+            {
+                Self::invalid("text", "must not contain NUL characters")
+            }
             E::DatabaseError(_, info) if is_storage_failure(info.message()) => {
                 Self::StorageFailure(info.message().to_owned())
             }

@@ -15,6 +15,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use futures_util::Stream;
+use futures_util::future::{Either, ready};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -110,11 +111,17 @@ pub fn build_app<V: Vendor>(
                     });
                 }
             }
+            // No resource has a NUL in its name (and PostgreSQL refuses NUL in text): a
+            // path carrying one matches nothing, on every backend.
+            if req.path().contains("%00") {
+                let res = req.error_response(ApiError::RouteNotFound);
+                return Either::Left(ready(Ok(finish::<V>(res, &request_id, started))));
+            }
             let fut = srv.call(req);
-            async move {
+            Either::Right(async move {
                 let res = fut.await?;
                 Ok(finish::<V>(res.map_into_boxed_body(), &request_id, started))
-            }
+            })
         })
         .service(
             web::resource("/healthz")
@@ -299,7 +306,7 @@ fn usage<V: Vendor>() -> String {
         "usage: {name}-compat [--config FILE]\n\
          Reads config/default.toml and config/{name}.toml (directory: GRANT_CONFIG_DIR), or FILE;\n\
          environment overrides: GRANT_DATABASE_URL, GRANT_BIND, GRANT_WORKERS, GRANT_PUBLIC_BASE_URL,\n\
-         GRANT_TENANT,\n\
+         GRANT_ALLOWED_HOSTS (comma-separated), GRANT_TENANT,\n\
          GRANT_TLS_CERT, GRANT_TLS_KEY (PEM files: serve HTTPS), and the same with the {upper}_COMPAT_ prefix.",
         name = V::NAME,
         upper = V::NAME.to_ascii_uppercase()

@@ -82,6 +82,23 @@ pub fn base_url(req: &HttpRequest, cfg: &ServerConfig) -> String {
     format!("{scheme}://{host}")
 }
 
+/// The base URL as the caller addressed it (its scheme and Host, `X-Forwarded-*` only from
+/// trusted proxies), unchecked: for logs that record what was requested, never for links.
+pub fn requested_base_url(req: &HttpRequest, cfg: &ServerConfig) -> String {
+    let trusted = peer_is_trusted(req, cfg);
+    let forwarded = |name: &str| if trusted { header_str(req, name) } else { None };
+    let scheme = forwarded("x-forwarded-proto").unwrap_or(if req.app_config().secure() {
+        "https"
+    } else {
+        "http"
+    });
+    let host = forwarded("x-forwarded-host")
+        .or_else(|| header_str(req, "host"))
+        .map(str::to_owned)
+        .unwrap_or_else(|| req.app_config().local_addr().to_string());
+    format!("{scheme}://{host}")
+}
+
 /// Whether a Host value may appear in links: the listening address (as bound or as
 /// configured), `localhost` on a loopback listener's port, or an `allowed_hosts` entry
 /// (an entry without a port allows that host name on any port).

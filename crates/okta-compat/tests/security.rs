@@ -249,7 +249,7 @@ async fn fuzz_never_5xx_and_errors_keep_the_okta_shape() {
     let target = fuzz::Target {
         paths: &paths,
         ids: &[ALICE, "me", CLIENT, gid, "alice"],
-        auth: &[o.admin.clone()],
+        auth: std::slice::from_ref(&o.admin),
         fields: &[
             "limit", "after", "expand", "scopeId", "clientId", "status", "q",
         ],
@@ -269,4 +269,29 @@ async fn fuzz_never_5xx_and_errors_keep_the_okta_shape() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[tokio::test]
+async fn a_nul_in_the_path_matches_nothing_on_every_backend() {
+    let o = org(GatewayConfig::default());
+    for path in [
+        "/api/v1/users/%00/grants",
+        &format!("/api/v1/users/{ALICE}/grants/a%00b"),
+    ] {
+        let res = o
+            .srv
+            .client
+            .get(o.srv.url(path))
+            .header("authorization", &o.admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+        assert!(res.headers().contains_key("x-okta-request-id"));
+        assert_okta_error(
+            &res.json().await.unwrap(),
+            "E0000008",
+            "The requested path was not found",
+        );
+    }
 }
