@@ -1,10 +1,12 @@
 use thiserror::Error;
 
+use crate::model::RecordKind;
+
 /// Every failure of the core, in categories each gateway maps to its vendor's error shape.
 #[derive(Debug, Error)]
 pub enum CoreError {
     #[error("{kind} not found: {id}")]
-    NotFound { kind: &'static str, id: String },
+    NotFound { kind: RecordKind, id: String },
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("invalid {field}: {reason}")]
@@ -31,7 +33,7 @@ pub enum CoreError {
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 
 impl CoreError {
-    pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
+    pub fn not_found(kind: RecordKind, id: impl Into<String>) -> Self {
         Self::NotFound {
             kind,
             id: id.into(),
@@ -51,7 +53,7 @@ impl From<diesel::result::Error> for CoreError {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
         match e {
             E::NotFound => Self::NotFound {
-                kind: "record",
+                kind: RecordKind::Record,
                 id: String::new(),
             },
             E::DatabaseError(K::UniqueViolation, info) => Self::Conflict(info.message().to_owned()),

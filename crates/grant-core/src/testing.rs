@@ -98,3 +98,64 @@ pub fn fast_hashing() -> HashingConfig {
         ..HashingConfig::default()
     }
 }
+
+/// A test database with its store, and builders for the records most tests need.
+#[allow(clippy::expect_used)]
+pub mod fixture {
+    use crate::Store;
+    use crate::model::{Client, Grant, NewClient, NewGrant, NewUser, ScopeSet, User};
+    use crate::service::{clients, directory, grants};
+
+    use super::TestDb;
+
+    pub struct Fixture {
+        _db: TestDb,
+        pub store: Store,
+    }
+
+    impl Default for Fixture {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Fixture {
+        pub fn new() -> Self {
+            let db = TestDb::new();
+            let store = db.store();
+            Self { _db: db, store }
+        }
+
+        pub fn conn(&self) -> crate::store::PooledConn {
+            self.store.conn().expect("test connection")
+        }
+
+        pub fn tenant(&self, id: &str) {
+            directory::create_tenant(&mut self.conn(), Some(id.into()), id).expect("tenant");
+        }
+
+        pub fn user(&self, tenant: &str, login: &str) -> User {
+            let new = NewUser {
+                login: login.into(),
+                ..NewUser::default()
+            };
+            directory::create_user(&mut self.conn(), tenant, new, "test").expect("user")
+        }
+
+        pub fn client(&self, tenant: &str, id: &str) -> Client {
+            let new = NewClient {
+                id: Some(id.into()),
+                name: Some(id.into()),
+                ..NewClient::default()
+            };
+            clients::create_client(&mut self.conn(), tenant, new, "test").expect("client")
+        }
+
+        pub fn grant(&self, tenant: &str, user: &User, client: &str, scope: &str) -> Grant {
+            let mut new = NewGrant::new(&user.id, client);
+            new.scopes = ScopeSet::from_names([scope]);
+            new.issuer = "https://issuer.test".into();
+            grants::issue_grant(&mut self.conn(), tenant, new, "test").expect("grant")
+        }
+    }
+}

@@ -8,50 +8,10 @@ use chrono::Duration;
 use grant_core::model::*;
 use grant_core::service::{clients, credentials, directory, export, grants};
 use grant_core::store::{DatabaseUrl, migrate};
+use grant_core::testing::fixture::Fixture;
 use grant_core::testing::{TestDb, fast_hashing};
 use grant_core::{CoreError, DatabaseConfig, Store};
 use secrecy::SecretString;
-
-struct Fixture {
-    _db: TestDb,
-    store: Store,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let db = TestDb::new();
-        let store = db.store();
-        Self { _db: db, store }
-    }
-
-    fn tenant(&self, id: &str) {
-        directory::create_tenant(&mut self.store.conn().unwrap(), Some(id.into()), id).unwrap();
-    }
-
-    fn user(&self, tenant: &str, login: &str) -> User {
-        let new = NewUser {
-            login: login.into(),
-            ..NewUser::default()
-        };
-        directory::create_user(&mut self.store.conn().unwrap(), tenant, new, "test").unwrap()
-    }
-
-    fn client(&self, tenant: &str, id: &str) -> Client {
-        let new = NewClient {
-            id: Some(id.into()),
-            name: Some(id.into()),
-            ..NewClient::default()
-        };
-        clients::create_client(&mut self.store.conn().unwrap(), tenant, new, "test").unwrap()
-    }
-
-    fn grant(&self, tenant: &str, user: &User, client: &str, scope: &str) -> Grant {
-        let mut new = NewGrant::new(&user.id, client);
-        new.scopes = ScopeSet::from_names([scope]);
-        new.issuer = "https://issuer.test".into();
-        grants::issue_grant(&mut self.store.conn().unwrap(), tenant, new, "test").unwrap()
-    }
-}
 
 fn page_all(store: &Store, tenant: &str, filter: &GrantFilter, limit: u32) -> Vec<String> {
     let mut out = Vec::new();
@@ -177,7 +137,15 @@ fn concurrent_revocations_of_one_grant_one_wins() {
     let ok = results.iter().filter(|r| r.is_ok()).count();
     let not_found = results
         .iter()
-        .filter(|r| matches!(r, Err(CoreError::NotFound { kind: "grant", .. })))
+        .filter(|r| {
+            matches!(
+                r,
+                Err(CoreError::NotFound {
+                    kind: RecordKind::Grant,
+                    ..
+                })
+            )
+        })
         .count();
     assert_eq!((ok, not_found), (1, 1), "{results:?}");
     let mut conn = f.store.conn().unwrap();
@@ -226,7 +194,10 @@ fn one_tenant_never_sees_another_tenants_grants() {
     new.issuer = "x".into();
     assert!(matches!(
         grants::issue_grant(&mut conn, "b", new, "x"),
-        Err(CoreError::NotFound { kind: "user", .. })
+        Err(CoreError::NotFound {
+            kind: RecordKind::User,
+            ..
+        })
     ));
 }
 

@@ -271,6 +271,9 @@ fn revoke_grants_revokes_their_tokens_and_scopes_are_checked() {
             &pair(5),
             "a"
         ),
-        Err(CoreError::NotFound { kind: "client", .. })
+        Err(CoreError::NotFound {
+            kind: RecordKind::Client,
+            ..
+        })
     ));
 }

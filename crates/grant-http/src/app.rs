@@ -19,7 +19,7 @@ use futures_util::future::{Either, ready};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::{ApiError, AppState, GatewayConfig, RequestId, Vendor};
+use crate::{ApiError, AppState, GatewayConfig, RequestId, Vendor, VendorRendered};
 
 fn extractor_error(err: ApiError) -> actix_web::Error {
     err.into()
@@ -190,7 +190,9 @@ fn finish<V: Vendor>(
         .extensions()
         .get::<BodyTimedOut>()
         .is_some_and(|t| t.0.get());
-    if status.as_u16() >= 400 {
+    if status.as_u16() >= 400
+        && (body_timed_out || response.extensions().get::<VendorRendered>().is_none())
+    {
         let err = if body_timed_out {
             ApiError::RequestTimeout
         } else {
@@ -213,6 +215,15 @@ fn finish<V: Vendor>(
             );
         }
         response = V::render_error(&err, &req, &state);
+        // Every vendor answers 405 with the methods the resource has.
+        if let ApiError::MethodNotAllowed { allow } = err
+            && let Ok(value) = HeaderValue::from_str(allow)
+            && !allow.is_empty()
+        {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::ALLOW, value);
+        }
     }
     if body_timed_out {
         // The rest of the body may still be on its way: the connection cannot be reused.
@@ -288,7 +299,9 @@ pub fn serve<V: Vendor>(
     listener: TcpListener,
 ) -> std::io::Result<Server> {
     let server_cfg = state.config.server.clone();
-    let server = HttpServer::new(move || build_app::<V>(state.clone()));
+    let server = HttpServer::new(move || build_app::<V>(state.clone())).keep_alive(
+        std::time::Duration::from_secs(server_cfg.keep_alive_secs.max(1)),
+    );
     let mut server = if server_cfg.tls_enabled() {
         server.listen_rustls_0_23(listener, crate::tls::rustls_config(&server_cfg)?)?
     } else {
@@ -303,7 +316,7 @@ pub fn serve<V: Vendor>(
 
 fn usage<V: Vendor>() -> String {
     format!(
-        "usage: {name}-compat [--config FILE]\n\
+        "usage: {name}-compat [--config FILE]\n       {name}-compat import FILE...   (load captured vendor data; --help for the format)\n\
          Reads config/default.toml and config/{name}.toml (directory: GRANT_CONFIG_DIR), or FILE;\n\
          environment overrides: GRANT_DATABASE_URL, GRANT_BIND, GRANT_WORKERS, GRANT_PUBLIC_BASE_URL,\n\
          GRANT_ALLOWED_HOSTS (comma-separated), GRANT_TENANT,\n\
@@ -313,10 +326,13 @@ fn usage<V: Vendor>() -> String {
     )
 }
 
-/// The whole `main` of a gateway binary.
+/// The whole `main` of a gateway binary: the server, or the `import FILE…` subcommand.
 pub fn run_main<V: Vendor>() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("import") {
+        return run_import::<V>(args.skip(1).collect());
+    }
     let mut explicit: Option<PathBuf> = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -398,19 +414,26 @@ pub fn run_main<V: Vendor>() -> ExitCode {
     }
 }
 
+/// Loads captured files with the vendor's parser, all in one transaction (grant-core
+/// `import_files`); the audit names `<vendor>-compat import`.
+pub fn import_files<V: Vendor>(
+    conn: &mut grant_core::DbConn,
+    tenant: &str,
+    files: &[String],
+) -> Result<Vec<grant_core::service::import::BatchReport>, String> {
+    let actor = format!("{}-compat import", V::NAME);
+    grant_core::service::import::import_files(conn, tenant, files, &actor, V::parse_import)
+}
+
 /// The `<vendor>-compat import FILE…` subcommand every gateway has: same configuration and
-/// database as the server, then `load(conn, config, files)`, whose summary is printed.
-pub fn run_import<V: Vendor>(
-    what: &str,
-    files: Vec<String>,
-    load: impl FnOnce(
-        &mut grant_core::DbConn,
-        &GatewayConfig<V::Config>,
-        &[String],
-    ) -> Result<String, String>,
-) -> ExitCode {
+/// database as the server, then the files, in one transaction; a summary per file.
+fn run_import<V: Vendor>(files: Vec<String>) -> ExitCode {
     if files.is_empty() || files.iter().any(|a| a == "-h" || a == "--help") {
-        eprintln!("usage: {}-compat import FILE...   ({what})", V::NAME);
+        eprintln!(
+            "usage: {}-compat import FILE...   ({})",
+            V::NAME,
+            V::IMPORT_FORMAT
+        );
         return ExitCode::from(2);
     }
     let env = |k: &str| std::env::var(k).ok();
@@ -425,10 +448,12 @@ pub fn run_import<V: Vendor>(
     let result = grant_core::Store::connect(&config.database)
         .and_then(|s| s.conn())
         .map_err(|e| e.to_string())
-        .and_then(|mut conn| load(&mut conn, &config, &files));
+        .and_then(|mut conn| import_files::<V>(&mut conn, &config.server.tenant, &files));
     match result {
-        Ok(summary) => {
-            println!("{summary}");
+        Ok(reports) => {
+            for report in reports {
+                println!("{report}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -30,6 +30,11 @@ pub struct ServerConfig {
     /// Seconds a request body may take to arrive, counted from the end of its headers; a
     /// slower body is answered 408 (in the vendor's shape) and the connection closed.
     pub body_read_timeout_secs: u64,
+    /// Seconds an idle kept-alive connection stays open. Longer than the idle timeout of
+    /// the clients and proxies in front (nginx's upstream keep-alive is 60 s), so they,
+    /// not the server, close idle connections — a server closing first races a client
+    /// sending its next request on that connection.
+    pub keep_alive_secs: u64,
     /// Peers (IP addresses) whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
     pub trusted_proxies: Vec<String>,
     /// PEM certificate chain to serve HTTPS with (with `tls_key`); empty: plain HTTP.
@@ -56,6 +61,7 @@ impl Default for ServerConfig {
             max_body_bytes: 64 * 1024,
             shutdown_timeout_secs: 10,
             body_read_timeout_secs: 10,
+            keep_alive_secs: 75,
             trusted_proxies: Vec::new(),
             tls_cert: String::new(),
             tls_key: String::new(),

@@ -143,7 +143,10 @@ impl ResponseError for ApiError {
 impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
         match e {
-            CoreError::NotFound { kind, id } => Self::NotFound { kind, id },
+            CoreError::NotFound { kind, id } => Self::NotFound {
+                kind: kind.as_str(),
+                id,
+            },
             CoreError::Conflict(reason) => Self::Conflict { reason },
             CoreError::Invalid { field, reason } => Self::Invalid { field, reason },
             CoreError::Unauthenticated => Self::InvalidCredentials {

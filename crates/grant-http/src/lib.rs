@@ -8,6 +8,7 @@ mod db;
 mod error;
 pub mod pagination;
 mod request;
+pub mod routing;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
@@ -20,7 +21,7 @@ use grant_core::Store;
 use grant_core::service::credentials::PasswordVerifier;
 use serde::de::DeserializeOwned;
 
-pub use app::{build_app, run_import, run_main, serve};
+pub use app::{build_app, import_files, run_main, serve};
 pub use config::{GatewayConfig, ServerConfig};
 pub use db::run_db;
 pub use error::{ApiError, ApiResult};
@@ -52,6 +53,13 @@ pub trait Vendor: Sized + Send + Sync + 'static {
 
     /// Renders any error in the vendor's exact format.
     fn render_error(err: &ApiError, req: &HttpRequest, state: &AppState<Self>) -> HttpResponse;
+
+    /// What `<name>-compat import FILE…` reads, in one line (shown by `import --help`).
+    const IMPORT_FORMAT: &'static str;
+
+    /// Translates one captured file (what the vendor's own GET calls returned) into
+    /// canonical records; grant-core loads them.
+    fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String>;
 
     /// Last look at every response (e.g. rate-limit headers on every response).
     fn finish_response(_req: &HttpRequest, _state: &AppState<Self>, _res: &mut HttpResponse) {}
@@ -89,6 +97,18 @@ impl<V: Vendor> AppState<V> {
     {
         run_db(&self.store, f).await
     }
+}
+
+/// Marks an error response a handler already rendered in its vendor's exact shape (an
+/// OAuth error of a token endpoint, say): it passes through unchanged instead of being
+/// re-rendered from an `ApiError`.
+#[derive(Debug, Clone, Copy)]
+pub struct VendorRendered;
+
+/// `res`, marked as already rendered by the vendor (see [`VendorRendered`]).
+pub fn vendor_rendered(mut res: HttpResponse) -> HttpResponse {
+    res.extensions_mut().insert(VendorRendered);
+    res
 }
 
 /// A resource's fallback for methods it does not route: 405 with `Allow`, rendered by the

@@ -64,8 +64,7 @@ impl<V: Vendor> TestServer<V> {
         config.server.tls_key = key_path.to_string_lossy().into_owned();
         let mut srv = Self::start(config);
         srv.base_url = srv.base_url.replacen("http://", "https://", 1);
-        srv.client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        srv.client = test_client()
             .add_root_certificate(
                 reqwest::Certificate::from_pem(cert.as_bytes()).expect("certificate"),
             )
@@ -106,10 +105,7 @@ impl<V: Vendor> TestServer<V> {
         let system = rx.recv().expect("test server started");
         Self {
             base_url: format!("http://{addr}"),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("reqwest client"),
+            client: test_client().build().expect("reqwest client"),
             store,
             state,
             ca_pem: None,
@@ -145,6 +141,16 @@ impl<V: Vendor> Drop for TestServer<V> {
         }
         drop(self.db.take());
     }
+}
+
+/// The tests' HTTP client: no redirects followed, and idle connections dropped well before
+/// the server's keep-alive ends them. A client that keeps an idle connection longer than
+/// the server does can send a request on a connection the server is closing at that very
+/// moment (`IncompleteMessage`): a test that pauses (a bulk insert) hit exactly that.
+pub fn test_client() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
 }
 
 impl<V: Vendor> TestServer<V> {

@@ -62,6 +62,12 @@ impl Vendor for TestVendor {
         )));
     }
 
+    const IMPORT_FORMAT: &'static str = "JSON arrays of grants";
+
+    fn parse_import(_: &str) -> Result<grant_core::service::import::ImportBatch, String> {
+        Err("the test gateway imports nothing".into())
+    }
+
     fn render_error(err: &ApiError, req: &HttpRequest, _: &AppState<Self>) -> HttpResponse {
         let category = format!("{err:?}");
         let category = category

@@ -282,7 +282,10 @@ pub(crate) fn find_user(
             return Ok(u);
         }
     }
-    Err(grant_core::CoreError::not_found("user", value))
+    Err(grant_core::CoreError::not_found(
+        grant_core::model::RecordKind::User,
+        value,
+    ))
 }
 
 fn print_json(v: &impl serde::Serialize) -> Result<(), String> {
@@ -343,9 +346,9 @@ fn run(cli: Cli) -> Result<(), String> {
             };
             print_json(&directory::create_user(conn, &tenant, new, actor).map_err(e)?)?;
         }
-        Command::User(UserCmd::List { tenant }) => {
-            print_json(&grant_core::store::users::list_users(conn, tenant.as_deref()).map_err(e)?)?
-        }
+        Command::User(UserCmd::List { tenant }) => print_json(
+            &grant_core::service::directory::list_users(conn, tenant.as_deref()).map_err(e)?,
+        )?,
         Command::Client(ClientCmd::Add {
             tenant,
             id,

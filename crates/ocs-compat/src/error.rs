@@ -2,20 +2,14 @@
 //! `Content-Type: application/json` (no charset: the Python library reads the fields only
 //! then) and the `Operation-Id` header (added by grant-http) equal to `OperationId`.
 //! 401 has no body (`WWW-Authenticate: Bearer`), nor has any answer to HEAD. OAuth errors of
-//! the token endpoint keep IdentityServer's own shape (see `OAuthReply`).
+//! the token endpoint keep IdentityServer's own shape (rendered by the handler, marked
+//! `grant_http::VendorRendered`).
 
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use grant_http::{ApiError, RequestId};
 
 use crate::json::ErrorBody;
-
-/// A reply the token endpoint built itself (an OAuth error): rendered as it is.
-#[derive(Debug, Clone)]
-pub struct OAuthReply {
-    pub status: StatusCode,
-    pub body: String,
-}
 
 fn kind_name(kind: &str) -> &str {
     match kind {
@@ -37,13 +31,6 @@ pub fn operation_id(req: &HttpRequest) -> String {
 }
 
 pub fn render(err: &ApiError, req: &HttpRequest) -> HttpResponse {
-    if let Some(reply) = req.extensions().get::<OAuthReply>() {
-        return HttpResponse::build(reply.status)
-            .insert_header(("cache-control", "no-store, no-cache, max-age=0"))
-            .insert_header(("pragma", "no-cache"))
-            .content_type("application/json")
-            .body(reply.body.clone());
-    }
     let (status, error, reason, resolution): (StatusCode, String, String, &str) = match err {
         ApiError::MissingCredentials | ApiError::InvalidCredentials { .. } => {
             return HttpResponse::Unauthorized()
@@ -147,11 +134,6 @@ pub fn render(err: &ApiError, req: &HttpRequest) -> HttpResponse {
         ),
     };
     let mut res = HttpResponse::build(status);
-    if let ApiError::MethodNotAllowed { allow } = err
-        && !allow.is_empty()
-    {
-        res.insert_header(("allow", *allow));
-    }
     if req.method() == Method::HEAD {
         return res.finish();
     }

@@ -10,17 +10,16 @@
 //!
 //! Every member is optional. Ids are normalized to lowercase GUIDs; clients and users that
 //! already exist are kept as they are; each persisted grant becomes one
-//! `authorization_code` grant of the user for the client. Client secrets cannot be
+//! `authorization_code` grant of the user for the client. Every file is loaded in one
+//! transaction (grant-core `import_batches`): all or nothing. Client secrets cannot be
 //! captured: add them with the Secrets endpoint or `grantctl credential add`.
 
 use std::collections::BTreeMap;
-use std::process::ExitCode;
 
+use grant_core::CoreError;
 use grant_core::model::{ClientKind, GrantType, NewClient, NewGrant, NewUser, UserKey};
-use grant_core::service::import::{ImportedGrant, import_grants};
-use grant_core::service::{clients, directory};
-use grant_core::{CoreError, DbConn};
-use serde::{Deserialize, Serialize};
+use grant_core::service::import::{ImportBatch, ImportedGrant};
+use serde::Deserialize;
 
 use crate::json::{normalize_id, role_id};
 
@@ -61,14 +60,6 @@ pub struct Captured {
     pub persisted_grants: BTreeMap<String, Vec<String>>,
 }
 
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
-pub struct Report {
-    pub tenant: String,
-    pub clients_created: usize,
-    pub users_created: usize,
-    pub grants: usize,
-}
-
 fn new_client(c: CapturedClient, kind: ClientKind) -> Result<NewClient, CoreError> {
     let id =
         c.id.filter(|s| !s.trim().is_empty())
@@ -96,26 +87,10 @@ fn new_client(c: CapturedClient, kind: ClientKind) -> Result<NewClient, CoreErro
     })
 }
 
-/// Loads one captured document into `default_tenant` (or its `TenantId`), creating the
-/// tenant when missing.
-pub fn import_document(
-    conn: &mut DbConn,
-    default_tenant: &str,
-    doc: Captured,
-) -> Result<Report, CoreError> {
-    let actor = "ocs-compat import";
-    let tenant = doc
-        .tenant_id
-        .as_deref()
-        .map(normalize_id)
-        .unwrap_or_else(|| default_tenant.to_owned());
-    if directory::find_tenant(conn, &tenant)?.is_none() {
-        directory::create_tenant(conn, Some(tenant.clone()), &tenant)?;
-    }
-    let mut report = Report {
-        tenant: tenant.clone(),
-        ..Report::default()
-    };
+/// Translates one captured document into the canonical records it holds (ids
+/// normalized to lowercase GUIDs; each persisted grant becomes one `authorization_code`
+/// grant of the user for the client).
+pub fn parse_document(doc: Captured) -> Result<ImportBatch, CoreError> {
     let captured = doc
         .authorization_code_clients
         .into_iter()
@@ -125,47 +100,41 @@ pub fn import_document(
                 .into_iter()
                 .map(|c| (c, ClientKind::ClientCredentials)),
         );
-    for (c, kind) in captured {
-        let new = new_client(c, kind)?;
-        let id = new.id.clone().unwrap_or_default();
-        if clients::find_client(conn, &tenant, &id)?.is_none() {
-            clients::create_client(conn, &tenant, new, actor)?;
-            report.clients_created += 1;
-        }
-    }
-    for u in doc.users {
-        let id = normalize_id(&u.id);
-        if directory::find_user(conn, &tenant, UserKey::Id, &id)?.is_some() {
-            continue;
-        }
-        let login = u
-            .email
-            .or(u.external_user_id)
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| id.clone());
-        let new = NewUser {
-            id: Some(id),
-            login,
-            display_name: u.name,
-            roles: u
-                .role_ids
-                .unwrap_or_default()
-                .iter()
-                .map(|r| role_id(r))
-                .collect(),
-            ..NewUser::default()
-        };
-        directory::create_user(conn, &tenant, new, actor)?;
-        report.users_created += 1;
-    }
-    let mut items = Vec::new();
+    let clients = captured
+        .map(|(c, kind)| new_client(c, kind))
+        .collect::<Result<Vec<_>, _>>()?;
+    let users = doc
+        .users
+        .into_iter()
+        .map(|u| {
+            let id = normalize_id(&u.id);
+            let login = u
+                .email
+                .or(u.external_user_id)
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| id.clone());
+            NewUser {
+                id: Some(id),
+                login,
+                display_name: u.name,
+                roles: u
+                    .role_ids
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|r| role_id(r))
+                    .collect(),
+                ..NewUser::default()
+            }
+        })
+        .collect();
+    let mut grants = Vec::new();
     for (user, client_ids) in doc.persisted_grants {
         let user = normalize_id(&user);
         for client in client_ids {
             let client = normalize_id(&client);
             let mut grant = NewGrant::new("", &client);
             grant.grant_type = GrantType::AuthorizationCode;
-            items.push(ImportedGrant {
+            grants.push(ImportedGrant {
                 user_key: UserKey::Id,
                 user_value: user.clone(),
                 client_id: client,
@@ -174,46 +143,16 @@ pub fn import_document(
             });
         }
     }
-    if !items.is_empty() {
-        let r = import_grants(conn, &tenant, items, actor)?;
-        report.grants = r.grants;
-        report.users_created += r.users_created;
-        report.clients_created += r.clients_created;
-    }
-    Ok(report)
+    Ok(ImportBatch {
+        tenant: doc.tenant_id.as_deref().map(normalize_id),
+        clients,
+        users,
+        grants,
+    })
 }
 
-pub fn import_files(
-    conn: &mut DbConn,
-    tenant: &str,
-    files: &[String],
-) -> Result<Vec<Report>, String> {
-    let mut out = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-        let doc: Captured = serde_json::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
-        out.push(import_document(conn, tenant, doc).map_err(|e| format!("{file}: {e}"))?);
-    }
-    Ok(out)
-}
-
-pub fn main(args: Vec<String>) -> ExitCode {
-    grant_http::run_import::<crate::Ocs>(
-        "JSON documents of captured AuthorizationCodeClients, ClientCredentialClients, Users and \
-         PersistedGrants; see the README",
-        args,
-        |conn, config, files| {
-            let reports = import_files(conn, &config.server.tenant, files)?;
-            Ok(reports
-                .iter()
-                .map(|r| {
-                    format!(
-                        "tenant {}: {} grants imported ({} clients and {} users created)",
-                        r.tenant, r.grants, r.clients_created, r.users_created
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n"))
-        },
-    )
+/// One captured file: a document as above.
+pub fn parse_file(text: &str) -> Result<ImportBatch, String> {
+    let doc: Captured = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    parse_document(doc).map_err(|e| e.to_string())
 }

@@ -72,6 +72,12 @@ impl Vendor for Ocs {
         routes::configure(cfg);
     }
 
+    const IMPORT_FORMAT: &'static str = "JSON documents of captured AuthorizationCodeClients, ClientCredentialClients, Users and PersistedGrants; see the README";
+
+    fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {
+        import::parse_file(text)
+    }
+
     fn render_error(err: &ApiError, req: &HttpRequest, _state: &AppState<Self>) -> HttpResponse {
         error::render(err, req)
     }

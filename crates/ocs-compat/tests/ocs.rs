@@ -1299,13 +1299,21 @@ async fn import_loads_captured_clients_users_and_persisted_grants() {
         "PersistedGrants": {"DADA0000-0000-4000-8000-000000000001": [SPA1], (ALICE): [SPA1]}
     }))
     .unwrap();
-    let report = ocs_compat::import::import_document(&mut e.srv.conn(), "default", doc).unwrap();
+    let batch = ocs_compat::import::parse_document(doc).unwrap();
+    let reports = grant_core::service::import::import_batches(
+        &mut e.srv.conn(),
+        "default",
+        vec![batch],
+        "test",
+    )
+    .unwrap();
+    let report = &reports[0];
     assert_eq!(
         (
             report.tenant.as_str(),
-            report.clients_created,
-            report.users_created,
-            report.grants
+            report.counts.clients_created,
+            report.counts.users_created,
+            report.counts.grants
         ),
         (T, 2, 1, 2)
     );
@@ -1317,4 +1325,41 @@ async fn import_loads_captured_clients_users_and_persisted_grants() {
         .await;
     assert_eq!((r.status, r.json()), (200, json!([SPA1])));
     assert_eq!(e.get(&pg(ALICE), &e.member).await.json(), json!([SPA1]));
+}
+
+#[tokio::test]
+async fn import_is_all_or_nothing_across_clients_users_and_grants() {
+    let e = env().await;
+    let doc: ocs_compat::import::Captured = serde_json::from_value(json!({
+        "TenantId": T,
+        "AuthorizationCodeClients": [
+            {"Id": "c0ffee00-0000-4000-8000-0000000000a1", "Name": "fine", "AccessTokenLifetime": 900},
+            {"Id": "c0ffee00-0000-4000-8000-0000000000a2", "Name": "too short", "AccessTokenLifetime": 5}
+        ],
+        "Users": [{"Id": "dada0000-0000-4000-8000-0000000000a1", "Name": "Erin"}],
+    }))
+    .unwrap();
+    let batch = ocs_compat::import::parse_document(doc).unwrap();
+    let err = grant_core::service::import::import_batches(
+        &mut e.srv.conn(),
+        "default",
+        vec![batch],
+        "test",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("AccessTokenLifetime"), "{err}");
+    let r = e
+        .get(&accs("/c0ffee00-0000-4000-8000-0000000000a1"), &e.member)
+        .await;
+    assert_eq!(
+        r.status, 404,
+        "the valid client of a failed import must not stay"
+    );
+    let r = e
+        .get(
+            &format!("/api/v1/Tenants/{T}/Users/dada0000-0000-4000-8000-0000000000a1"),
+            &e.member,
+        )
+        .await;
+    assert_eq!(r.status, 404, "the user of a failed import must not stay");
 }

@@ -98,11 +98,6 @@ pub fn render(err: &ApiError, req: &HttpRequest, state: &AppState<Okta>) -> Http
             ),
         ));
     }
-    if let ApiError::MethodNotAllowed { allow } = err
-        && !allow.is_empty()
-    {
-        res.insert_header(("allow", *allow));
-    }
     res.json(ErrorBody {
         error_code: code,
         error_summary: summary,

@@ -1,12 +1,10 @@
 //! `okta-compat import FILE…`: loads the JSON arrays Okta's grant list calls return (as
 //! captured from a real org) with their ids, times, issuers and scope ids.
 
-use std::process::ExitCode;
-
 use chrono::{DateTime, Utc};
+use grant_core::CoreError;
 use grant_core::model::{Actor, GrantSource, GrantType, NewGrant, ScopeSet, UserKey};
-use grant_core::service::import::{ImportReport, ImportedGrant};
-use grant_core::{CoreError, DbConn};
+use grant_core::service::import::{ImportBatch, ImportedGrant};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -77,29 +75,11 @@ pub fn to_imported(c: CapturedGrant) -> Result<ImportedGrant, CoreError> {
 }
 
 /// One captured file: a JSON array of Okta grant objects.
-pub fn parse_file(text: &str) -> Result<Vec<ImportedGrant>, String> {
+pub fn parse_file(text: &str) -> Result<ImportBatch, String> {
     let captured: Vec<CapturedGrant> = serde_json::from_str(text).map_err(|e| e.to_string())?;
     captured
         .into_iter()
         .map(|c| to_imported(c).map_err(|e| e.to_string()))
-        .collect()
-}
-
-/// Parses the files and loads them in one transaction.
-pub fn import_files(
-    conn: &mut DbConn,
-    tenant: &str,
-    files: &[String],
-) -> Result<ImportReport, String> {
-    grant_core::service::import::import_files(conn, tenant, files, "okta-compat import", parse_file)
-}
-
-pub fn main(args: Vec<String>) -> ExitCode {
-    grant_http::run_import::<crate::Okta>(
-        "JSON arrays of Okta grant objects",
-        args,
-        |conn, config, files| {
-            import_files(conn, &config.server.tenant, files).map(|report| report.to_string())
-        },
-    )
+        .collect::<Result<Vec<_>, _>>()
+        .map(ImportBatch::grants)
 }

@@ -62,6 +62,13 @@ impl Vendor for Okta {
         json::random_id("req", 26)
     }
 
+    const IMPORT_FORMAT: &'static str =
+        "JSON arrays of Okta grant objects (GET /api/v1/users/{id}/grants)";
+
+    fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {
+        import::parse_file(text)
+    }
+
     fn render_error(err: &ApiError, req: &HttpRequest, state: &AppState<Self>) -> HttpResponse {
         error::render(err, req, state)
     }

@@ -6,9 +6,5 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    if args.next().as_deref() == Some("import") {
-        return okta_compat::import::main(args.collect());
-    }
     grant_http::run_main::<okta_compat::Okta>()
 }

@@ -833,12 +833,13 @@ async fn import_keeps_okta_ids_times_and_scope_ids() {
     }]);
     let dir = tempfile_path();
     std::fs::write(&dir, captured.to_string()).unwrap();
-    let report = okta_compat::import::import_files(
+    let reports = grant_http::import_files::<okta_compat::Okta>(
         &mut o.srv.conn(),
         o.srv.tenant(),
         std::slice::from_ref(&dir),
     )
     .unwrap();
+    let report = &reports[0].counts;
     assert_eq!(
         (report.grants, report.users_created, report.clients_created),
         (2, 1, 1)
@@ -871,7 +872,7 @@ async fn import_keeps_okta_ids_times_and_scope_ids() {
     );
     // Importing the same file again conflicts and changes nothing.
     assert!(
-        okta_compat::import::import_files(
+        grant_http::import_files::<okta_compat::Okta>(
             &mut o.srv.conn(),
             o.srv.tenant(),
             std::slice::from_ref(&dir)
@@ -886,4 +887,52 @@ fn tempfile_path() -> String {
         .join(format!("okta-import-{}.json", uuid_like()))
         .display()
         .to_string()
+}
+
+#[test]
+fn import_subcommand_loads_every_file_in_one_transaction_or_none() {
+    let dir = std::env::temp_dir().join(format!("okta-import-cli-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.json");
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &good,
+        json!([{
+            "id": "oagCli00000000000001", "status": "ACTIVE", "created": "2020-01-01T00:00:00.000Z",
+            "lastUpdated": "2020-01-01T00:00:00.000Z", "issuer": "https://acme.okta.com",
+            "clientId": "0oaCli00000000000001", "userId": "00uCli00000000000001",
+            "scopeId": "okta.users.read", "source": "ADMIN"
+        }])
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(&bad, "[{\"id\": 42}]").unwrap();
+    let db = dir.join("grants.db");
+    let config_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config");
+    let run = |files: &[&std::path::Path]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_okta-compat"))
+            .arg("import")
+            .args(files)
+            .env("GRANT_CONFIG_DIR", config_dir)
+            .env("GRANT_DATABASE_URL", format!("sqlite://{}", db.display()))
+            .env_remove("OKTA_COMPAT_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    // A bad second file: exit 1, the file named, and the good file's grant not kept.
+    let out = run(&[&good, &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.json"), "{stderr}");
+    let out = run(&[&good]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "tenant default: imported 1 grants (1 users and 1 clients created)"
+    );
+    // The usage names the format.
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("JSON arrays of Okta grant objects"));
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -103,11 +103,6 @@ pub fn render(err: &ApiError, _req: &HttpRequest, state: &AppState<PingFed>) -> 
         let realm = cfg.realm.replace(['"', '\\'], "");
         res.insert_header(("www-authenticate", format!("Basic realm=\"{realm}\"")));
     }
-    if let ApiError::MethodNotAllowed { allow } = err
-        && !allow.is_empty()
-    {
-        res.insert_header(("allow", *allow));
-    }
     if cfg.error_bodies {
         res.json(ErrorBody {
             error: code,

@@ -2,11 +2,9 @@
 //! the GET calls return (`{"items":[…]}`, a bare grant, or an array), one file per user or
 //! client — with ids, times, scopes and attributes preserved. USER_KEY is the user's login.
 
-use std::process::ExitCode;
-
+use grant_core::CoreError;
 use grant_core::model::{GrantAttribute, NewGrant, ScopeSet, UserKey};
-use grant_core::service::import::{ImportReport, ImportedGrant};
-use grant_core::{CoreError, DbConn};
+use grant_core::service::import::{ImportBatch, ImportedGrant};
 use serde::Deserialize;
 
 use crate::json::{CapturedGrant, parse_grant_type};
@@ -51,7 +49,7 @@ pub fn to_imported(c: CapturedGrant) -> Result<ImportedGrant, CoreError> {
 }
 
 /// Parses one captured document into grants.
-pub fn parse_document(text: &str) -> Result<Vec<ImportedGrant>, String> {
+pub fn parse_file(text: &str) -> Result<ImportBatch, String> {
     let captured: Captured = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let list = match captured {
         Captured::List { items } | Captured::Array(items) => items,
@@ -59,30 +57,6 @@ pub fn parse_document(text: &str) -> Result<Vec<ImportedGrant>, String> {
     };
     list.into_iter()
         .map(|c| to_imported(c).map_err(|e| e.to_string()))
-        .collect()
-}
-
-/// Parses the files and loads them in one transaction.
-pub fn import_files(
-    conn: &mut DbConn,
-    tenant: &str,
-    files: &[String],
-) -> Result<ImportReport, String> {
-    grant_core::service::import::import_files(
-        conn,
-        tenant,
-        files,
-        "pingfed-compat import",
-        parse_document,
-    )
-}
-
-pub fn main(args: Vec<String>) -> ExitCode {
-    grant_http::run_import::<crate::PingFed>(
-        "captured {\"items\":[...]} grant lists",
-        args,
-        |conn, config, files| {
-            import_files(conn, &config.server.tenant, files).map(|report| report.to_string())
-        },
-    )
+        .collect::<Result<Vec<_>, _>>()
+        .map(ImportBatch::grants)
 }

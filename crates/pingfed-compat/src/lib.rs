@@ -87,6 +87,13 @@ impl Vendor for PingFed {
         routes::configure(cfg);
     }
 
+    const IMPORT_FORMAT: &'static str =
+        "captured grant lists ({\"items\": [...]} as the grant service returns them)";
+
+    fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {
+        import::parse_file(text)
+    }
+
     fn render_error(err: &ApiError, req: &HttpRequest, state: &AppState<Self>) -> HttpResponse {
         error::render(err, req, state)
     }

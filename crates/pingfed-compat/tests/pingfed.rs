@@ -989,7 +989,9 @@ async fn import_of_captured_grants_round_trips_exactly() {
         "expires": "2099-08-15T22:44:30.091Z",
         "grantAttributes": [{"name": "pi.sri", "values": ["xGzlniBqAYwFSUDDRv5RGA1qEHs"]}]
     }]});
-    let items = pingfed_compat::import::parse_document(&captured.to_string()).unwrap();
+    let items = pingfed_compat::import::parse_file(&captured.to_string())
+        .unwrap()
+        .grants;
     let report = grant_core::service::import::import_grants(
         &mut p.srv.conn(),
         p.srv.tenant(),
@@ -1010,11 +1012,11 @@ async fn import_of_captured_grants_round_trips_exactly() {
     .await;
     assert_eq!((s, body), (200, captured["items"][1].clone()));
     // A bare grant object is a capture too; an unknown grant type is refused.
-    let one = pingfed_compat::import::parse_document(&seed_im_json().to_string()).unwrap();
-    assert_eq!(one.len(), 1);
+    let one = pingfed_compat::import::parse_file(&seed_im_json().to_string()).unwrap();
+    assert_eq!(one.grants.len(), 1);
     let mut bad = seed_im_json();
     bad["grantType"] = json!("EXTENSION");
-    let err = pingfed_compat::import::parse_document(&bad.to_string())
+    let err = pingfed_compat::import::parse_file(&bad.to_string())
         .err()
         .unwrap();
     assert!(err.contains("unsupported grant type EXTENSION"), "{err}");

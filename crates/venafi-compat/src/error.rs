@@ -4,7 +4,7 @@
 //! `invalid_grant`, `invalid_scope`, `invalid_client`; 401 `invalid_token` for Verify.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ALLOW, WWW_AUTHENTICATE};
+use actix_web::http::header::WWW_AUTHENTICATE;
 use actix_web::{HttpRequest, HttpResponse};
 use grant_http::ApiError;
 
@@ -129,11 +129,6 @@ pub fn render(err: &ApiError, _req: &HttpRequest) -> HttpResponse {
     res.content_type(JSON);
     if status == StatusCode::UNAUTHORIZED && code == "invalid_token" {
         res.insert_header((WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""));
-    }
-    if let ApiError::MethodNotAllowed { allow } = err
-        && !allow.is_empty()
-    {
-        res.insert_header((ALLOW, *allow));
     }
     res.body(body)
 }

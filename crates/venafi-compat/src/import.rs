@@ -2,12 +2,10 @@
 //! real TPP (`{"Grants":[…]}` objects, or bare arrays of grants), keeping grantees (by
 //! prefixed universal), applications, times, lifetimes and scopes.
 
-use std::process::ExitCode;
-
 use chrono::DateTime;
+use grant_core::CoreError;
 use grant_core::model::{GrantType, NewGrant, Scope, ScopeSet, UserKey};
-use grant_core::service::import::{ImportReport, ImportedGrant};
-use grant_core::{CoreError, DbConn};
+use grant_core::service::import::{ImportBatch, ImportedGrant};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -111,7 +109,7 @@ pub fn to_imported(c: CapturedGrant) -> Result<ImportedGrant, CoreError> {
     })
 }
 
-pub fn parse_file(text: &str) -> Result<Vec<ImportedGrant>, String> {
+pub fn parse_file(text: &str) -> Result<ImportBatch, String> {
     let captured: Captured = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let list = match captured {
         Captured::Response { Grants } => Grants,
@@ -119,30 +117,6 @@ pub fn parse_file(text: &str) -> Result<Vec<ImportedGrant>, String> {
     };
     list.into_iter()
         .map(|c| to_imported(c).map_err(|e| e.to_string()))
-        .collect()
-}
-
-/// Parses the files and loads them in one transaction.
-pub fn import_files(
-    conn: &mut DbConn,
-    tenant: &str,
-    files: &[String],
-) -> Result<ImportReport, String> {
-    grant_core::service::import::import_files(
-        conn,
-        tenant,
-        files,
-        "venafi-compat import",
-        parse_file,
-    )
-}
-
-pub fn main(args: Vec<String>) -> ExitCode {
-    grant_http::run_import::<crate::Venafi>(
-        "TPP GetGrants responses or arrays of grants",
-        args,
-        |conn, config, files| {
-            import_files(conn, &config.server.tenant, files).map(|report| report.to_string())
-        },
-    )
+        .collect::<Result<Vec<_>, _>>()
+        .map(ImportBatch::grants)
 }

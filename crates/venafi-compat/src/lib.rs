@@ -60,6 +60,12 @@ impl Vendor for Venafi {
         routes::configure(cfg);
     }
 
+    const IMPORT_FORMAT: &'static str = "TPP GetGrants responses or arrays of grants";
+
+    fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {
+        import::parse_file(text)
+    }
+
     fn render_error(err: &ApiError, req: &HttpRequest, _: &AppState<Self>) -> HttpResponse {
         error::render(err, req)
     }

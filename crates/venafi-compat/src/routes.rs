@@ -4,21 +4,13 @@
 
 use actix_web::web;
 use grant_http::allow_only;
+use grant_http::routing::{any_case, with_trailing_slash};
 
 use crate::handlers::{oauth, system, vedauth};
 
-/// A resource pattern matching `path` case-insensitively, with or without a trailing slash.
-pub fn ci(path: &str) -> String {
-    let mut escaped = String::new();
-    for c in path.trim_start_matches('/').chars() {
-        if c.is_ascii_alphanumeric() || c == '/' {
-            escaped.push(c);
-        } else {
-            escaped.push('\\');
-            escaped.push(c);
-        }
-    }
-    format!("/{{method:(?i){escaped}/?}}")
+/// A resource pattern matching `path` in any case, with or without a trailing slash.
+fn ci(path: &str) -> Vec<String> {
+    with_trailing_slash(any_case(path))
 }
 
 fn post<F, Args>(path: &str, handler: F) -> actix_web::Resource

@@ -164,7 +164,7 @@ impl Tpp {
     }
 
     fn import_sample(&self, text: &str) {
-        let items = venafi_compat::import::parse_file(text).unwrap();
+        let items = venafi_compat::import::parse_file(text).unwrap().grants;
         import_grants(&mut self.srv.conn(), self.srv.tenant(), items, "test").unwrap();
     }
 }
@@ -243,7 +243,9 @@ async fn get_grants_matches_the_seed_sample_byte_for_byte() {
 
 #[test]
 fn grant_projection_of_the_seed_sample_is_exact() {
-    let items = venafi_compat::import::parse_file(SEED_SAMPLE).unwrap();
+    let items = venafi_compat::import::parse_file(SEED_SAMPLE)
+        .unwrap()
+        .grants;
     let g = &items[0].grant;
     let grant = Grant {
         id: "x".into(),

@@ -75,6 +75,41 @@ pub enum UserKey {
     Universal,
 }
 
+grant::text_enum!(
+    /// What an audit row records.
+    AuditAction {
+        UserCreated = "user.created",
+        ClientCreated = "client.created",
+        ClientUpdated = "client.updated",
+        ClientDeleted = "client.deleted",
+        CredentialCreated = "credential.created",
+        CredentialUpdated = "credential.updated",
+        CredentialStatus = "credential.status",
+        GrantIssued = "grant.issued",
+        GrantRevoked = "grant.revoked",
+        GrantsRevoked = "grants.revoked",
+        GrantsImported = "grants.imported",
+        TokenIssued = "token.issued",
+        TokenRefreshed = "token.refreshed",
+        TokenRevoked = "token.revoked",
+    }
+);
+
+grant::text_enum!(
+    /// The kinds of record a "not found" can name.
+    RecordKind {
+        Tenant = "tenant",
+        User = "user",
+        Client = "client",
+        Grant = "grant",
+        Credential = "credential",
+        Secret = "secret",
+        Role = "role",
+        Scope = "scope",
+        Record = "record",
+    }
+);
+
 /// One row of the audit log. Written in the same transaction as the change it records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {

@@ -2,13 +2,13 @@
 
 use serde_json::json;
 
-use crate::model::{AuditEvent, GrantFilter, now};
+use crate::model::{AuditAction, AuditEvent, GrantFilter, now};
 use crate::service::ids;
 
 fn event(
     tenant: &str,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     target_kind: &str,
     target_id: &str,
     affected: i64,
@@ -19,7 +19,7 @@ fn event(
         tenant_id: tenant.to_owned(),
         at: now(),
         actor: actor.to_owned(),
-        action: action.to_owned(),
+        action: action.as_str().to_owned(),
         target_kind: target_kind.to_owned(),
         target_id: target_id.to_owned(),
         affected,
@@ -37,7 +37,7 @@ pub fn grant_revoked(
     event(
         tenant,
         actor,
-        "grant.revoked",
+        AuditAction::GrantRevoked,
         "grant",
         grant_id,
         1,
@@ -61,7 +61,7 @@ pub fn grants_revoked(
     event(
         tenant,
         actor,
-        "grants.revoked",
+        AuditAction::GrantsRevoked,
         "grants",
         &target,
         affected as i64,
@@ -85,7 +85,7 @@ pub fn grant_issued(
     event(
         tenant,
         actor,
-        "grant.issued",
+        AuditAction::GrantIssued,
         "grant",
         grant_id,
         1,
@@ -96,7 +96,7 @@ pub fn grant_issued(
 pub fn record(
     tenant: &str,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     target_kind: &str,
     target_id: &str,
     detail: serde_json::Value,

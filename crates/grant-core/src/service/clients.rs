@@ -1,5 +1,7 @@
 //! OAuth clients: create, merge-update, delete, with OCS's validation rules.
 
+use crate::model::AuditAction;
+use crate::model::RecordKind;
 use crate::model::{
     Client, ClientFilter, ClientKind, ClientPatch, CredentialKind, NewClient, now, to_millis,
 };
@@ -88,7 +90,7 @@ pub fn create_client(
     let client = build_client(tenant, new)?;
     dialect::write_tx(conn, |conn| {
         if tenants::find_tenant(conn, tenant)?.is_none() {
-            return Err(CoreError::not_found("tenant", tenant));
+            return Err(CoreError::not_found(RecordKind::Tenant, tenant));
         }
         if clients::find_client(conn, tenant, &client.id)?.is_some() {
             return Err(CoreError::Conflict(format!(
@@ -107,7 +109,7 @@ pub fn create_client(
             &[audit::record(
                 tenant,
                 actor,
-                "client.created",
+                AuditAction::ClientCreated,
                 "client",
                 &client.id,
                 serde_json::json!({"kind": client.kind}),
@@ -118,7 +120,8 @@ pub fn create_client(
 }
 
 pub fn get_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Client> {
-    clients::find_client(conn, tenant, id)?.ok_or_else(|| CoreError::not_found("client", id))
+    clients::find_client(conn, tenant, id)?
+        .ok_or_else(|| CoreError::not_found(RecordKind::Client, id))
 }
 
 pub fn find_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Option<Client>> {
@@ -163,7 +166,7 @@ pub fn update_client(
 ) -> Result<Client> {
     dialect::write_tx(conn, |conn| {
         let mut c = clients::find_client(conn, tenant, id)?
-            .ok_or_else(|| CoreError::not_found("client", id))?;
+            .ok_or_else(|| CoreError::not_found(RecordKind::Client, id))?;
         if let Some(v) = patch.name {
             c.name = v;
         }
@@ -214,7 +217,7 @@ pub fn update_client(
             &[audit::record(
                 tenant,
                 actor,
-                "client.updated",
+                AuditAction::ClientUpdated,
                 "client",
                 id,
                 serde_json::json!({}),
@@ -228,7 +231,7 @@ pub fn update_client(
 pub fn delete_client(conn: &mut DbConn, tenant: &str, id: &str, actor: &str) -> Result<()> {
     dialect::write_tx(conn, |conn| {
         if clients::delete_client(conn, tenant, id)? == 0 {
-            return Err(CoreError::not_found("client", id));
+            return Err(CoreError::not_found(RecordKind::Client, id));
         }
         credentials::revoke_client_credentials(conn, tenant, id, CredentialKind::ALL)?;
         audit_store::insert_audit(
@@ -236,7 +239,7 @@ pub fn delete_client(conn: &mut DbConn, tenant: &str, id: &str, actor: &str) -> 
             &[audit::record(
                 tenant,
                 actor,
-                "client.deleted",
+                AuditAction::ClientDeleted,
                 "client",
                 id,
                 serde_json::json!({}),

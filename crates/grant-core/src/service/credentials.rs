@@ -16,6 +16,8 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use crate::config::HashingConfig;
+use crate::model::AuditAction;
+use crate::model::RecordKind;
 use crate::model::{
     Credential, CredentialKind, CredentialStatus, IssuedSecret, NewCredential, now, to_millis,
 };
@@ -134,7 +136,7 @@ pub fn insert_credential(
                 &[audit::record(
                     tenant,
                     actor,
-                    "credential.created",
+                    AuditAction::CredentialCreated,
                     "credential",
                     &credential.id,
                     serde_json::json!({"kind": credential.kind, "name": credential.name}),
@@ -160,14 +162,14 @@ pub fn set_credential_status(
 ) -> Result<()> {
     dialect::write_tx(conn, |conn| {
         if credentials::set_status(conn, tenant, id, status)? == 0 {
-            return Err(CoreError::not_found("credential", id));
+            return Err(CoreError::not_found(RecordKind::Credential, id));
         }
         audit_store::insert_audit(
             conn,
             &[audit::record(
                 tenant,
                 actor,
-                "credential.status",
+                AuditAction::CredentialStatus,
                 "credential",
                 id,
                 serde_json::json!({"status": status}),
@@ -198,7 +200,7 @@ pub fn update_credential(
 ) -> Result<()> {
     dialect::write_tx(conn, |conn| {
         if credentials::set_name(conn, tenant, id, name)? == 0 {
-            return Err(CoreError::not_found("credential", id));
+            return Err(CoreError::not_found(RecordKind::Credential, id));
         }
         credentials::set_expiry(conn, tenant, id, expires_at.map(to_millis))?;
         audit_store::insert_audit(
@@ -206,7 +208,7 @@ pub fn update_credential(
             &[audit::record(
                 tenant,
                 actor,
-                "credential.updated",
+                AuditAction::CredentialUpdated,
                 "credential",
                 id,
                 serde_json::json!({"name": name, "expires_at": expires_at}),

@@ -1,5 +1,7 @@
 //! Tenants, users and scope definitions.
 
+use crate::model::AuditAction;
+use crate::model::RecordKind;
 use crate::model::{NewUser, ScopeDefinition, Tenant, User, UserKey, now};
 use crate::service::{audit, ids};
 use crate::store::{DbConn, audit as audit_store, dialect, scopes, tenants, users};
@@ -31,7 +33,7 @@ pub fn find_tenant(conn: &mut DbConn, id: &str) -> Result<Option<Tenant>> {
 }
 
 pub fn get_tenant(conn: &mut DbConn, id: &str) -> Result<Tenant> {
-    tenants::find_tenant(conn, id)?.ok_or_else(|| CoreError::not_found("tenant", id))
+    tenants::find_tenant(conn, id)?.ok_or_else(|| CoreError::not_found(RecordKind::Tenant, id))
 }
 
 /// Creates a user; identifiers that are not given are generated in each vendor's format.
@@ -52,7 +54,7 @@ pub fn create_user(conn: &mut DbConn, tenant: &str, new: NewUser, actor: &str) -
     };
     dialect::write_tx(conn, |conn| {
         if tenants::find_tenant(conn, tenant)?.is_none() {
-            return Err(CoreError::not_found("tenant", tenant));
+            return Err(CoreError::not_found(RecordKind::Tenant, tenant));
         }
         for (key, value) in [
             (UserKey::Id, &user.id),
@@ -70,7 +72,7 @@ pub fn create_user(conn: &mut DbConn, tenant: &str, new: NewUser, actor: &str) -
             &[audit::record(
                 tenant,
                 actor,
-                "user.created",
+                AuditAction::UserCreated,
                 "user",
                 &user.id,
                 serde_json::json!({"login": user.login}),
@@ -82,7 +84,8 @@ pub fn create_user(conn: &mut DbConn, tenant: &str, new: NewUser, actor: &str) -
 
 /// A user by the identifier a gateway shows; not found otherwise.
 pub fn get_user(conn: &mut DbConn, tenant: &str, key: UserKey, value: &str) -> Result<User> {
-    users::find_user(conn, tenant, key, value)?.ok_or_else(|| CoreError::not_found("user", value))
+    users::find_user(conn, tenant, key, value)?
+        .ok_or_else(|| CoreError::not_found(RecordKind::User, value))
 }
 
 pub fn find_user(
@@ -105,4 +108,23 @@ pub fn find_scopes(conn: &mut DbConn, tenant: &str, keys: &[&str]) -> Result<Vec
 /// Users of a tenant by internal id (for projections that show another identifier).
 pub fn find_users_by_ids(conn: &mut DbConn, tenant: &str, ids: &[&str]) -> Result<Vec<User>> {
     users::find_users_by_ids(conn, tenant, ids)
+}
+
+/// A page of a tenant's users (oldest first, narrowed to `ids` when not empty) and how many
+/// match in all; one snapshot.
+pub fn list_users_page(
+    conn: &mut DbConn,
+    tenant: &str,
+    ids: &[String],
+    skip: i64,
+    count: i64,
+) -> Result<(Vec<User>, i64)> {
+    crate::store::dialect::read_tx(conn, |conn| {
+        users::list_users_page(conn, tenant, ids, skip, count)
+    })
+}
+
+/// Every user of a tenant (all tenants when None), oldest first.
+pub fn list_users(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<User>> {
+    users::list_users(conn, tenant)
 }

@@ -1,3 +1,5 @@
+use crate::model::AuditAction;
+use crate::model::RecordKind;
 use crate::model::{Grant, GrantFilter, GrantStatus, NewGrant, Page, PageRequest, now, to_millis};
 use crate::service::{audit, ids};
 use crate::store::{DbConn, audit as audit_store, clients, dialect, grants, users};
@@ -53,10 +55,16 @@ pub fn issue_grant(conn: &mut DbConn, tenant: &str, new: NewGrant, actor: &str) 
     let grant = build(tenant, new);
     dialect::write_tx(conn, |conn| {
         if users::find_user(conn, tenant, crate::model::UserKey::Id, &grant.user_id)?.is_none() {
-            return Err(CoreError::not_found("user", grant.user_id.clone()));
+            return Err(CoreError::not_found(
+                RecordKind::User,
+                grant.user_id.clone(),
+            ));
         }
         if clients::find_client(conn, tenant, &grant.client_id)?.is_none() {
-            return Err(CoreError::not_found("client", grant.client_id.clone()));
+            return Err(CoreError::not_found(
+                RecordKind::Client,
+                grant.client_id.clone(),
+            ));
         }
         if grants::find_grant(conn, tenant, &grant.id)?.is_some() {
             return Err(CoreError::Conflict(format!(
@@ -98,7 +106,7 @@ pub fn insert_many(
             &[audit::record(
                 tenant,
                 actor,
-                "grants.imported",
+                AuditAction::GrantsImported,
                 "grants",
                 "import",
                 serde_json::json!({"count": built.len()}),
@@ -127,6 +135,18 @@ pub fn list_all_grants(
     grants::list_all_grants(conn, tenant, filter, now())
 }
 
+/// Offset paging over the active grants matching `filter` (vendors that page by
+/// `Start`/`Count`): `skip` grants, then at most `count` (all when None), oldest first.
+pub fn list_grants_offset(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+    skip: i64,
+    count: Option<i64>,
+) -> Result<Vec<Grant>> {
+    grants::list_grants_offset(conn, tenant, filter, skip, count, now())
+}
+
 pub fn count_grants(conn: &mut DbConn, tenant: &str, filter: &GrantFilter) -> Result<i64> {
     grants::count_grants(conn, tenant, filter, now())
 }
@@ -142,7 +162,7 @@ pub fn get_grant(
     let at = now();
     match grants::find_grant(conn, tenant, id)? {
         Some(g) if g.is_active_at(at) && matches(&g, scope_of) => Ok(g),
-        _ => Err(CoreError::not_found("grant", id)),
+        _ => Err(CoreError::not_found(RecordKind::Grant, id)),
     }
 }
 
@@ -168,12 +188,12 @@ pub fn revoke_grant(
     dialect::write_tx(conn, |conn| {
         let grant = match grants::find_grant(conn, tenant, id)? {
             Some(g) if g.is_active_at(at) && matches(&g, scope_of) => g,
-            _ => return Err(CoreError::not_found("grant", id)),
+            _ => return Err(CoreError::not_found(RecordKind::Grant, id)),
         };
         let changed =
             grants::set_revoked(conn, tenant, std::slice::from_ref(&grant.id), actor, at)?;
-        if changed != 1 {
-            return Err(CoreError::not_found("grant", id));
+        if changed.len() != 1 {
+            return Err(CoreError::not_found(RecordKind::Grant, id));
         }
         audit_store::insert_audit(
             conn,
@@ -204,13 +224,18 @@ pub fn revoke_grants(
 ) -> Result<usize> {
     let at = now();
     dialect::write_tx(conn, |conn| {
-        let ids = grants::active_ids(conn, tenant, filter, None, at)?;
-        let changed = grants::set_revoked(conn, tenant, &ids, actor, at)?;
+        let revoked = grants::revoke_matching(conn, tenant, filter, actor, at)?;
         audit_store::insert_audit(
             conn,
-            &[audit::grants_revoked(tenant, actor, filter, changed, &ids)],
+            &[audit::grants_revoked(
+                tenant,
+                actor,
+                filter,
+                revoked.len(),
+                &revoked,
+            )],
         )?;
-        Ok(changed)
+        Ok(revoked.len())
     })
 }
 

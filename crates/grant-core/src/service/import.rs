@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::Result;
-use crate::model::{Grant, GrantStatus, NewClient, NewGrant, User, UserKey, to_millis};
-use crate::service::{audit, clients as client_rules, grants as grant_rules, ids};
+use crate::model::AuditAction;
+use crate::model::{Grant, GrantStatus, NewClient, NewGrant, NewUser, User, UserKey, to_millis};
+use crate::service::{audit, clients as client_rules, directory, grants as grant_rules, ids};
 use crate::store::{DbConn, audit as audit_store, clients, dialect, grants, users};
 
 /// One grant as a vendor showed it.
@@ -125,7 +126,7 @@ pub fn import_grants(
             &[audit::record(
                 tenant,
                 actor,
-                "grants.imported",
+                AuditAction::GrantsImported,
                 "grants",
                 "import",
                 serde_json::to_value(&report)?,
@@ -133,6 +134,138 @@ pub fn import_grants(
         )?;
         Ok(report)
     })
+}
+
+/// Everything one captured document holds, already in canonical form: the records a
+/// vendor's GET calls returned, parsed by the gateway.
+#[derive(Debug, Default, Clone)]
+pub struct ImportBatch {
+    /// The tenant the document names (created when missing); None: the gateway's tenant.
+    pub tenant: Option<String>,
+    pub clients: Vec<NewClient>,
+    pub users: Vec<NewUser>,
+    pub grants: Vec<ImportedGrant>,
+}
+
+/// What one batch did, with the tenant it went to.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchReport {
+    pub tenant: String,
+    #[serde(flatten)]
+    pub counts: ImportReport,
+}
+
+/// Loads one batch (inside the caller's transaction, or its own): the tenant is created
+/// when missing; clients and users that do not exist yet are created through the same
+/// rules as the API (existing ones are kept as they are); then the grants.
+pub fn import_batch(
+    conn: &mut DbConn,
+    default_tenant: &str,
+    batch: ImportBatch,
+    actor: &str,
+) -> Result<BatchReport> {
+    dialect::write_tx(conn, |conn| {
+        let tenant = batch
+            .tenant
+            .clone()
+            .unwrap_or_else(|| default_tenant.to_owned());
+        if directory::find_tenant(conn, &tenant)?.is_none() {
+            directory::create_tenant(conn, Some(tenant.clone()), &tenant)?;
+        }
+        let mut counts = ImportReport::default();
+        for new in batch.clients {
+            let exists = match new.id.as_deref() {
+                Some(id) => clients::find_client(conn, &tenant, id)?.is_some(),
+                None => false,
+            };
+            if !exists {
+                client_rules::create_client(conn, &tenant, new, actor)?;
+                counts.clients_created += 1;
+            }
+        }
+        for new in batch.users {
+            let exists = match new.id.as_deref() {
+                Some(id) => users::find_user(conn, &tenant, UserKey::Id, id)?.is_some(),
+                None => false,
+            };
+            if !exists {
+                directory::create_user(conn, &tenant, new, actor)?;
+                counts.users_created += 1;
+            }
+        }
+        if !batch.grants.is_empty() {
+            let r = import_grants(conn, &tenant, batch.grants, actor)?;
+            counts.grants = r.grants;
+            counts.users_created += r.users_created;
+            counts.clients_created += r.clients_created;
+        }
+        Ok(BatchReport { tenant, counts })
+    })
+}
+
+/// Loads every batch in ONE transaction: all of them or nothing.
+pub fn import_batches(
+    conn: &mut DbConn,
+    default_tenant: &str,
+    batches: Vec<ImportBatch>,
+    actor: &str,
+) -> Result<Vec<BatchReport>> {
+    dialect::write_tx(conn, |conn| {
+        batches
+            .into_iter()
+            .map(|batch| import_batch(conn, default_tenant, batch, actor))
+            .collect()
+    })
+}
+
+/// Reads every file, turns each into canonical records with `parse` (the vendor's captured
+/// JSON), and loads them all in one transaction. Errors name the file.
+pub fn import_files(
+    conn: &mut DbConn,
+    default_tenant: &str,
+    files: &[String],
+    actor: &str,
+    parse: impl Fn(&str) -> std::result::Result<ImportBatch, String>,
+) -> std::result::Result<Vec<BatchReport>, String> {
+    let mut parsed = Vec::with_capacity(files.len());
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+        parsed.push((file, parse(&text).map_err(|e| format!("{file}: {e}"))?));
+    }
+    let mut failed = None;
+    dialect::write_tx(conn, |conn| {
+        let mut reports = Vec::with_capacity(parsed.len());
+        for (file, batch) in parsed {
+            match import_batch(conn, default_tenant, batch, actor) {
+                Ok(report) => reports.push(report),
+                Err(e) => {
+                    failed = Some(file);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(reports)
+    })
+    .map_err(|e| match failed {
+        Some(file) => format!("{file}: {e}"),
+        None => e.to_string(),
+    })
+}
+
+impl ImportBatch {
+    /// A batch of grants only (users and clients they name are created as needed).
+    pub fn grants(grants: Vec<ImportedGrant>) -> Self {
+        Self {
+            grants,
+            ..Self::default()
+        }
+    }
+}
+
+impl std::fmt::Display for BatchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "tenant {}: {}", self.tenant, self.counts)
+    }
 }
 
 impl std::fmt::Display for ImportReport {
@@ -143,21 +276,4 @@ impl std::fmt::Display for ImportReport {
             self.grants, self.users_created, self.clients_created
         )
     }
-}
-
-/// Reads every file, turns each into grants with `parse` (the vendor's captured JSON), and
-/// loads them all in one transaction. Errors name the file.
-pub fn import_files(
-    conn: &mut DbConn,
-    tenant: &str,
-    files: &[String],
-    actor: &str,
-    parse: impl Fn(&str) -> std::result::Result<Vec<ImportedGrant>, String>,
-) -> std::result::Result<ImportReport, String> {
-    let mut items = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-        items.extend(parse(&text).map_err(|e| format!("{file}: {e}"))?);
-    }
-    import_grants(conn, tenant, items, actor).map_err(|e| e.to_string())
 }

@@ -2,6 +2,7 @@
 //! one write transaction together with its audit row.
 
 pub mod audit;
+pub mod client_secrets;
 pub mod clients;
 pub mod credentials;
 pub mod directory;

@@ -6,6 +6,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::model::AuditAction;
+use crate::model::RecordKind;
 use crate::model::{
     Client, Credential, CredentialKind, CredentialStatus, Grant, GrantFilter, GrantStatus,
     GrantType, NewGrant, Scope, ScopeSet, now,
@@ -146,7 +148,7 @@ fn store_pair(
 fn token_event(
     tenant: &str,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     grant: &Grant,
     result: &str,
 ) -> crate::model::AuditEvent {
@@ -179,9 +181,14 @@ pub fn authorize(
 ) -> Result<Issued> {
     let at = now();
     dialect::write_tx(conn, |conn| {
+        // One login of a user at a time: two simultaneous first logins find no grant and
+        // would both create one (PostgreSQL; SQLite's write lock already serialises them).
+        if !dialect::lock_user(conn, tenant, user_id)? {
+            return Err(CoreError::not_found(RecordKind::User, user_id));
+        }
         let client = clients::find_client(conn, tenant, client_id)?
             .filter(|c| c.enabled)
-            .ok_or_else(|| CoreError::not_found("client", client_id))?;
+            .ok_or_else(|| CoreError::not_found(RecordKind::Client, client_id))?;
         if let Some(bad) = rejected_scope(&client, &scopes) {
             return Err(CoreError::invalid("scope", bad.token()));
         }
@@ -226,7 +233,7 @@ pub fn authorize(
             &[token_event(
                 tenant,
                 actor,
-                "token.issued",
+                AuditAction::TokenIssued,
                 &grant,
                 "success",
             )],
@@ -273,8 +280,12 @@ pub fn refresh(
         }
         let client = clients::find_client(conn, tenant, client_id)?
             .filter(|c| c.enabled)
-            .ok_or_else(|| CoreError::not_found("client", client_id))?;
-        credentials::revoke_issuance(conn, tenant, &grant.id, &cred.name)?;
+            .ok_or_else(|| CoreError::not_found(RecordKind::Client, client_id))?;
+        // Claims the refresh token: a concurrent refresh with the same token that got here
+        // first has already revoked it, and this one must fail rather than mint a 2nd pair.
+        if credentials::revoke_issuance(conn, tenant, &grant.id, &cred.name)? == 0 {
+            return Err(CoreError::Unauthenticated);
+        }
         grant.access_issued_at = Some(at);
         grant.valid_for = Some(i64::from(client.access_token_lifetime));
         grant.updated_at = at;
@@ -285,7 +296,7 @@ pub fn refresh(
             &[token_event(
                 tenant,
                 actor,
-                "token.refreshed",
+                AuditAction::TokenRefreshed,
                 &grant,
                 "success",
             )],
@@ -337,7 +348,7 @@ pub fn revoke_own_grant(
                 &[audit::record(
                     tenant,
                     actor,
-                    "token.revoked",
+                    AuditAction::TokenRevoked,
                     "credential",
                     &token.id,
                     serde_json::json!({"user_id": token.user_id, "result": "success"}),
@@ -348,7 +359,11 @@ pub fn revoke_own_grant(
         let Some(grant) = grants::find_grant(conn, tenant, grant_id)? else {
             return Ok(None);
         };
-        grants::set_revoked(conn, tenant, std::slice::from_ref(&grant.id), actor, at)?;
+        if grants::set_revoked(conn, tenant, std::slice::from_ref(&grant.id), actor, at)?.is_empty()
+        {
+            // Revoked by another request a moment before.
+            return Ok(None);
+        }
         let grant = Grant {
             status: GrantStatus::Revoked,
             revoked_at: Some(at),
@@ -361,7 +376,7 @@ pub fn revoke_own_grant(
             &[token_event(
                 tenant,
                 actor,
-                "token.revoked",
+                AuditAction::TokenRevoked,
                 &grant,
                 "success",
             )],

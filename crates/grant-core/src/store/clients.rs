@@ -18,25 +18,7 @@ pub fn insert_clients(conn: &mut DbConn, items: &[Client]) -> Result<()> {
         *added.entry((&c.tenant_id, c.kind.as_str())).or_default() += 1;
     }
     for ((tenant, kind), n) in added {
-        bump_count(conn, tenant, kind, n)?;
-    }
-    Ok(())
-}
-
-/// Adds `delta` to the tenant's count of clients of `kind` (creating the row at first use;
-/// inside the caller's write transaction).
-fn bump_count(conn: &mut DbConn, tenant: &str, kind: &str, delta: i64) -> Result<()> {
-    let changed = diesel::update(client_counts::table.find((tenant, kind)))
-        .set(client_counts::n.eq(client_counts::n + delta))
-        .execute(conn)?;
-    if changed == 0 {
-        diesel::insert_into(client_counts::table)
-            .values((
-                client_counts::tenant_id.eq(tenant),
-                client_counts::kind.eq(kind),
-                client_counts::n.eq(delta),
-            ))
-            .execute(conn)?;
+        super::dialect::add_client_count(conn, tenant, kind, n)?;
     }
     Ok(())
 }
@@ -115,7 +97,7 @@ pub fn delete_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<usize>
     .execute(conn)?;
     let deleted = diesel::delete(clients::table.find((tenant, id))).execute(conn)?;
     if deleted > 0 {
-        bump_count(conn, tenant, &kind, -(deleted as i64))?;
+        super::dialect::add_client_count(conn, tenant, &kind, -(deleted as i64))?;
     }
     Ok(deleted)
 }

@@ -1,21 +1,64 @@
-//! The only per-backend code: how a write transaction starts.
+//! The only per-backend code: how a write transaction starts, upserts, row locks, and
+//! multi-row inserts.
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::prelude::*;
 
 use super::DbConn;
+use super::schema::{client_counts, clients, users};
 use crate::{CoreError, Result};
 
 type Tm = <DbConn as diesel::Connection>::TransactionManager;
 
+/// How many transactions are open on the connection (0: none).
+pub fn transaction_depth(conn: &mut DbConn) -> u32 {
+    match conn {
+        DbConn::Sqlite(c) => depth(c),
+        DbConn::Postgres(c) => depth(c),
+    }
+}
+
+fn depth<C>(c: &mut C) -> u32
+where
+    C: diesel::Connection<TransactionManager = AnsiTransactionManager>,
+{
+    AnsiTransactionManager::transaction_manager_status_mut(c)
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .map(|d| d.get())
+        .unwrap_or(0)
+}
+
 /// Runs `f` in one write transaction: `BEGIN IMMEDIATE` on SQLite (the write lock is taken
 /// up front, so concurrent writers wait on the busy timeout instead of failing on lock
 /// upgrade), a plain transaction on PostgreSQL. Rolled back on any error.
+///
+/// Composable: called inside another transaction (a service called by a service), it opens
+/// a `SAVEPOINT` on both backends, so the caller's transaction stays the one that commits
+/// and an inner error rolls back only the inner work.
 pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T>) -> Result<T> {
+    let outermost = transaction_depth(conn) == 0;
     match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Postgres(_) => Tm::begin_transaction(conn)?,
+        DbConn::Sqlite(c) if outermost => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        _ => Tm::begin_transaction(conn)?,
     }
-    match f(conn) {
+    let outcome = f(conn);
+    finish(conn, outcome)
+}
+
+/// Runs `f` in a read transaction, so a multi-query read sees one snapshot (a savepoint
+/// when a transaction is already open).
+pub fn read_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T>) -> Result<T> {
+    Tm::begin_transaction(conn)?;
+    let outcome = f(conn);
+    finish(conn, outcome)
+}
+
+fn finish<T>(conn: &mut DbConn, outcome: Result<T>) -> Result<T> {
+    match outcome {
         Ok(value) => {
             Tm::commit_transaction(conn).map_err(CoreError::from)?;
             Ok(value)
@@ -29,21 +72,57 @@ pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T>) 
     }
 }
 
-/// Runs `f` in a read transaction, so a multi-query read sees one snapshot.
-pub fn read_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T>) -> Result<T> {
-    Tm::begin_transaction(conn)?;
-    match f(conn) {
-        Ok(value) => {
-            Tm::commit_transaction(conn)?;
-            Ok(value)
-        }
-        Err(err) => {
-            if let Err(rollback) = Tm::rollback_transaction(conn) {
-                log::error!("rollback failed: {rollback}");
-            }
-            Err(err)
-        }
-    }
+/// Adds `delta` to the tenant's count of clients of `kind`, creating the row at first use:
+/// one `INSERT … ON CONFLICT DO UPDATE`, so two concurrent first inserts both count.
+pub fn add_client_count(conn: &mut DbConn, tenant: &str, kind: &str, delta: i64) -> Result<()> {
+    let row = (
+        client_counts::tenant_id.eq(tenant),
+        client_counts::kind.eq(kind),
+        client_counts::n.eq(delta),
+    );
+    let target = (client_counts::tenant_id, client_counts::kind);
+    let bump = client_counts::n.eq(client_counts::n + delta);
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(client_counts::table)
+            .values(row)
+            .on_conflict(target)
+            .do_update()
+            .set(bump)
+            .execute(c)?,
+        DbConn::Postgres(c) => diesel::insert_into(client_counts::table)
+            .values(row)
+            .on_conflict(target)
+            .do_update()
+            .set(bump)
+            .execute(c)?,
+    };
+    Ok(())
+}
+
+/// Locks a client's row until the transaction ends, so writes that number or count things
+/// per client (its secrets) run one at a time. SQLite's `BEGIN IMMEDIATE` already holds the
+/// database's write lock; PostgreSQL takes `SELECT … FOR UPDATE`. Returns whether it exists.
+pub fn lock_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<bool> {
+    let q = clients::table.find((tenant, id)).select(clients::id);
+    let found: Option<String> = match conn {
+        DbConn::Sqlite(c) => q.first(c).optional()?,
+        DbConn::Postgres(c) => q.for_update().first(c).optional()?,
+    };
+    Ok(found.is_some())
+}
+
+/// Locks a user's row until the transaction ends, so concurrent logins of one user (which
+/// find-or-create the user's grant) run one at a time. Returns whether the user exists.
+pub fn lock_user(conn: &mut DbConn, tenant: &str, id: &str) -> Result<bool> {
+    let q = users::table
+        .filter(users::tenant_id.eq(tenant))
+        .filter(users::id.eq(id))
+        .select(users::id);
+    let found: Option<String> = match conn {
+        DbConn::Sqlite(c) => q.first(c).optional()?,
+        DbConn::Postgres(c) => q.for_update().first(c).optional()?,
+    };
+    Ok(found.is_some())
 }
 
 /// Multi-row `INSERT … VALUES (…), (…)`: Diesel's generic connection cannot build it, so

@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable};
 
 use super::DbConn;
 use super::rows::{GrantRow, GrantScopeRow, naive};
@@ -42,36 +43,57 @@ pub fn find_grant(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Option<Gr
     row.map(Grant::try_from).transpose()
 }
 
-fn filtered<'a>(tenant: &'a str, filter: &'a GrantFilter, now: DateTime<Utc>) -> BoxedGrants<'a> {
-    let mut q = grants::table
-        .filter(grants::tenant_id.eq(tenant))
-        .filter(grants::status.eq(GrantStatus::Active.as_str()))
-        .filter(
-            grants::expires_at
-                .is_null()
-                .or(grants::expires_at.gt(naive(now))),
-        )
-        .into_boxed();
+type GrantPredicate<'a> =
+    Box<dyn BoxableExpression<grants::table, super::MultiBackend, SqlType = Nullable<Bool>> + 'a>;
+
+/// The active grants of a tenant matching `filter`, as one WHERE clause (for SELECT and
+/// UPDATE alike). The tenant always comes first with the user or client next to it, so the
+/// planner takes the (tenant, user|client, created) indexes.
+fn active_matching<'a>(
+    tenant: &'a str,
+    filter: &'a GrantFilter,
+    now: DateTime<Utc>,
+) -> GrantPredicate<'a> {
+    let mut p: GrantPredicate<'a> = Box::new(
+        grants::tenant_id
+            .eq(tenant)
+            .nullable()
+            .and(grants::status.eq(GrantStatus::Active.as_str()).nullable())
+            .and(
+                grants::expires_at
+                    .is_null()
+                    .nullable()
+                    .or(grants::expires_at.gt(naive(now))),
+            ),
+    );
     if let Some(user) = &filter.user_id {
-        q = q.filter(grants::user_id.eq(user));
+        p = Box::new(p.and(grants::user_id.eq(user)));
     }
     if let Some(client) = &filter.client_id {
-        q = q.filter(grants::client_id.eq(client));
+        p = Box::new(p.and(grants::client_id.eq(client)));
     }
     if let Some(scope) = &filter.scope {
-        q = q.filter(
-            grants::id.eq_any(
-                grant_scopes::table
-                    .filter(grant_scopes::scope.eq(scope))
-                    .select(grant_scopes::grant_id),
+        p = Box::new(
+            p.and(
+                grants::id.eq_any(
+                    grant_scopes::table
+                        .filter(grant_scopes::scope.eq(scope))
+                        .select(grant_scopes::grant_id),
+                ),
             ),
         );
     }
     if !filter.grant_types.is_empty() {
         let types: Vec<&str> = filter.grant_types.iter().map(|t| t.as_str()).collect();
-        q = q.filter(grants::grant_type.eq_any(types));
+        p = Box::new(p.and(grants::grant_type.eq_any(types)));
     }
-    q
+    p
+}
+
+fn filtered<'a>(tenant: &'a str, filter: &'a GrantFilter, now: DateTime<Utc>) -> BoxedGrants<'a> {
+    grants::table
+        .into_boxed()
+        .filter(active_matching(tenant, filter, now))
 }
 
 /// One page of active grants matching `filter`, oldest first, keyset-paginated on
@@ -129,6 +151,26 @@ pub fn list_all_grants(
     rows.into_iter().map(Grant::try_from).collect()
 }
 
+/// A page (`skip`, then at most `count`; all when None) of the active grants matching
+/// `filter`, oldest first: offset paging done by the database.
+pub fn list_grants_offset(
+    conn: &mut DbConn,
+    tenant: &str,
+    filter: &GrantFilter,
+    skip: i64,
+    count: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Grant>> {
+    // Always a LIMIT: SQLite has no OFFSET without one.
+    let rows: Vec<GrantRow> = filtered(tenant, filter, now)
+        .order((grants::created_at.asc(), grants::id.asc()))
+        .offset(skip.max(0))
+        .limit(count.unwrap_or(i64::MAX).max(0))
+        .select(GrantRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(Grant::try_from).collect()
+}
+
 pub fn count_grants(
     conn: &mut DbConn,
     tenant: &str,
@@ -152,33 +194,59 @@ pub fn distinct_client_ids(
         .load(conn)?)
 }
 
-/// Ids of the active grants matching `filter` (optionally one id), for revocation.
-pub fn active_ids(
+/// Revokes every active grant matching `filter` in ONE statement (`UPDATE … RETURNING`, on
+/// the same indexes as the list) and the tokens bound to them; returns the ids it changed,
+/// sorted. A grant another transaction revoked a moment before is not among them.
+pub fn revoke_matching(
     conn: &mut DbConn,
     tenant: &str,
     filter: &GrantFilter,
-    only_id: Option<&str>,
+    by: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
-    let mut q = filtered(tenant, filter, now);
-    if let Some(id) = only_id {
-        q = q.filter(grants::id.eq(id));
-    }
-    Ok(q.select(grants::id).order(grants::id.asc()).load(conn)?)
+    let mut revoked: Vec<String> = diesel::update(grants::table)
+        .filter(active_matching(tenant, filter, now))
+        .set((
+            grants::status.eq(GrantStatus::Revoked.as_str()),
+            grants::revoked_at.eq(Some(naive(now))),
+            grants::revoked_by.eq(Some(by)),
+            grants::updated_at.eq(naive(now)),
+        ))
+        .returning(grants::id)
+        .get_results(conn)?;
+    revoke_tokens_of(conn, &revoked)?;
+    revoked.sort_unstable();
+    Ok(revoked)
 }
 
-/// Marks the given grants revoked, provided they are still active; returns how many
-/// changed. Tokens bound to them are revoked with them.
+/// Revokes the active tokens bound to these grants. Grant ids are unique across tenants, so
+/// the lookup is by `grant_id` alone (its own index).
+fn revoke_tokens_of(conn: &mut DbConn, grant_ids: &[String]) -> Result<()> {
+    for chunk in grant_ids.chunks(500) {
+        diesel::update(
+            credentials::table
+                .filter(credentials::grant_id.eq_any(chunk))
+                .filter(credentials::status.eq("active")),
+        )
+        .set(credentials::status.eq("revoked"))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Marks the given grants revoked, provided they are still active, and returns the ids it
+/// changed (`UPDATE … RETURNING`: a grant another transaction revoked a moment before is
+/// not among them, on either backend). Tokens bound to them are revoked with them.
 pub fn set_revoked(
     conn: &mut DbConn,
     tenant: &str,
     ids: &[String],
     by: &str,
     now: DateTime<Utc>,
-) -> Result<usize> {
-    let mut changed = 0;
+) -> Result<Vec<String>> {
+    let mut changed: Vec<String> = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        changed += diesel::update(
+        let revoked: Vec<String> = diesel::update(
             grants::table
                 .filter(grants::tenant_id.eq(tenant))
                 .filter(grants::id.eq_any(chunk))
@@ -190,16 +258,12 @@ pub fn set_revoked(
             grants::revoked_by.eq(Some(by)),
             grants::updated_at.eq(naive(now)),
         ))
-        .execute(conn)?;
-        diesel::update(
-            credentials::table
-                .filter(credentials::tenant_id.eq(tenant))
-                .filter(credentials::grant_id.eq_any(chunk))
-                .filter(credentials::status.eq("active")),
-        )
-        .set(credentials::status.eq("revoked"))
-        .execute(conn)?;
+        .returning(grants::id)
+        .get_results(conn)?;
+        revoke_tokens_of(conn, &revoked)?;
+        changed.extend(revoked);
     }
+    changed.sort_unstable();
     Ok(changed)
 }
 

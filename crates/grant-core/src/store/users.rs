@@ -55,3 +55,31 @@ pub fn list_users(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<User>> 
         .load(conn)?;
     Ok(rows.into_iter().map(User::from).collect())
 }
+
+/// A page (`skip`, `count`) of a tenant's users, oldest first, narrowed to `ids` when not
+/// empty, and how many match in all: paged by the database, not in memory.
+pub fn list_users_page(
+    conn: &mut DbConn,
+    tenant: &str,
+    ids: &[String],
+    skip: i64,
+    count: i64,
+) -> Result<(Vec<User>, i64)> {
+    let filtered = || {
+        let mut q = users::table
+            .filter(users::tenant_id.eq(tenant))
+            .into_boxed();
+        if !ids.is_empty() {
+            q = q.filter(users::id.eq_any(ids));
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let rows = filtered()
+        .order((users::created_at, users::id))
+        .offset(skip.max(0))
+        .limit(count.max(0))
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok((rows.into_iter().map(User::from).collect(), total))
+}

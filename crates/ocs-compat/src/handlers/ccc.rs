@@ -6,12 +6,11 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use grant_core::model::{ClientKind, ClientPatch, NewClient};
-use grant_core::service::clients;
+use grant_core::service::{client_secrets, clients};
 use grant_http::ApiResult;
 use secrecy::ExposeSecret;
 
 use super::acc::{check_body_id, limit_is_invalid, load, page};
-use super::secrets::add_secret;
 use super::{head_response, json_response, list_response, path_param};
 use crate::State;
 use crate::auth::Caller;
@@ -70,25 +69,23 @@ pub async fn create(caller: Caller, state: State, body: web::Bytes) -> ApiResult
     let expires_at = b.secret_expiration_date;
     let (client, secret, value) = state
         .db(move |conn| {
-            let client =
-                clients::create_client(conn, &tenant, new, &actor).map_err(limit_is_invalid)?;
-            let (secret, value) = add_secret(
+            client_secrets::create_client_with_secret(
                 conn,
                 &tenant,
-                &client.id,
+                new,
                 &description,
                 expires_at,
                 &hashing,
                 &actor,
-            )?;
-            Ok((client, secret, value))
+            )
+            .map_err(limit_is_invalid)
         })
         .await?;
     json_response(
         StatusCode::CREATED,
         &ClientCredentialClientCreated {
             secret: value.expose_secret().to_owned(),
-            id: secret.id,
+            id: secret.number,
             description: (!secret.description.is_empty()).then(|| secret.description.clone()),
             expiration_date: secret.credential.expires_at.map(timestamp),
             client: (&client).into(),

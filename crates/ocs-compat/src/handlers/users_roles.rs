@@ -21,20 +21,10 @@ async fn users(
     caller.require_member()?;
     let p = list_params(req)?;
     let tenant = caller.tenant.clone();
-    let all = state
-        .db(move |conn| grant_core::store::users::list_users(conn, Some(&tenant)))
+    let (users, total) = state
+        .db(move |conn| directory::list_users_page(conn, &tenant, &p.ids, p.skip, p.count))
         .await?;
-    let matching: Vec<_> = all
-        .iter()
-        .filter(|u| p.ids.is_empty() || p.ids.contains(&normalize_id(&u.id)))
-        .collect();
-    let total = matching.len() as i64;
-    let page = matching
-        .into_iter()
-        .skip(p.skip as usize)
-        .take(p.count as usize)
-        .map(UserResponse::from)
-        .collect();
+    let page = users.iter().map(UserResponse::from).collect();
     Ok((page, total))
 }
 

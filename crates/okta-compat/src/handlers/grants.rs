@@ -73,7 +73,7 @@ fn resolve_user(
             .credential
             .user_id
             .as_deref()
-            .ok_or_else(|| CoreError::not_found("user", "me"))?;
+            .ok_or_else(|| CoreError::not_found(grant_core::model::RecordKind::User, "me"))?;
         return directory::get_user(conn, tenant, UserKey::Id, own);
     }
     directory::get_user(conn, tenant, UserKey::OktaId, user_ref)

@@ -54,7 +54,7 @@ fn user_keys(
     ids.sort_unstable();
     ids.dedup();
     for chunk in ids.chunks(500) {
-        for u in grant_core::store::users::find_users_by_ids(conn, tenant, chunk)? {
+        for u in grant_core::service::directory::find_users_by_ids(conn, tenant, chunk)? {
             keys.insert(u.id, u.login);
         }
     }
@@ -91,7 +91,10 @@ async fn get_one(state: State, owner: Owner, grant_id: String) -> ApiResult<Http
     let mut items = state
         .db(move |conn| {
             let Some((filter, user)) = filter_for(conn, &tenant, &owner)? else {
-                return Err(CoreError::not_found("grant", grant_id));
+                return Err(CoreError::not_found(
+                    grant_core::model::RecordKind::Grant,
+                    grant_id,
+                ));
             };
             let grant = grants::get_grant(conn, &tenant, &grant_id, &filter)?;
             let items = vec![grant];
@@ -114,7 +117,10 @@ async fn revoke_one(
     state
         .db(move |conn| {
             let Some((filter, _)) = filter_for(conn, &tenant, &owner)? else {
-                return Err(CoreError::not_found("grant", grant_id));
+                return Err(CoreError::not_found(
+                    grant_core::model::RecordKind::Grant,
+                    grant_id,
+                ));
             };
             grants::revoke_grant(conn, &tenant, &grant_id, &filter, &actor)
         })

@@ -74,12 +74,13 @@ async fn list(
     let tenant = state.tenant().to_owned();
     state
         .db(move |conn| {
-            let all = grants::list_all_grants(conn, &tenant, &filter)?;
-            let page: Vec<_> = all
-                .into_iter()
-                .skip(start)
-                .take(count.unwrap_or(usize::MAX))
-                .collect();
+            let page = grants::list_grants_offset(
+                conn,
+                &tenant,
+                &filter,
+                i64::try_from(start).unwrap_or(i64::MAX),
+                count.map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+            )?;
             let mut ids: Vec<&str> = page.iter().map(|g| g.user_id.as_str()).collect();
             ids.sort_unstable();
             ids.dedup();
