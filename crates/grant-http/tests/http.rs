@@ -274,6 +274,7 @@ async fn a_body_slower_than_the_deadline_gets_408_and_the_connection_closes() {
     assert!(res.header("x-test-request-id").is_some());
     assert!(rest.is_empty());
     let answered = ex.first_byte_after.unwrap();
+    eprintln!("408 after {answered:?}, closed after {:?}", ex.closed_after);
     assert!(
         answered >= Duration::from_millis(900) && answered < Duration::from_millis(2500),
         "answered after {answered:?}"

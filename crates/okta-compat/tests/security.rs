@@ -75,6 +75,10 @@ fn add_grants(o: &Org, n: usize) -> Vec<Grant> {
         .collect()
 }
 
+fn failed_at(g: &Grant, all: &[Grant]) -> usize {
+    all.iter().position(|x| x.id == g.id).unwrap_or_default()
+}
+
 fn assert_okta_error(body: &Value, status_code: &str, summary: &str) {
     assert_eq!(body["errorCode"], json!(status_code), "{body}");
     assert_eq!(body["errorLink"], json!(status_code), "{body}");
@@ -168,11 +172,12 @@ async fn a_full_database_is_e0000010_503_and_not_ready() {
             .await
             .unwrap();
         if res.status() != 204 {
-            failed = Some(res);
+            failed = Some((failed_at(g, &grants), res));
             break;
         }
     }
-    let res = failed.expect("the database filled up");
+    let (i, res) = failed.expect("the database filled up");
+    eprintln!("okta: write {i} after the cap failed");
     assert_eq!(res.status(), 503);
     assert_eq!(res.headers()["content-type"], "application/json");
     assert!(res.headers().contains_key("x-okta-request-id"));

@@ -123,6 +123,7 @@ async fn authorize_body_slower_than_the_deadline_is_408_then_closed() {
                "error_description": "The request body was not received in time"})
     );
     let answered = ex.first_byte_after.unwrap();
+    eprintln!("408 after {answered:?}, closed after {:?}", ex.closed_after);
     assert!(
         answered >= Duration::from_millis(900) && answered < Duration::from_millis(2500),
         "{answered:?}"
