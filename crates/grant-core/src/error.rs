@@ -20,6 +20,11 @@ pub enum CoreError {
     /// The database cannot be reached or is overloaded: a temporary condition.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The database cannot store what it is asked to: disk or database full (SQLITE_FULL,
+    /// PostgreSQL "No space left on device"), or an I/O error. Needs an operator; lasts
+    /// until space is freed.
+    #[error("storage failure: {0}")]
+    StorageFailure(String),
     /// A bug or an unexpected state. The message is logged, never shown to callers.
     #[error("internal error: {0}")]
     Internal(String),
@@ -73,9 +78,42 @@ impl From<diesel::result::Error> for CoreError {
             E::DatabaseError(_, info) if is_busy(info.message()) => {
                 Self::Unavailable(info.message().to_owned())
             }
-            other => Self::Internal(other.to_string()),
+            // PostgreSQL refuses text containing NUL (SQLite stores it): a client's input.
+            E::DatabaseError(_, info)
+                if info.message().contains("invalid byte sequence")
+                    && info.message().contains("0x00") =>
+            {
+                Self::invalid("text", "must not contain NUL characters")
+            }
+            E::DatabaseError(_, info) if is_storage_failure(info.message()) => {
+                Self::StorageFailure(info.message().to_owned())
+            }
+            other => {
+                let text = other.to_string();
+                if is_storage_failure(&text) {
+                    Self::StorageFailure(text)
+                } else {
+                    Self::Internal(text)
+                }
+            }
         }
     }
+}
+
+/// SQLITE_FULL ("database or disk is full"), SQLITE_IOERR ("disk I/O error"), and
+/// PostgreSQL's disk-full class (53100: "could not extend file …: No space left on device").
+/// Also "no such savepoint": SQLite rolls a whole transaction back on its own only after
+/// SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM or SQLITE_BUSY (impossible once `BEGIN
+/// IMMEDIATE` holds the lock), and Diesel then reports the failed rollback of its savepoint
+/// (a multi-row insert) instead of the cause.
+fn is_storage_failure(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("database or disk is full")
+        || m.contains("no such savepoint")
+        || m.contains("disk i/o error")
+        || m.contains("no space left on device")
+        || m.contains("could not extend file")
+        || m.contains("disk quota exceeded")
 }
 
 fn is_busy(message: &str) -> bool {

@@ -1,13 +1,23 @@
+use std::cell::Cell;
 use std::net::TcpListener;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::rc::Rc;
+use std::sync::OnceLock;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
-use sha2::{Digest, Sha256};
+use futures_util::Stream;
+use futures_util::future::{Either, ready};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use crate::{ApiError, AppState, GatewayConfig, RequestId, Vendor, VendorRendered};
 
@@ -75,22 +85,93 @@ pub fn build_app<V: Vendor>(
             web::PathConfig::default()
                 .error_handler(|e, _| extractor_error(ApiError::invalid("path", e.to_string()))),
         )
-        .wrap_fn(|req: ServiceRequest, srv| {
+        .wrap_fn(|mut req: ServiceRequest, srv| {
             let started = Instant::now();
             let request_id = V::new_request_id();
             req.extensions_mut().insert(RequestId(request_id.clone()));
+            let body_timeout = req
+                .app_data::<web::Data<AppState<V>>>()
+                .map(|s| s.config.server.body_read_timeout_secs)
+                .unwrap_or(0);
+            if body_timeout > 0 {
+                let payload = req.take_payload();
+                if matches!(payload, Payload::None) {
+                    req.set_payload(payload);
+                } else {
+                    let timed_out = BodyTimedOut::default();
+                    req.extensions_mut().insert(timed_out.clone());
+                    req.set_payload(Payload::Stream {
+                        payload: Box::pin(DeadlinePayload {
+                            inner: payload,
+                            sleep: Box::pin(actix_web::rt::time::sleep(Duration::from_secs(
+                                body_timeout,
+                            ))),
+                            timed_out,
+                        }),
+                    });
+                }
+            }
+            // No resource has a NUL in its name (and PostgreSQL refuses NUL in text): a
+            // path carrying one matches nothing, on every backend.
+            if req.path().contains("%00") {
+                let res = req.error_response(ApiError::RouteNotFound);
+                return Either::Left(ready(Ok(finish::<V>(res, &request_id, started))));
+            }
             let fut = srv.call(req);
-            async move {
+            Either::Right(async move {
                 let res = fut.await?;
                 Ok(finish::<V>(res.map_into_boxed_body(), &request_id, started))
-            }
+            })
         })
-        .route("/healthz", web::get().to(healthz))
+        .service(
+            web::resource("/healthz")
+                .route(web::get().to(healthz))
+                .route(web::head().to(healthz)),
+        )
         .route("/readyz", web::get().to(readyz::<V>))
         .configure(V::routes)
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(ApiError::RouteNotFound)
         }))
+}
+
+/// Set (in the request's extensions) when the body did not arrive in time.
+#[derive(Clone, Default)]
+struct BodyTimedOut(Rc<Cell<bool>>);
+
+/// The request body, cut off with an I/O `TimedOut` error once the deadline passes (actix
+/// times out request heads, not bodies: a client announcing more bytes than it sends
+/// would hold the handler, its worker slot and the connection forever).
+struct DeadlinePayload {
+    inner: Payload,
+    sleep: Pin<Box<actix_web::rt::time::Sleep>>,
+    timed_out: BodyTimedOut,
+}
+
+impl Stream for DeadlinePayload {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let timeout = || {
+            Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "request body read timed out",
+            )))))
+        };
+        if this.timed_out.0.get() {
+            return timeout();
+        }
+        match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Pending => {}
+            ready => return ready,
+        }
+        if this.sleep.as_mut().poll(cx).is_ready() {
+            this.timed_out.0.set(true);
+            return timeout();
+        }
+        Poll::Pending
+    }
 }
 
 /// Renders errors through the vendor, adds the request id and the vendor's per-response
@@ -105,16 +186,26 @@ fn finish<V: Vendor>(
         return ServiceResponse::new(req, response);
     };
     let status = response.status();
-    if status.as_u16() >= 400 && response.extensions().get::<VendorRendered>().is_none() {
-        let err = match response.error() {
-            Some(e) => match e.as_error::<ApiError>() {
-                Some(api) => api.clone(),
-                None => {
-                    log::debug!("{request_id}: framework error: {e}");
-                    ApiError::from_status(status)
-                }
-            },
-            None => ApiError::from_status(status),
+    let body_timed_out = req
+        .extensions()
+        .get::<BodyTimedOut>()
+        .is_some_and(|t| t.0.get());
+    if status.as_u16() >= 400
+        && (body_timed_out || response.extensions().get::<VendorRendered>().is_none())
+    {
+        let err = if body_timed_out {
+            ApiError::RequestTimeout
+        } else {
+            match response.error() {
+                Some(e) => match e.as_error::<ApiError>() {
+                    Some(api) => api.clone(),
+                    None => {
+                        log::debug!("{request_id}: framework error: {e}");
+                        ApiError::from_status(status)
+                    }
+                },
+                None => ApiError::from_status(status),
+            }
         };
         if err == ApiError::Internal {
             log::error!(
@@ -134,6 +225,12 @@ fn finish<V: Vendor>(
                 .insert(actix_web::http::header::ALLOW, value);
         }
     }
+    if body_timed_out {
+        // The rest of the body may still be on its way: the connection cannot be reused.
+        response
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
     V::finish_response(&req, &state, &mut response);
     if let (Some(name), Ok(value)) = (V::REQUEST_ID_HEADER, HeaderValue::from_str(request_id)) {
         response
@@ -148,17 +245,11 @@ fn access_log(req: &HttpRequest, status: u16, request_id: &str, started: Instant
     if !log::log_enabled!(target: "access", log::Level::Info) {
         return;
     }
-    // The Authorization header is never logged, only a short digest of it.
+    // The Authorization header is never logged, only a short keyed digest of it.
     let auth = req
         .headers()
         .get("authorization")
-        .map(|v| {
-            let d = Sha256::digest(v.as_bytes());
-            d[..6]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        })
+        .map(|v| auth_tag(v.as_bytes()))
         .unwrap_or_else(|| "-".into());
     log::info!(
         target: "access",
@@ -170,12 +261,35 @@ fn access_log(req: &HttpRequest, status: u16, request_id: &str, started: Instant
     );
 }
 
+/// The key of `auth_tag`: random, made once per process, never stored or logged.
+fn auth_tag_key() -> &'static [u8; 32] {
+    static KEY: OnceLock<[u8; 32]> = OnceLock::new();
+    KEY.get_or_init(rand::random)
+}
+
+/// A 6-byte HMAC-SHA256 tag of an Authorization header, keyed per process: requests with
+/// the same credential can be told apart in one process's log, but a log line cannot be
+/// checked against guessed passwords offline (a plain SHA-256 of `Basic base64(user:pw)`
+/// could, fast).
+pub(crate) fn auth_tag(value: &[u8]) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(auth_tag_key()) else {
+        return "-".into();
+    };
+    mac.update(value);
+    mac.finalize().into_bytes()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
 async fn readyz<V: Vendor>(state: web::Data<AppState<V>>) -> Result<HttpResponse, ApiError> {
-    state.db(grant_core::store::ping).await?;
+    // A write probe, rolled back: a full disk or database (or an I/O error) reads fine
+    // but cannot be written, and must take the instance out of rotation.
+    state.db(grant_core::store::probe_write).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready"})))
 }
 
@@ -205,7 +319,7 @@ fn usage<V: Vendor>() -> String {
         "usage: {name}-compat [--config FILE]\n       {name}-compat import FILE...   (load captured vendor data; --help for the format)\n\
          Reads config/default.toml and config/{name}.toml (directory: GRANT_CONFIG_DIR), or FILE;\n\
          environment overrides: GRANT_DATABASE_URL, GRANT_BIND, GRANT_WORKERS, GRANT_PUBLIC_BASE_URL,\n\
-         GRANT_TENANT,\n\
+         GRANT_ALLOWED_HOSTS (comma-separated), GRANT_TENANT,\n\
          GRANT_TLS_CERT, GRANT_TLS_KEY (PEM files: serve HTTPS), and the same with the {upper}_COMPAT_ prefix.",
         name = V::NAME,
         upper = V::NAME.to_ascii_uppercase()
@@ -346,5 +460,26 @@ fn run_import<V: Vendor>(files: Vec<String>) -> ExitCode {
             eprintln!("{}-compat import: {e}", V::NAME);
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sha2::{Digest, Sha256};
+
+    use super::auth_tag;
+
+    #[test]
+    fn auth_tag_is_keyed_and_stable_within_the_process() {
+        let header = b"Basic YWxpY2U6c2VjcmV0";
+        let tag = auth_tag(header);
+        assert_eq!(tag.len(), 12);
+        assert_eq!(tag, auth_tag(header));
+        assert_ne!(tag, auth_tag(b"Basic Ym9iOnNlY3JldA=="));
+        let plain: String = Sha256::digest(header)[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_ne!(tag, plain, "not the unsalted SHA-256 prefix");
     }
 }

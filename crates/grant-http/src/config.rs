@@ -15,14 +15,21 @@ pub struct ServerConfig {
     /// HTTP worker threads (0: one per core).
     pub workers: usize,
     /// Absolute base URL clients reach this gateway at (behind a proxy); when empty, links
-    /// are built from the request's own scheme and Host.
+    /// are built from the request's own scheme and Host if that host is allowed (see
+    /// `allowed_hosts`), else from the listening address.
     pub public_base_url: String,
+    /// Host names (`name`: any port; `name:port`: that port only) a request's Host may carry
+    /// for links to be built from it, besides the listening address itself.
+    pub allowed_hosts: Vec<String>,
     /// Tenant this gateway serves (vendors whose URLs carry no tenant).
     pub tenant: String,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
     /// Seconds to let in-flight requests finish on SIGTERM/SIGINT.
     pub shutdown_timeout_secs: u64,
+    /// Seconds a request body may take to arrive, counted from the end of its headers; a
+    /// slower body is answered 408 (in the vendor's shape) and the connection closed.
+    pub body_read_timeout_secs: u64,
     /// Seconds an idle kept-alive connection stays open. Longer than the idle timeout of
     /// the clients and proxies in front (nginx's upstream keep-alive is 60 s), so they,
     /// not the server, close idle connections — a server closing first races a client
@@ -49,9 +56,11 @@ impl Default for ServerConfig {
             bind: "127.0.0.1:8080".into(),
             workers: 0,
             public_base_url: String::new(),
+            allowed_hosts: Vec::new(),
             tenant: "default".into(),
             max_body_bytes: 64 * 1024,
             shutdown_timeout_secs: 10,
+            body_read_timeout_secs: 10,
             keep_alive_secs: 75,
             trusted_proxies: Vec::new(),
             tls_cert: String::new(),
@@ -109,15 +118,24 @@ fn set(table: &mut toml::Table, section: &str, key: &str, value: toml::Value) {
 
 /// Environment overrides, applied last. `GRANT_*` apply to every gateway; `<VENDOR>_COMPAT_*`
 /// to one (e.g. `OKTA_COMPAT_BIND`), and win over `GRANT_*`.
-const ENV_KEYS: &[(&str, &str, &str, bool)] = &[
-    // (suffix, section, key, is_number)
-    ("DATABASE_URL", "database", "url", false),
-    ("BIND", "server", "bind", false),
-    ("WORKERS", "server", "workers", true),
-    ("PUBLIC_BASE_URL", "server", "public_base_url", false),
-    ("TENANT", "server", "tenant", false),
-    ("TLS_CERT", "server", "tls_cert", false),
-    ("TLS_KEY", "server", "tls_key", false),
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Number,
+    /// Comma-separated list.
+    List,
+}
+
+const ENV_KEYS: &[(&str, &str, &str, Kind)] = &[
+    // (suffix, section, key, kind)
+    ("DATABASE_URL", "database", "url", Kind::Text),
+    ("BIND", "server", "bind", Kind::Text),
+    ("WORKERS", "server", "workers", Kind::Number),
+    ("PUBLIC_BASE_URL", "server", "public_base_url", Kind::Text),
+    ("ALLOWED_HOSTS", "server", "allowed_hosts", Kind::List),
+    ("TENANT", "server", "tenant", Kind::Text),
+    ("TLS_CERT", "server", "tls_cert", Kind::Text),
+    ("TLS_KEY", "server", "tls_key", Kind::Text),
 ];
 
 fn env_overrides(
@@ -126,17 +144,23 @@ fn env_overrides(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(), String> {
     let vendor_prefix = format!("{}_COMPAT_", vendor.to_ascii_uppercase());
-    for (suffix, section, key, is_number) in ENV_KEYS {
+    for (suffix, section, key, kind) in ENV_KEYS {
         for prefix in ["GRANT_", vendor_prefix.as_str()] {
             let name = format!("{prefix}{suffix}");
             if let Some(raw) = env(&name).filter(|v| !v.is_empty()) {
-                let value = if *is_number {
-                    toml::Value::Integer(
+                let value = match kind {
+                    Kind::Number => toml::Value::Integer(
                         raw.parse()
                             .map_err(|_| format!("{name}: not a number: {raw}"))?,
-                    )
-                } else {
-                    toml::Value::String(raw)
+                    ),
+                    Kind::Text => toml::Value::String(raw),
+                    Kind::List => toml::Value::Array(
+                        raw.split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(|s| toml::Value::String(s.to_owned()))
+                            .collect(),
+                    ),
                 };
                 set(table, section, key, value);
             }
@@ -205,6 +229,7 @@ mod tests {
         let env = |k: &str| match k {
             "GRANT_DATABASE_URL" => Some("sqlite://a.db".to_owned()),
             "X_COMPAT_WORKERS" => Some("5".to_owned()),
+            "GRANT_ALLOWED_HOSTS" => Some("a.example, b.example:8443,".to_owned()),
             _ => None,
         };
         let cfg: GatewayConfig<Extra> = load("x", &dir, None, &env).unwrap_or_default();
@@ -212,6 +237,7 @@ mod tests {
         assert_eq!(cfg.server.workers, 5);
         assert_eq!(cfg.database.url, "sqlite://a.db");
         assert_eq!(cfg.vendor.realm, "R");
+        assert_eq!(cfg.server.allowed_hosts, ["a.example", "b.example:8443"]);
         std::fs::write(dir.join("x.toml"), "[server]\nbnd = \"typo\"\n").ok();
         let err = load::<Extra>("x", &dir, None, &|_| None)
             .err()

@@ -54,8 +54,14 @@ pub enum ApiError {
         limit: u64,
         reset_epoch_secs: i64,
     },
+    /// The request body did not arrive within `server.body_read_timeout_secs`; the
+    /// connection is closed after the answer.
+    RequestTimeout,
     /// The database (or another dependency) is unavailable: retry later.
     Unavailable,
+    /// Storage is exhausted or failing (disk or database full, I/O error): nothing can be
+    /// written until an operator frees space. Rendered as the vendor's 503.
+    StorageUnavailable,
     /// A bug. The cause was logged with the request id; it is never sent.
     Internal,
 }
@@ -87,7 +93,8 @@ impl ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::Unavailable | Self::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -106,6 +113,7 @@ impl ApiError {
                 reason: String::new(),
             },
             StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable,
+            StatusCode::REQUEST_TIMEOUT => Self::RequestTimeout,
             s if s.is_client_error() => Self::MalformedBody {
                 reason: String::new(),
             },
@@ -152,6 +160,10 @@ impl From<CoreError> for ApiError {
             CoreError::Unavailable(cause) => {
                 log::warn!("unavailable: {cause}");
                 Self::Unavailable
+            }
+            CoreError::StorageFailure(cause) => {
+                log::error!("storage failure (disk or database full, or I/O error): {cause}");
+                Self::StorageUnavailable
             }
             CoreError::Internal(cause) => {
                 log::error!("internal error: {cause}");

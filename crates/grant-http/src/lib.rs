@@ -25,7 +25,9 @@ pub use app::{build_app, import_files, run_main, serve};
 pub use config::{GatewayConfig, ServerConfig};
 pub use db::run_db;
 pub use error::{ApiError, ApiResult};
-pub use request::{RequestId, base_url, client_ip, header_str};
+pub use request::{
+    NotText, RequestId, base_url, client_ip, header_str, header_text, requested_base_url,
+};
 
 /// What a vendor gateway supplies; everything else is shared.
 pub trait Vendor: Sized + Send + Sync + 'static {

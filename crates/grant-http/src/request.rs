@@ -1,4 +1,4 @@
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use actix_web::HttpRequest;
 use actix_web::http::header::HeaderName;
@@ -9,10 +9,26 @@ use crate::ServerConfig;
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// A header's value as text, if present and visible ASCII.
+/// A header's value as text, if present and visible ASCII. A header that is present but
+/// not visible ASCII reads as absent here: use `header_text` where that difference matters
+/// (credentials).
 pub fn header_str(req: &HttpRequest, name: impl TryInto<HeaderName>) -> Option<&str> {
     let name: HeaderName = name.try_into().ok()?;
     req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A header that is present but cannot be read as text (bytes outside visible ASCII).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotText;
+
+/// A header's value: `Ok(None)` when absent, `Ok(Some(text))` when visible ASCII,
+/// `Err(NotText)` when present but undecodable — e.g. an `Authorization` header with
+/// non-ASCII bytes is a bad credential, not a missing one.
+pub fn header_text<'a>(req: &'a HttpRequest, name: &str) -> Result<Option<&'a str>, NotText> {
+    match req.headers().get(name) {
+        None => Ok(None),
+        Some(v) => v.to_str().map(Some).map_err(|_| NotText),
+    }
 }
 
 fn peer_is_trusted(req: &HttpRequest, cfg: &ServerConfig) -> bool {
@@ -39,13 +55,36 @@ pub fn client_ip(req: &HttpRequest, cfg: &ServerConfig) -> String {
         .unwrap_or_default()
 }
 
-/// The absolute base URL (`scheme://host[:port]`) the caller used: the configured public
-/// base URL, else the request's own scheme and Host (`X-Forwarded-Proto`/`-Host` only from
-/// trusted proxies).
+/// The absolute base URL (`scheme://host[:port]`) links are built from: the configured
+/// public base URL; else the request's scheme and Host (`X-Forwarded-Proto`/`-Host` only
+/// from trusted proxies) when that host is the address the gateway listens on or one of
+/// `server.allowed_hosts`; else the address the gateway listens on. A Host header is the
+/// caller's to choose: echoing any value would let a request plant foreign links.
 pub fn base_url(req: &HttpRequest, cfg: &ServerConfig) -> String {
     if !cfg.public_base_url.is_empty() {
         return cfg.public_base_url.trim_end_matches('/').to_owned();
     }
+    let trusted = peer_is_trusted(req, cfg);
+    let forwarded = |name: &str| if trusted { header_str(req, name) } else { None };
+    let scheme = match forwarded("x-forwarded-proto") {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        Some(p) if p.eq_ignore_ascii_case("http") => "http",
+        _ if req.app_config().secure() => "https",
+        _ => "http",
+    };
+    let local = req.app_config().local_addr();
+    let host = forwarded("x-forwarded-host")
+        .or_else(|| header_str(req, "host"))
+        .map(str::trim)
+        .filter(|h| host_allowed(h, local, cfg))
+        .map(str::to_owned)
+        .unwrap_or_else(|| local.to_string());
+    format!("{scheme}://{host}")
+}
+
+/// The base URL as the caller addressed it (its scheme and Host, `X-Forwarded-*` only from
+/// trusted proxies), unchecked: for logs that record what was requested, never for links.
+pub fn requested_base_url(req: &HttpRequest, cfg: &ServerConfig) -> String {
     let trusted = peer_is_trusted(req, cfg);
     let forwarded = |name: &str| if trusted { header_str(req, name) } else { None };
     let scheme = forwarded("x-forwarded-proto").unwrap_or(if req.app_config().secure() {
@@ -56,6 +95,43 @@ pub fn base_url(req: &HttpRequest, cfg: &ServerConfig) -> String {
     let host = forwarded("x-forwarded-host")
         .or_else(|| header_str(req, "host"))
         .map(str::to_owned)
-        .unwrap_or_else(|| req.app_config().host().to_owned());
+        .unwrap_or_else(|| req.app_config().local_addr().to_string());
     format!("{scheme}://{host}")
+}
+
+/// Whether a Host value may appear in links: the listening address (as bound or as
+/// configured), `localhost` on a loopback listener's port, or an `allowed_hosts` entry
+/// (an entry without a port allows that host name on any port).
+fn host_allowed(host: &str, local: SocketAddr, cfg: &ServerConfig) -> bool {
+    if host.is_empty() || !host.bytes().all(|b| b.is_ascii_graphic()) {
+        return false;
+    }
+    let host = host.to_ascii_lowercase();
+    let (name, port) = split_host_port(&host);
+    if host == local.to_string() || host == cfg.bind.to_ascii_lowercase() {
+        return true;
+    }
+    if local.ip().is_loopback() && name == "localhost" && port == Some(local.port()) {
+        return true;
+    }
+    cfg.allowed_hosts.iter().any(|entry| {
+        let entry = entry.trim().to_ascii_lowercase();
+        match split_host_port(&entry) {
+            (e, None) => !e.is_empty() && e == name,
+            (_, Some(_)) => entry == host,
+        }
+    })
+}
+
+/// `example.com:8443` → (`example.com`, Some(8443)); `[::1]:80` → (`[::1]`, Some(80)).
+fn split_host_port(host: &str) -> (&str, Option<u16>) {
+    match host.rsplit_once(':') {
+        Some((name, port)) if !name.is_empty() && (!name.contains(':') || name.ends_with(']')) => {
+            match port.parse() {
+                Ok(p) => (name, Some(p)),
+                Err(_) => (host, None),
+            }
+        }
+        _ => (host, None),
+    }
 }

@@ -1,10 +1,13 @@
 //! The shared HTTP layer renders every error — its own and actix's — through the vendor.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::time::Duration;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use grant_core::{DatabaseConfig, Store};
 use grant_http::testing::TestServer;
-use grant_http::{ApiError, AppState, GatewayConfig, Vendor};
+use grant_http::testing::{parse_responses, raw_exchange};
+use grant_http::{ApiError, AppState, GatewayConfig, Vendor, base_url};
 use serde_json::{Value, json};
 
 struct TestVendor;
@@ -26,6 +29,31 @@ impl Vendor for TestVendor {
                     HttpResponse::Ok().json(body.into_inner())
                 }))
                 .default_service(grant_http::allow_only("POST")),
+        )
+        .route(
+            "/base",
+            web::get().to(
+                |req: HttpRequest, st: web::Data<AppState<TestVendor>>| async move {
+                    HttpResponse::Ok().json(json!({"base": base_url(&req, &st.config.server)}))
+                },
+            ),
+        )
+        .route(
+            "/slow",
+            web::get().to(|| async {
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+                HttpResponse::Ok().json(json!({"slow": true}))
+            }),
+        )
+        .route(
+            "/write",
+            web::post().to(|st: web::Data<AppState<TestVendor>>| async move {
+                st.db(|conn| {
+                    grant_core::service::directory::create_tenant(conn, None, &"n".repeat(500))
+                })
+                .await?;
+                Ok::<_, ApiError>(HttpResponse::Created().json(json!({})))
+            }),
         )
         .service(web::resource("/grants/{id}").route(web::get().to(
             |id: web::Path<String>| async move {
@@ -212,4 +240,239 @@ async fn tls_server_answers_https_and_errors_stay_vendor_rendered() {
     // An untrusting client fails the handshake: the certificate really is served.
     let untrusting = reqwest::Client::new().get(srv.url("/healthz")).send().await;
     assert!(untrusting.is_err());
+}
+
+const RAW_WAIT: Duration = Duration::from_secs(4);
+
+#[tokio::test]
+async fn a_body_slower_than_the_deadline_gets_408_and_the_connection_closes() {
+    let mut cfg = config();
+    cfg.server.body_read_timeout_secs = 1;
+    let srv = TestServer::<TestVendor>::start(cfg);
+    let addr = srv.addr();
+    let request = format!(
+        "POST /echo HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{{\"a\": 1"
+    );
+    let ex = tokio::task::spawn_blocking(move || raw_exchange(&addr, request.as_bytes(), RAW_WAIT))
+        .await
+        .unwrap();
+    let (responses, rest) = parse_responses(&ex.bytes, &[false]);
+    assert_eq!(
+        responses.len(),
+        1,
+        "{:?}",
+        String::from_utf8_lossy(&ex.bytes)
+    );
+    let res = &responses[0];
+    assert_eq!(res.status, 408);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&res.body).unwrap(),
+        json!({"vendor": "test", "error": "RequestTimeout", "path": "/echo"})
+    );
+    assert_eq!(res.header("connection"), Some("close"));
+    assert!(res.header("x-test-request-id").is_some());
+    assert!(rest.is_empty());
+    let answered = ex.first_byte_after.unwrap();
+    eprintln!("408 after {answered:?}, closed after {:?}", ex.closed_after);
+    assert!(
+        answered >= Duration::from_millis(900) && answered < Duration::from_millis(2500),
+        "answered after {answered:?}"
+    );
+    assert!(ex.closed_after.is_some(), "connection left open");
+}
+
+#[tokio::test]
+async fn links_never_echo_an_unknown_host() {
+    let mut cfg = config();
+    cfg.server.allowed_hosts = vec!["good.example".into(), "pinned.example:8443".into()];
+    let srv = TestServer::<TestVendor>::start(cfg);
+    let base = |host: &'static str| {
+        let req = srv.client.get(srv.url("/base"));
+        async move {
+            let req = if host.is_empty() {
+                req
+            } else {
+                req.header("host", host)
+            };
+            call(req.send().await.unwrap()).await.1["base"].clone()
+        }
+    };
+    let own = srv.base_url.clone();
+    assert_eq!(base("").await, json!(own));
+    assert_eq!(base("evil.example").await, json!(own));
+    assert_eq!(base("evil.example:80").await, json!(own));
+    assert_eq!(base("pinned.example:9999").await, json!(own));
+    assert_eq!(
+        base("good.example:8080").await,
+        json!("http://good.example:8080")
+    );
+    assert_eq!(base("GOOD.example").await, json!("http://GOOD.example"));
+    assert_eq!(
+        base("pinned.example:8443").await,
+        json!("http://pinned.example:8443")
+    );
+    let port = srv.addr().rsplit(':').next().unwrap().to_owned();
+    let localhost: &'static str = Box::leak(format!("localhost:{port}").into_boxed_str());
+    assert_eq!(base(localhost).await, json!(format!("http://{localhost}")));
+    // X-Forwarded-Host is ignored from an untrusted peer.
+    let res = srv
+        .client
+        .get(srv.url("/base"))
+        .header("x-forwarded-host", "good.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(call(res).await.1["base"], json!(own));
+}
+
+#[tokio::test]
+async fn a_full_database_is_a_503_in_the_vendor_format_and_readyz_says_so() {
+    let srv = TestServer::<TestVendor>::start(config());
+    if srv.store.backend() != grant_core::Backend::Sqlite {
+        return; // simulated with SQLite's max_page_count
+    }
+    let c = &srv.client;
+    let (s, _, _) = call(c.post(srv.url("/write")).send().await.unwrap()).await;
+    assert_eq!(s, 201);
+    srv.fill_sqlite_disk(1);
+    let (s, b, _) = call(c.get(srv.url("/readyz")).send().await.unwrap()).await;
+    assert_eq!(
+        (s, b),
+        (
+            503,
+            json!({"vendor": "test", "error": "StorageUnavailable", "path": "/readyz"})
+        )
+    );
+    let mut first_failure = None;
+    for i in 0..200 {
+        let (s, b, _) = call(c.post(srv.url("/write")).send().await.unwrap()).await;
+        if s != 201 {
+            first_failure = Some((i, s, b));
+            break;
+        }
+    }
+    let (_, s, b) = first_failure.expect("the database filled up");
+    assert_eq!(
+        (s, b),
+        (
+            503,
+            json!({"vendor": "test", "error": "StorageUnavailable", "path": "/write"})
+        )
+    );
+    let (s, _, _) = call(c.get(srv.url("/healthz")).send().await.unwrap()).await;
+    assert_eq!(s, 200);
+    // Space freed: ready again at once.
+    srv.fill_sqlite_disk(1_000_000);
+    let (s, b, _) = call(c.get(srv.url("/readyz")).send().await.unwrap()).await;
+    assert_eq!((s, b), (200, json!({"status": "ready"})));
+    let (s, _, _) = call(c.post(srv.url("/write")).send().await.unwrap()).await;
+    assert_eq!(s, 201);
+}
+
+/// actix-http answers requests it cannot parse itself, before any application code runs:
+/// an empty 400 (or 431 for oversized heads), without the vendor's headers or body, and
+/// the connection closed. Pinned here; see README "Known limits".
+#[tokio::test]
+async fn protocol_errors_are_answered_by_actix_itself() {
+    let srv = TestServer::<TestVendor>::start(config());
+    let addr = srv.addr();
+    let many: String = (0..120).map(|i| format!("X-H{i}: {i}\r\n")).collect();
+    let cases: Vec<(&str, String, u16)> = vec![
+        (
+            "folded header line",
+            format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nX-A: 1\r\n  folded\r\n\r\n"),
+            400,
+        ),
+        (
+            "duplicate Content-Length",
+            format!(
+                "POST /echo HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 2\r\n\
+                 Content-Length: 3\r\n\r\n{{}}"
+            ),
+            400,
+        ),
+        (
+            "bad version",
+            format!("GET /healthz HTTP/9.7\r\nHost: {addr}\r\n\r\n"),
+            400,
+        ),
+        (
+            "oversized head",
+            format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n{many}\r\n"),
+            431,
+        ),
+    ];
+    for (what, request, status) in cases {
+        let a = addr.clone();
+        let ex =
+            tokio::task::spawn_blocking(move || raw_exchange(&a, request.as_bytes(), RAW_WAIT))
+                .await
+                .unwrap();
+        let (responses, _) = parse_responses(&ex.bytes, &[false]);
+        assert_eq!(
+            responses.len(),
+            1,
+            "{what}: {:?}",
+            String::from_utf8_lossy(&ex.bytes)
+        );
+        let res = &responses[0];
+        assert_eq!(res.status, status, "{what}");
+        assert!(res.body.is_empty(), "{what}");
+        assert_eq!(res.header("x-test-request-id"), None, "{what}");
+        assert!(ex.closed_after.is_some(), "{what}: connection left open");
+    }
+}
+
+/// actix-http 3.x keeps one "answering a HEAD" flag per connection, set when a request is
+/// *decoded*: with a GET still being handled and a HEAD pipelined behind it, the GET's
+/// answer goes out as if for a HEAD — headers with its Content-Length, no body — and the
+/// client reads the HEAD's answer as that body. Not fixable from an actix application;
+/// pinned here so that an actix upgrade that fixes it shows up (see README "Known limits").
+#[tokio::test]
+async fn pipelined_head_after_a_pending_get_loses_the_get_body() {
+    let srv = TestServer::<TestVendor>::start(config());
+    let addr = srv.addr();
+    let request = format!(
+        "GET /slow HTTP/1.1\r\nHost: {addr}\r\n\r\nHEAD /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+    );
+    let ex = tokio::task::spawn_blocking(move || {
+        raw_exchange(&addr, request.as_bytes(), Duration::from_millis(1500))
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&ex.bytes).into_owned();
+    let (responses, _) = parse_responses(&ex.bytes, &[false, true]);
+    let get = responses.first().unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(get.status, 200, "{text}");
+    let length: usize = get.header("content-length").unwrap().parse().unwrap();
+    assert_eq!(length, br#"{"slow":true}"#.len());
+    // Today: the GET's body is missing; its "body" is the start of the HEAD's answer.
+    assert!(get.body.starts_with(b"HTTP/1.1 200"), "{text}");
+    assert!(!text.contains(r#"{"slow":true}"#), "{text}");
+}
+
+#[tokio::test]
+async fn sequential_get_then_head_keep_their_framing() {
+    let srv = TestServer::<TestVendor>::start(config());
+    let addr = srv.addr();
+    // Without pipelining (a GET answered at once, then a HEAD) the framing is right.
+    let request = format!(
+        "GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\nHEAD /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+    );
+    let ex = tokio::task::spawn_blocking(move || {
+        raw_exchange(&addr, request.as_bytes(), Duration::from_millis(800))
+    })
+    .await
+    .unwrap();
+    let (responses, rest) = parse_responses(&ex.bytes, &[false, true]);
+    assert_eq!(
+        responses.len(),
+        2,
+        "{:?}",
+        String::from_utf8_lossy(&ex.bytes)
+    );
+    assert_eq!(responses[0].body, br#"{"status":"ok"}"#);
+    assert!(responses[1].body.is_empty());
+    assert!(rest.is_empty());
 }

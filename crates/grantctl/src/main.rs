@@ -491,9 +491,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 Some(u) => Some(find_user(conn, &tenant, &u).map_err(e)?.id),
                 None => None,
             };
-            let secret = match secret_env {
+            let secret = match &secret_env {
                 Some(var) => Some(SecretString::from(
-                    std::env::var(&var).map_err(|_| format!("{var} is not set"))?,
+                    std::env::var(var).map_err(|_| format!("{var} is not set"))?,
                 )),
                 None => None,
             };
@@ -519,7 +519,11 @@ fn run(cli: Cli) -> Result<(), String> {
             )
             .map_err(e)?;
             print_json(&issued.credential)?;
-            println!("secret (shown once): {}", issued.secret.expose_secret());
+            match &secret_env {
+                // The caller chose the secret: it is not echoed (terminals, CI logs).
+                Some(var) => println!("secret: the value of {var} (not shown)"),
+                None => println!("secret (shown once): {}", issued.secret.expose_secret()),
+            }
         }
         Command::Credential(CredentialCmd::List { tenant }) => print_json(
             &grant_core::store::credentials::list_credentials(conn, tenant.as_deref())

@@ -148,3 +148,58 @@ fn credential_add_records_the_faces_it_is_made_for() {
         String::from_utf8_lossy(&bad.stderr)
     );
 }
+
+#[test]
+fn credential_add_with_secret_env_does_not_print_the_secret() {
+    let db = TestDb::new();
+    let tenant = "3f2b6a52-58a5-4a5e-8f39-5c1d0e1a2b3c";
+    let client = "9a1c7e0e-1d2f-4c3b-8a5e-6f7d8c9b0a1e";
+    grantctl(&db, &["tenant", "add", "--id", tenant, "--name", "T"]);
+    grantctl(
+        &db,
+        &[
+            "client",
+            "add",
+            "--tenant",
+            tenant,
+            "--id",
+            client,
+            "--kind",
+            "client_credentials",
+        ],
+    );
+    let secret = "s3cr3t-from-the-environment-Zq9";
+    let out = Command::new(env!("CARGO_BIN_EXE_grantctl"))
+        .arg("--database-url")
+        .arg(&db.config.url)
+        .args([
+            "credential",
+            "add",
+            "--tenant",
+            tenant,
+            "--kind",
+            "client_secret",
+            "--client",
+            client,
+            "--name",
+            "first",
+            "--secret-env",
+            "MY_CLIENT_SECRET",
+        ])
+        .env_remove("GRANT_DATABASE_URL")
+        .env("MY_CLIENT_SECRET", secret)
+        .output()
+        .expect("run grantctl");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stdout.contains(secret), "secret echoed: {stdout}");
+    assert!(!stderr.contains(secret), "secret echoed: {stderr}");
+    assert!(
+        stdout.contains("secret: the value of MY_CLIENT_SECRET (not shown)"),
+        "{stdout}"
+    );
+    let listed = grantctl(&db, &["credential", "list", "--tenant", tenant]);
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+}

@@ -11,7 +11,7 @@ use actix_web::{FromRequest, HttpRequest};
 use grant_core::model::{Credential, CredentialKind, Face, Principal};
 use grant_core::service::authz::{self, AdminRoles};
 use grant_core::service::credentials;
-use grant_http::{ApiError, header_str};
+use grant_http::{ApiError, header_text};
 
 use crate::State;
 use crate::json::{TENANT_ADMINISTRATOR, TENANT_MEMBER, normalize_id, role_id};
@@ -115,10 +115,12 @@ impl FromRequest for Caller {
         let req = req.clone();
         Box::pin(async move {
             let state = req.app_data::<State>().cloned().ok_or(ApiError::Internal)?;
-            let header = header_str(&req, "authorization").ok_or(ApiError::MissingCredentials)?;
             let invalid = || ApiError::InvalidCredentials {
                 reason: String::new(),
             };
+            let header = header_text(&req, "authorization")
+                .map_err(|_| invalid())?
+                .ok_or(ApiError::MissingCredentials)?;
             let token = bearer_token(header).ok_or_else(invalid)?.to_owned();
             let credential = state
                 .db(move |conn| credentials::authenticate_token(conn, &token, &Face::Ocs))

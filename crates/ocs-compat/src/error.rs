@@ -114,7 +114,13 @@ pub fn render(err: &ApiError, req: &HttpRequest) -> HttpResponse {
             "The request rate limit was exceeded.".into(),
             "Wait and try again.",
         ),
-        ApiError::Unavailable => (
+        ApiError::RequestTimeout => (
+            StatusCode::REQUEST_TIMEOUT,
+            "Request timeout.".into(),
+            "The request body was not received in time.".into(),
+            "Send the whole request body without pausing.",
+        ),
+        ApiError::Unavailable | ApiError::StorageUnavailable => (
             StatusCode::SERVICE_UNAVAILABLE,
             "Service unavailable.".into(),
             "The service is temporarily unavailable.".into(),

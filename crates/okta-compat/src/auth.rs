@@ -14,7 +14,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use grant_core::model::{Credential, CredentialKind, Face, Principal, User};
 use grant_core::service::authz::{self, OKTA_ADMIN_ROLES};
 use grant_core::service::credentials;
-use grant_http::{ApiError, client_ip, header_str};
+use grant_http::{ApiError, client_ip, header_text};
 
 use crate::ratelimit::Family;
 use crate::{State, json};
@@ -91,7 +91,9 @@ impl Caller {
 
 /// Authenticates the request (no rate limit yet).
 async fn authenticate(req: &HttpRequest, state: &State) -> Result<Caller, ApiError> {
-    let header = header_str(req, "authorization").ok_or(ApiError::MissingCredentials)?;
+    let header = header_text(req, "authorization")
+        .map_err(|_| json::invalid_token())?
+        .ok_or(ApiError::MissingCredentials)?;
     let (scheme, token) = parse_authorization(header).ok_or_else(json::invalid_token)?;
     let token = token.to_owned();
     let principal = state

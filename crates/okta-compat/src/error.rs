@@ -69,6 +69,13 @@ pub fn render(err: &ApiError, req: &HttpRequest, state: &AppState<Okta>) -> Http
             "E0000047",
             "API call exceeded rate limit due to too many requests.".to_owned(),
         ),
+        ApiError::RequestTimeout => {
+            causes.push(ErrorCause { error_summary: "body: not received in time".into() });
+            (StatusCode::REQUEST_TIMEOUT, "E0000003", "The request body was not well-formed.".to_owned())
+        }
+        ApiError::StorageUnavailable => {
+            (StatusCode::SERVICE_UNAVAILABLE, "E0000010", "Service is in read only mode".to_owned())
+        }
         ApiError::Unavailable => (
             StatusCode::SERVICE_UNAVAILABLE,
             "E0000009",

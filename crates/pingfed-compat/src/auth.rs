@@ -12,7 +12,7 @@ use base64::Engine;
 use grant_core::CoreError;
 use grant_core::model::{Credential, Face};
 use grant_core::service::credentials;
-use grant_http::{ApiError, client_ip, header_str};
+use grant_http::{ApiError, client_ip, header_text};
 use secrecy::SecretString;
 
 use crate::State;
@@ -80,7 +80,9 @@ impl FromRequest for Caller {
         let req = req.clone();
         Box::pin(async move {
             let state = req.app_data::<State>().cloned().ok_or(ApiError::Internal)?;
-            let header = header_str(&req, "authorization").ok_or_else(basic_required)?;
+            let header = header_text(&req, "authorization")
+                .map_err(|_| invalid())?
+                .ok_or_else(basic_required)?;
             let (username, password) = match parse_basic(header) {
                 None => {
                     let scheme = header.trim().split(' ').next().unwrap_or_default();

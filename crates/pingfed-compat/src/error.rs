@@ -81,7 +81,12 @@ pub fn render(err: &ApiError, _req: &HttpRequest, state: &AppState<PingFed>) -> 
             "too_many_requests",
             "Too many requests".into(),
         ),
-        ApiError::Unavailable => (
+        ApiError::RequestTimeout => (
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "The request body was not received in time".into(),
+        ),
+        ApiError::Unavailable | ApiError::StorageUnavailable => (
             StatusCode::SERVICE_UNAVAILABLE,
             "temporarily_unavailable",
             "The service is temporarily unavailable".into(),

@@ -9,7 +9,7 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 use actix_web::{HttpMessage, HttpRequest};
 use base64::Engine;
-use grant_http::{AppState, base_url, client_ip, header_str};
+use grant_http::{AppState, client_ip, header_str, requested_base_url};
 
 use crate::PingFed;
 
@@ -200,7 +200,7 @@ impl RuntimeApiLog {
                 Segment::ClientIp => line.push_str(&clean(&client_ip(req, &state.config.server))),
                 Segment::Method => line.push_str(req.method().as_str()),
                 Segment::Url => {
-                    line.push_str(&clean(&base_url(req, &state.config.server)));
+                    line.push_str(&clean(&requested_base_url(req, &state.config.server)));
                     line.push_str(&clean(req.uri().path()));
                 }
                 Segment::Status => line.push_str(&status.to_string()),

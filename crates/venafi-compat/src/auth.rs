@@ -11,7 +11,7 @@ use actix_web::{FromRequest, HttpRequest};
 use grant_core::model::{Credential, Grant, Principal, Scope, ScopeSet, User, UserKey};
 use grant_core::service::authz::{self, VENAFI_ADMIN_ROLES};
 use grant_core::service::{directory, tokens};
-use grant_http::{ApiError, header_str};
+use grant_http::ApiError;
 
 use crate::{State, scope};
 
@@ -23,9 +23,12 @@ pub struct Caller {
     pub user: Option<User>,
 }
 
-/// The bearer token of a request, if it carries one.
+/// The bearer token of a request, if it carries one. A token with bytes outside visible
+/// ASCII is still a token (one that matches nothing), not a missing one.
 pub fn bearer(req: &HttpRequest) -> Option<String> {
-    let value = header_str(req, "authorization")?.trim();
+    let raw = req.headers().get("authorization")?;
+    let value = String::from_utf8_lossy(raw.as_bytes());
+    let value = value.trim();
     if value.len() < 7 || !value[..7].eq_ignore_ascii_case("bearer ") {
         return None;
     }

@@ -104,7 +104,12 @@ pub fn render(err: &ApiError, _req: &HttpRequest) -> HttpResponse {
             "temporarily_unavailable",
             "Too many requests".to_owned(),
         ),
-        ApiError::Unavailable => (
+        ApiError::RequestTimeout => (
+            StatusCode::REQUEST_TIMEOUT,
+            "invalid_request",
+            "The request body was not received in time".to_owned(),
+        ),
+        ApiError::Unavailable | ApiError::StorageUnavailable => (
             StatusCode::SERVICE_UNAVAILABLE,
             "temporarily_unavailable",
             "The service is temporarily unavailable, try again later".to_owned(),

@@ -76,6 +76,34 @@ impl Store {
     }
 }
 
+/// Proves the database can take a write, without keeping one. SQLite: a table is created
+/// and filled inside a transaction that is rolled back; the new table needs a free page, so
+/// a full database or disk (or an I/O error) fails here as a real write would, and nothing
+/// reaches the file. PostgreSQL: the same in a temporary table (rolled back too), so a
+/// server that refuses writes is reported as well.
+pub fn probe_write(conn: &mut DbConn) -> Result<()> {
+    use diesel::{Connection, RunQueryDsl};
+    let result = conn.transaction::<(), diesel::result::Error, _>(|c| {
+        let (create, insert) = match c.backend() {
+            Backend::Sqlite => (
+                "CREATE TABLE grant_readyz_probe (x BLOB)",
+                "INSERT INTO grant_readyz_probe VALUES (zeroblob(64))",
+            ),
+            Backend::Postgres => (
+                "CREATE TEMPORARY TABLE grant_readyz_probe (x BYTEA) ON COMMIT DROP",
+                "INSERT INTO grant_readyz_probe VALUES ('\\x00')",
+            ),
+        };
+        diesel::sql_query(create).execute(c)?;
+        diesel::sql_query(insert).execute(c)?;
+        Err(diesel::result::Error::RollbackTransaction)
+    });
+    match result {
+        Ok(()) | Err(diesel::result::Error::RollbackTransaction) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A trivial query: proves the database answers.
 pub fn ping(conn: &mut DbConn) -> Result<()> {
     use diesel::RunQueryDsl;

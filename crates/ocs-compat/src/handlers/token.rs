@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use grant_core::service::client_secrets;
-use grant_http::{ApiError, ApiResult, header_str};
+use grant_http::{ApiError, ApiResult, header_str, header_text};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -41,9 +41,13 @@ fn form_decode(s: &str) -> String {
         .into_owned()
 }
 
-/// `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
+/// `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1). An
+/// Authorization header that is not visible ASCII is a credential matching no client.
 fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
-    let value = header_str(req, "authorization")?.trim();
+    let value = match header_text(req, "authorization") {
+        Ok(v) => v?.trim(),
+        Err(_) => return Some((String::new(), String::new())),
+    };
     if value.len() < 6 || !value[..6].eq_ignore_ascii_case("basic ") {
         return None;
     }

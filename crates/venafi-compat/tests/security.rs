@@ -1,0 +1,248 @@
+//! Robustness of venafi-compat on the wire: body deadline, undecodable credentials and a
+//! seeded fuzz run (plain HTTP here: raw sockets; SQLite, or PostgreSQL when
+//! GRANT_TEST_DATABASE_URL is set).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use grant_core::model::*;
+use grant_core::service::{clients, credentials, directory};
+use grant_http::GatewayConfig;
+use grant_http::testing::{TestServer, fuzz, parse_responses, raw_exchange};
+use reqwest::header::{HeaderMap, HeaderValue};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use venafi_compat::error::INVALID_TOKEN_DESCRIPTION;
+use venafi_compat::{Venafi, VenafiConfig};
+
+const ALICE: &str = "local:{5a32c46e-e7d8-404d-9987-2e68c0928219}";
+const APP: &str = "my-app";
+const PASSWORD: &str = "Passw0rd!";
+
+fn start(cfg: GatewayConfig<VenafiConfig>) -> TestServer<Venafi> {
+    let srv = TestServer::<Venafi>::start(cfg);
+    let t = srv.tenant().to_owned();
+    let mut conn = srv.conn();
+    directory::create_tenant(&mut conn, Some(t.clone()), "tpp").unwrap();
+    let user = directory::create_user(
+        &mut conn,
+        &t,
+        NewUser {
+            login: "alice".into(),
+            universal: Some(ALICE.into()),
+            roles: vec!["Admin".into()],
+            ..NewUser::default()
+        },
+        "test",
+    )
+    .unwrap();
+    credentials::create_credential(
+        &mut conn,
+        &t,
+        NewCredential {
+            kind: CredentialKind::Password,
+            name: "alice".into(),
+            user_id: Some(user.id),
+            client_id: None,
+            grant_id: None,
+            scopes: vec![],
+            roles: vec![],
+            expires_at: None,
+            token_prefix: String::new(),
+            faces: vec![],
+        },
+        Some(SecretString::from(PASSWORD)),
+        &grant_core::testing::fast_hashing(),
+        "test",
+    )
+    .unwrap();
+    clients::create_client(
+        &mut conn,
+        &t,
+        NewClient {
+            id: Some(APP.into()),
+            name: Some(APP.into()),
+            kind: Some(ClientKind::ApiIntegration),
+            access_token_lifetime: Some(7_776_000),
+            refresh_token_lifetime: Some(31_536_000),
+            allowed_scopes: vec!["admin:delete".into(), "certificate:manage".into()],
+            ..NewClient::default()
+        },
+        "test",
+    )
+    .unwrap();
+    drop(conn);
+    srv
+}
+
+async fn login(srv: &TestServer<Venafi>) -> String {
+    let res = srv
+        .client
+        .post(srv.url("/vedauth/Authorize/OAuth"))
+        .json(
+            &json!({"username": "alice", "password": PASSWORD, "client_id": APP,
+                      "scope": "admin:delete;certificate:manage"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn authorize_body_slower_than_the_deadline_is_408_then_closed() {
+    let mut cfg = GatewayConfig::<VenafiConfig>::default();
+    cfg.server.body_read_timeout_secs = 1;
+    let srv = start(cfg);
+    let addr = srv.addr();
+    let request = format!(
+        "POST /vedauth/Authorize/OAuth HTTP/1.1\r\nHost: {addr}\r\n\
+         Content-Type: application/json\r\nContent-Length: 120\r\n\r\n{{\"username\": \"alice\""
+    );
+    let ex = tokio::task::spawn_blocking(move || {
+        raw_exchange(&addr, request.as_bytes(), Duration::from_secs(4))
+    })
+    .await
+    .unwrap();
+    let (responses, _) = parse_responses(&ex.bytes, &[false]);
+    assert_eq!(responses.len(), 1, "{}", String::from_utf8_lossy(&ex.bytes));
+    let res = &responses[0];
+    assert_eq!(res.status, 408);
+    assert_eq!(res.header("connection"), Some("close"));
+    assert!(
+        res.header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&res.body).unwrap(),
+        json!({"error": "invalid_request",
+               "error_description": "The request body was not received in time"})
+    );
+    let answered = ex.first_byte_after.unwrap();
+    eprintln!("408 after {answered:?}, closed after {:?}", ex.closed_after);
+    assert!(
+        answered >= Duration::from_millis(900) && answered < Duration::from_millis(2500),
+        "{answered:?}"
+    );
+    assert!(ex.closed_after.is_some(), "connection left open");
+}
+
+#[tokio::test]
+async fn undecodable_bearer_token_is_an_unknown_token() {
+    let srv = start(GatewayConfig::default());
+    let bad = HeaderValue::from_bytes(b"Bearer \xc3\xa9t\xc3\xa9").unwrap();
+    let res = srv
+        .client
+        .get(srv.url("/vedauth/Authorize/Verify"))
+        .header("authorization", bad.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"error": "invalid_token", "error_description": INVALID_TOKEN_DESCRIPTION})
+    );
+    // Revoke/Token: a token that is not known is 202 {}, a missing one 401.
+    let res = srv
+        .client
+        .get(srv.url("/vedauth/Revoke/Token"))
+        .header("authorization", bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({}));
+    let res = srv
+        .client
+        .get(srv.url("/vedauth/Revoke/Token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+}
+
+fn check_error(
+    case: &fuzz::Case,
+    _status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), String> {
+    if case.method == reqwest::Method::HEAD {
+        return if body.is_empty() {
+            Ok(())
+        } else {
+            Err("a body on HEAD".into())
+        };
+    }
+    let ct = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !ct.starts_with("application/json") {
+        return Err(format!("content-type {ct:?}"));
+    }
+    let keys = fuzz::object_keys(body)?;
+    if keys != ["error", "error_description"] {
+        return Err(format!("not a TPP error: {keys:?}"));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn fuzz_never_5xx_and_errors_keep_the_tpp_shape() {
+    let srv = start(GatewayConfig::default());
+    let token = format!("Bearer {}", login(&srv).await);
+    let paths = [
+        "/vedsdk/OAuth/GetGrants",
+        "/vedsdk/OAuth/RevokeGrants",
+        "/vedsdk/OAuth/EnumerateGrants",
+        "/vedsdk/OAuth/GrantCount",
+        "/vedsdk/SystemStatus/Version",
+        "/vedauth/Authorize/OAuth",
+        "/vedauth/Authorize/Token",
+        "/vedauth/Authorize/Verify",
+        "/vedauth/Authorize/IsAuthServer",
+    ];
+    let target = fuzz::Target {
+        paths: &paths,
+        ids: &[],
+        auth: &[token],
+        fields: &[
+            "GranteePrefixedUniversal",
+            "ApplicationId",
+            "Start",
+            "Count",
+            "username",
+            "password",
+            "client_id",
+            "scope",
+            "state",
+            "refresh_token",
+        ],
+        extra_headers: &[],
+    };
+    let cases = fuzz::cases(0x7e_aaf1, 4000, &target);
+    let started = std::time::Instant::now();
+    let failures = fuzz::run(&srv, &cases, check_error).await;
+    eprintln!(
+        "venafi fuzz: {} requests in {:?}",
+        cases.len(),
+        started.elapsed()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
