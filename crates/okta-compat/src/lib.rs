@@ -47,6 +47,15 @@ impl Vendor for Okta {
     const REQUEST_ID_HEADER: Option<&'static str> = Some("x-okta-request-id");
     type Config = OktaConfig;
     type State = OktaState;
+    type Principal = auth::OktaCaller;
+
+    fn authenticate(
+        req: HttpRequest,
+        state: web::Data<AppState<Self>>,
+        presented: grant_http::Presented,
+    ) -> impl std::future::Future<Output = Result<auth::OktaCaller, ApiError>> + 'static {
+        auth::authenticate(req, state, presented)
+    }
 
     fn state(cfg: &GatewayConfig<OktaConfig>) -> Result<OktaState, String> {
         Ok(OktaState {

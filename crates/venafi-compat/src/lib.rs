@@ -46,6 +46,15 @@ impl Vendor for Venafi {
     const NAME: &'static str = "venafi";
     type Config = VenafiConfig;
     type State = VenafiState;
+    type Principal = auth::VenafiCaller;
+
+    fn authenticate(
+        req: HttpRequest,
+        state: web::Data<AppState<Self>>,
+        presented: grant_http::Presented,
+    ) -> impl std::future::Future<Output = Result<auth::VenafiCaller, ApiError>> + 'static {
+        auth::authenticate(req, state, presented)
+    }
 
     fn state(_cfg: &GatewayConfig<VenafiConfig>) -> Result<VenafiState, String> {
         Ok(VenafiState)
