@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 mod db;
 mod error;
+mod logging;
 pub mod pagination;
 mod request;
 pub mod routing;
@@ -67,6 +68,10 @@ pub trait Vendor: Sized + Send + Sync + 'static {
         state: web::Data<AppState<Self>>,
         presented: auth::Presented,
     ) -> impl std::future::Future<Output = Result<Self::Principal, ApiError>> + 'static;
+
+    /// The vendor's own configuration file as shipped (`config/<name>.toml`), built in for
+    /// a gateway started where no configuration directory is.
+    const BUILT_IN_CONFIG: &'static str;
 
     /// What `<name>-compat import FILE…` reads, in one line (shown by `import --help`).
     const IMPORT_FORMAT: &'static str;

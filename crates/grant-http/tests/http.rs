@@ -94,6 +94,7 @@ impl Vendor for TestVendor {
         })
     }
 
+    const BUILT_IN_CONFIG: &'static str = "";
     const IMPORT_FORMAT: &'static str = "JSON arrays of grants";
 
     fn parse_import(_: &str) -> Result<grant_core::service::import::ImportBatch, String> {

@@ -81,6 +81,7 @@ impl Vendor for Ocs {
         routes::configure(cfg);
     }
 
+    const BUILT_IN_CONFIG: &'static str = include_str!("../../../config/ocs.toml");
     const IMPORT_FORMAT: &'static str = "JSON documents of captured AuthorizationCodeClients, ClientCredentialClients, Users and PersistedGrants; see the README";
 
     fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {

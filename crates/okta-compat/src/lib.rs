@@ -71,6 +71,7 @@ impl Vendor for Okta {
         json::random_id("req", 26)
     }
 
+    const BUILT_IN_CONFIG: &'static str = include_str!("../../../config/okta.toml");
     const IMPORT_FORMAT: &'static str =
         "JSON arrays of Okta grant objects (GET /api/v1/users/{id}/grants)";
 

@@ -86,6 +86,7 @@ impl Vendor for PingFed {
         routes::configure(cfg);
     }
 
+    const BUILT_IN_CONFIG: &'static str = include_str!("../../../config/pingfed.toml");
     const IMPORT_FORMAT: &'static str =
         "captured grant lists ({\"items\": [...]} as the grant service returns them)";
 

@@ -64,6 +64,7 @@ impl Vendor for Venafi {
         routes::configure(cfg);
     }
 
+    const BUILT_IN_CONFIG: &'static str = include_str!("../../../config/venafi.toml");
     const IMPORT_FORMAT: &'static str = "TPP GetGrants responses or arrays of grants";
 
     fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {
