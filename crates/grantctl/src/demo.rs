@@ -10,6 +10,7 @@ use serde_json::json;
 
 #[derive(Args)]
 pub struct SeedDemo {
+    /// Tenant to create and fill
     #[arg(long, default_value = "default")]
     tenant: String,
     /// Org URL the Okta grants name as issuer (the okta-compat base URL)

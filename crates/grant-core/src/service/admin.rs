@@ -247,3 +247,11 @@ pub fn find_credential_by_token(conn: &mut DbConn, token: &str) -> Result<Creden
     credentials::find_by_digest(conn, &digest)?
         .ok_or_else(|| CoreError::not_found(RecordKind::Credential, "(the token given)"))
 }
+
+/// The audit log of a tenant (every tenant when None), oldest first.
+pub fn list_audit(
+    conn: &mut DbConn,
+    tenant: Option<&str>,
+) -> Result<Vec<crate::model::AuditEvent>> {
+    audit_store::list_audit(conn, tenant)
+}
