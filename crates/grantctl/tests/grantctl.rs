@@ -598,3 +598,18 @@ fn closed_pipe_is_not_a_panic() {
         assert_eq!(out.status.code(), Some(0), "{format}: {err}");
     }
 }
+
+/// grantctl goes through grant-core's business rules, never its storage layer.
+#[test]
+fn grantctl_does_not_use_grant_core_store() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for entry in std::fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains("grant_core::store"),
+            "{} uses grant_core::store",
+            path.display()
+        );
+    }
+}
