@@ -584,7 +584,14 @@ fn credential_ref(conn: &mut grant_core::DbConn, r: &CredentialRef) -> Result<Cr
         std::io::stdin()
             .read_to_string(&mut token)
             .map_err(|e| Failure::runtime(format!("reading the token from stdin: {e}")))?;
-        return Ok(admin::find_credential_by_token(conn, token.trim())?);
+        return admin::find_credential_by_token(conn, token.trim()).map_err(|e| match e {
+            grant_core::CoreError::NotFound { .. } => Failure::new(
+                output::EXIT_NOT_FOUND,
+                "no credential has the token given (deleted, or never issued by this database) \
+                 — see grantctl credential list",
+            ),
+            other => other.into(),
+        });
     }
     let t = tenant(conn, &r.tenant)?;
     let id =

@@ -526,6 +526,22 @@ fn credential_revoke_by_leaked_token_disable_enable_delete() {
     let revoked: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(revoked["id"], id.as_str());
     assert_eq!(revoked["status"], "revoked");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grantctl"))
+        .args(["--database-url", &db.config.url])
+        .args(["credential", "revoke", "--token-stdin"])
+        .env_remove("GRANT_DATABASE_URL")
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"not-a-token-of-ours\n").unwrap();
+    }
+    let unknown = child.wait_with_output().unwrap();
+    assert_eq!(unknown.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no credential has the token given"));
     // A revoked credential stays revoked.
     assert_eq!(run(&db, &["credential", "enable", &id]).0, 4);
     grantctl(&db, &["credential", "delete", &id]);
