@@ -669,7 +669,7 @@ fn run(cli: Cli) -> Result<()> {
                 .map_err(|e| Failure::usage(format!("{file} is not an export: {e}")))?;
             out.record(&export::import(conn, &snap)?)?;
         }
-        Command::SeedDemo(args) => demo::seed(conn, args).map_err(Failure::runtime)?,
+        Command::SeedDemo(args) => demo::seed(conn, args, &out)?,
         Command::TlsCert { .. } => {}
     }
     Ok(())

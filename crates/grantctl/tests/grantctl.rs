@@ -322,6 +322,9 @@ fn usage_errors_exit_2_conflicts_exit_4_help_exits_0() {
     let (code, _, err) = run(&db, &["scope", "add", "--id", "s"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(run(&db, &["scope", "add", "--id", "s"]).0, 4);
+    // The demo data set twice: its tenant exists already.
+    let (code, _, err) = run(&db, &["seed-demo"]);
+    assert_eq!(code, 4, "{err}");
     let (code, _, err) = run(&db, &["--database-url", "postgress://x/y", "migrate"]);
     assert_eq!(code, 2, "{err}");
 }
