@@ -237,11 +237,66 @@ fn finish<V: Vendor>(
             .headers_mut()
             .insert(HeaderName::from_static(name), value);
     }
-    access_log(&req, response.status().as_u16(), request_id, started);
+    let bytes = match response.body().size() {
+        actix_web::body::BodySize::Sized(n) => n.to_string(),
+        actix_web::body::BodySize::None => "0".to_owned(),
+        actix_web::body::BodySize::Stream => "-".to_owned(),
+    };
+    access_log(
+        &req,
+        &state.config.server,
+        response.status().as_u16(),
+        &bytes,
+        request_id,
+        started,
+    );
     ServiceResponse::new(req, response)
 }
 
-fn access_log(req: &HttpRequest, status: u16, request_id: &str, started: Instant) {
+/// Query parameters whose values are secrets: logged as `***`.
+const SECRET_PARAMETERS: &[&str] = &[
+    "access_token",
+    "client_secret",
+    "code",
+    "code_verifier",
+    "id_token",
+    "id_token_hint",
+    "password",
+    "refresh_token",
+    "secret",
+    "sessiontoken",
+    "token",
+];
+
+/// The query string with the values of secret parameters replaced by `***`.
+pub(crate) fn redacted_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _))
+                if SECRET_PARAMETERS
+                    .iter()
+                    .any(|s| key.eq_ignore_ascii_case(s)) =>
+            {
+                format!("{key}=***")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// One line per request: request id, client address (through trusted proxies), method,
+/// path and query (secrets redacted), status, response bytes, duration, and a keyed tag of
+/// the credential.
+fn access_log(
+    req: &HttpRequest,
+    server: &crate::ServerConfig,
+    status: u16,
+    bytes: &str,
+    request_id: &str,
+    started: Instant,
+) {
     if !log::log_enabled!(target: "access", log::Level::Info) {
         return;
     }
@@ -251,12 +306,17 @@ fn access_log(req: &HttpRequest, status: u16, request_id: &str, started: Instant
         .get("authorization")
         .map(|v| auth_tag(v.as_bytes()))
         .unwrap_or_else(|| "-".into());
+    let query = req.query_string();
+    let target = if query.is_empty() {
+        req.path().to_owned()
+    } else {
+        format!("{}?{}", req.path(), redacted_query(query))
+    };
     log::info!(
         target: "access",
-        "{request_id} {} {} {} {status} {}us auth={auth}",
-        req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default(),
+        "{request_id} {} {} {target} {status} {bytes}B {}us auth={auth}",
+        crate::client_ip(req, server),
         req.method(),
-        req.path(),
         started.elapsed().as_micros(),
     );
 }
@@ -525,6 +585,14 @@ mod tests {
     use sha2::{Digest, Sha256};
 
     use super::auth_tag;
+
+    #[test]
+    fn secret_query_values_are_redacted() {
+        assert_eq!(
+            super::redacted_query("limit=20&client_secret=s3cr3t&Token=abc&after=x&code"),
+            "limit=20&client_secret=***&Token=***&after=x&code"
+        );
+    }
 
     #[test]
     fn auth_tag_is_keyed_and_stable_within_the_process() {
