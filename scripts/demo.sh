@@ -1,14 +1,39 @@
 #!/usr/bin/env bash
 # Builds every gateway, seeds a fresh embedded SQLite database (demo-data/grants.db) with
 # demo data, starts the gateways on it and prints each base URL, its credential and a curl
-# line that works. Ctrl-C stops them.
+# line that works.
+#   scripts/demo.sh            run in the foreground; Ctrl-C stops the gateways
+#   scripts/demo.sh --detach   leave them running in the background and return
+#   scripts/demo.sh stop       stop the gateways a detached (or other) demo started
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-echo "building gateways (first build takes a few minutes)…"
-cargo build --bins --quiet
-
 WORK="$ROOT/demo-data"
+PIDFILE="$WORK/pids"
+running() { # the demo's gateway processes still alive
+  [ -f "$PIDFILE" ] || return 0
+  local pid; for pid in $(cat "$PIDFILE"); do kill -0 "$pid" 2>/dev/null && echo "$pid"; done; return 0
+}
+case "${1:-}" in
+  stop)
+    pids="$(running)"
+    [ -n "$pids" ] || { echo "no demo is running"; rm -f "$PIDFILE"; exit 0; }
+    kill $pids 2>/dev/null || true
+    for _ in $(seq 50); do [ -z "$(running)" ] && break; sleep 0.1; done
+    rm -f "$PIDFILE"
+    echo "demo stopped (data kept in $WORK)"
+    exit 0 ;;
+  --detach) DETACH=1 ;;
+  "") DETACH=0 ;;
+  *) usage "usage: scripts/demo.sh [--detach | stop]" ;;
+esac
+if [ -n "$(running)" ]; then
+  die "a demo is already running (pids $(running | tr '\n' ' ')); stop it first: ./scripts/demo.sh stop"
+fi
+
+echo "building gateways and grantctl (the first build takes a few minutes)…"
+cargo build --bins
+
 rm -rf "$WORK"
 mkdir -p "$WORK"
 DB="sqlite://$WORK/grants.db"
@@ -24,7 +49,8 @@ for k in sys.argv[2].split("."): d=d[k]
 print(d)' "$WORK/seed.json" "$1"; }
 
 PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT INT TERM
+trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -f "$PIDFILE"' EXIT INT TERM
+export RUST_LOG="${RUST_LOG:-info}"   # access lines go to each gateway's log file
 
 start_gateway okta-compat "$OKTA_PORT" "$DB"; PIDS+=("$GATEWAY_PID")
 OKTA_TOKEN="$(seed okta.api_token)"
@@ -57,7 +83,9 @@ VENAFI_TOKEN="$(curl -s --cacert "$WORK/tls/cert.pem" -H 'Content-Type: applicat
 
 cat <<TXT
 
-Gateways are running on one SQLite database ($WORK/grants.db). Logs: $WORK/*.log
+Gateways are running on one SQLite database ($WORK/grants.db).
+Logs (one access line per request): $WORK/*.log
+List what it holds:  $BIN/grantctl --database-url $DB grant list
 
 okta-compat    http://127.0.0.1:$OKTA_PORT    Okta User Grants API
   API token (SSWS):  $OKTA_TOKEN
@@ -81,5 +109,11 @@ venafi-compat  $VENAFI_URL   Venafi TPP WebSDK grants + VEDauth (HTTPS, self-sig
 TXT
 
 echo
-echo "Press Ctrl-C to stop."
+printf '%s\n' "${PIDS[@]}" >"$PIDFILE"
+if [ "$DETACH" = 1 ]; then
+  trap - EXIT INT TERM
+  echo "Running in the background. Stop with: ./scripts/demo.sh stop"
+  exit 0
+fi
+echo "Press Ctrl-C to stop (or run ./scripts/demo.sh stop from another terminal)."
 wait

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
-BIN="${BIN:-$ROOT/target/debug}"
+BIN="${BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug}"
 # The script's name, for messages.
 SCRIPT="$(basename "${0:-script}" .sh)"
 

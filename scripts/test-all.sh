@@ -43,6 +43,9 @@ for script in "$ROOT"/scripts/sdk-*.sh; do
   "$script"
 done
 
+step "a newcomer's demo run"
+"$ROOT/scripts/test-newcomer.sh"
+
 step "summary"
 echo "SQLite suite: passed"
 if [ "$PG_RAN" = 1 ]; then echo "PostgreSQL suite: passed"; else echo "PostgreSQL suite: SKIPPED (no server)"; fi
