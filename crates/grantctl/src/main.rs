@@ -364,6 +364,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 universal,
                 display_name,
                 roles,
+                ..NewUser::default()
             };
             print_json(&directory::create_user(conn, &tenant, new, actor).map_err(e)?)?;
         }

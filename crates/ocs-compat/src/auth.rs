@@ -1,7 +1,8 @@
 //! Bearer authentication for `/api/v1/Tenants/{tenantId}/…`: the token (issued by our token
 //! endpoint, or by `grantctl`) is looked up by its SHA-256 digest; it must be active, carry
 //! the access-token scope, and belong to the tenant named in the path. Roles are
-//! RoleTypeIds (stored names such as "Account Administrator" are mapped to them).
+//! tenant role ids, decided by their RoleTypeIds (grant-core `directory::role_types`; stored
+//! names such as "Account Administrator" are mapped to RoleTypeIds).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,7 +11,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use grant_core::model::{Credential, CredentialKind, Face, Principal};
 use grant_core::service::authz::{self, AdminRoles};
-use grant_core::service::credentials;
+use grant_core::service::{credentials, directory};
 use grant_http::{ApiError, header_text};
 
 use crate::State;
@@ -122,8 +123,18 @@ impl FromRequest for Caller {
                 .map_err(|_| invalid())?
                 .ok_or(ApiError::MissingCredentials)?;
             let token = bearer_token(header).ok_or_else(invalid)?.to_owned();
-            let credential = state
-                .db(move |conn| credentials::authenticate_token(conn, &token, &Face::Ocs))
+            // The token's role ids are tenant role ids: resolved to their RoleTypeIds
+            // through the tenant's roles (an id the tenant does not define is read as a
+            // RoleTypeId or a role name, as stored before tenant roles existed).
+            let (credential, role_types) = state
+                .db(move |conn| {
+                    let Some(c) = credentials::authenticate_token(conn, &token, &Face::Ocs)? else {
+                        return Ok(None);
+                    };
+                    let ids: Vec<String> = c.roles.iter().map(|r| role_id(r)).collect();
+                    let types = directory::role_types(conn, &c.tenant_id, &ids)?;
+                    Ok(Some((c, types)))
+                })
                 .await?
                 .ok_or_else(invalid)?;
             if credential.kind != CredentialKind::BearerToken
@@ -141,7 +152,7 @@ impl FromRequest for Caller {
                 (None, Some(u)) => format!("user:{u}"),
                 (None, None) => format!("credential:{}", credential.id),
             };
-            let roles: Vec<String> = credential.roles.iter().map(|r| role_id(r)).collect();
+            let roles: Vec<String> = role_types.iter().map(|r| role_id(r)).collect();
             let principal = Principal {
                 credential: Credential {
                     user_id: credential.user_id.as_deref().map(normalize_id),

@@ -6,16 +6,20 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    AuditEvent, Client, ConsentId, CredentialKind, Grant, ScopeDefinition, Tenant, User,
-    default_faces,
+    AuditEvent, Client, ConsentId, CredentialKind, Grant, ScopeDefinition, Tenant, TenantRole,
+    User, default_faces,
 };
 use crate::store::rows::{CredentialRow, faces_column, naive, utc};
-use crate::store::{DbConn, audit, clients, credentials, dialect, grants, scopes, tenants, users};
+use crate::store::{
+    DbConn, audit, clients, credentials, dialect, grants, roles, scopes, tenants, users,
+};
 use crate::{CoreError, Result};
 
 /// 2: credentials carry `faces`. Format 1 documents still import: their credentials get
 /// the faces their kind has been used for (`model::default_faces`, as the migration does).
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: tenant `roles` and users' `profile` (both absent in older documents: no tenant roles,
+/// no profiles).
+pub const FORMAT_VERSION: u32 = 3;
 /// The oldest format `import` reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
@@ -118,6 +122,9 @@ impl TryFrom<&CredentialRecord> for CredentialRow {
 pub struct Snapshot {
     pub format: u32,
     pub tenants: Vec<Tenant>,
+    /// Roles defined per tenant (absent before format 3).
+    #[serde(default)]
+    pub roles: Vec<TenantRole>,
     pub users: Vec<User>,
     pub clients: Vec<Client>,
     pub scopes: Vec<ScopeDefinition>,
@@ -135,6 +142,7 @@ pub fn export(conn: &mut DbConn) -> Result<Snapshot> {
         Ok(Snapshot {
             format: FORMAT_VERSION,
             tenants: tenants::list_tenants(conn)?,
+            roles: roles::list_roles(conn, None)?,
             users: users::list_users(conn, None)?,
             clients: clients::list_clients(conn, None)?,
             scopes: scopes::list_scopes(conn, None)?,
@@ -153,6 +161,7 @@ pub fn export(conn: &mut DbConn) -> Result<Snapshot> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportCounts {
     pub tenants: usize,
+    pub roles: usize,
     pub users: usize,
     pub clients: usize,
     pub scopes: usize,
@@ -181,6 +190,7 @@ pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
         for t in &snap.tenants {
             tenants::insert_tenant(conn, t)?;
         }
+        roles::insert_roles(conn, &snap.roles)?;
         users::insert_users(conn, &snap.users)?;
         clients::insert_clients(conn, &snap.clients)?;
         scopes::insert_scopes(conn, &snap.scopes)?;
@@ -190,6 +200,7 @@ pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
         audit::insert_audit(conn, &snap.audit)?;
         Ok(ImportCounts {
             tenants: snap.tenants.len(),
+            roles: snap.roles.len(),
             users: snap.users.len(),
             clients: snap.clients.len(),
             scopes: snap.scopes.len(),

@@ -1,0 +1,2 @@
+ALTER TABLE users DROP COLUMN profile;
+DROP TABLE tenant_roles;
