@@ -427,24 +427,50 @@ pub fn import_files<V: Vendor>(
 
 /// The `<vendor>-compat import FILE…` subcommand every gateway has: same configuration and
 /// database as the server, then the files, in one transaction; a summary per file.
-fn run_import<V: Vendor>(files: Vec<String>) -> ExitCode {
-    if files.is_empty() || files.iter().any(|a| a == "-h" || a == "--help") {
-        eprintln!(
-            "usage: {}-compat import FILE...   ({})",
-            V::NAME,
-            V::IMPORT_FORMAT
-        );
-        return ExitCode::from(2);
+/// `import [--config FILE] FILE…`: the arguments split into the config file (as the
+/// server takes it) and the files to import.
+pub fn import_args(args: Vec<String>) -> Result<(Option<PathBuf>, Vec<String>), String> {
+    let mut explicit = None;
+    let mut files = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--config" {
+            explicit = Some(PathBuf::from(args.next().ok_or("--config needs a FILE")?));
+        } else if let Some(path) = arg.strip_prefix("--config=") {
+            explicit = Some(PathBuf::from(path));
+        } else {
+            files.push(arg);
+        }
     }
+    Ok((explicit, files))
+}
+
+fn run_import<V: Vendor>(args: Vec<String>) -> ExitCode {
+    let parsed = import_args(args);
+    let (explicit, files) = match parsed {
+        Ok((e, f)) if !f.is_empty() && !f.iter().any(|a| a == "-h" || a == "--help") => (e, f),
+        _ => {
+            eprintln!(
+                "usage: {}-compat import [--config FILE] FILE...   ({})",
+                V::NAME,
+                V::IMPORT_FORMAT
+            );
+            return ExitCode::from(2);
+        }
+    };
     let env = |k: &str| std::env::var(k).ok();
-    let config: GatewayConfig<V::Config> =
-        match crate::config::load(V::NAME, &crate::config::config_dir(), None, &env) {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("{}-compat: {e}", V::NAME);
-                return ExitCode::from(2);
-            }
-        };
+    let config: GatewayConfig<V::Config> = match crate::config::load(
+        V::NAME,
+        &crate::config::config_dir(),
+        explicit.as_deref(),
+        &env,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{}-compat: {e}", V::NAME);
+            return ExitCode::from(2);
+        }
+    };
     let result = grant_core::Store::connect(&config.database)
         .and_then(|s| s.conn())
         .map_err(|e| e.to_string())

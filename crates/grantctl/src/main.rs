@@ -53,7 +53,13 @@ enum Command {
         out: Option<String>,
     },
     /// Load a document written by `export` (a file, or - for stdin), all or nothing
-    Import { file: String },
+    Import {
+        file: String,
+        /// A gateway's config file: its `database.url` is the database to load into
+        /// (GRANT_DATABASE_URL still overrides it, as for the gateways)
+        #[arg(long)]
+        config: Option<String>,
+    },
     /// Create demo data and one ready credential per gateway, and print them
     SeedDemo(demo::SeedDemo),
     /// Write a throw-away self-signed TLS certificate and key (cert.pem, key.pem) for
@@ -326,12 +332,34 @@ pub(crate) fn new_grant_id(format: &str) -> Result<String, String> {
     }
 }
 
+/// The database URL a gateway config file names (`[database] url`), unless
+/// GRANT_DATABASE_URL is set, which overrides it as it does for the gateways.
+fn config_database_url(file: &str) -> Result<String, String> {
+    if let Ok(url) = std::env::var("GRANT_DATABASE_URL") {
+        return Ok(url);
+    }
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    let value: toml::Value = text.parse().map_err(|e| format!("{file}: {e}"))?;
+    value
+        .get("database")
+        .and_then(|d| d.get("url"))
+        .and_then(toml::Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{file}: no database.url"))
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     if let Command::TlsCert { out_dir } = &cli.command {
         return write_tls_cert(out_dir);
     }
+    let url = match &cli.command {
+        Command::Import {
+            config: Some(file), ..
+        } => config_database_url(file)?,
+        _ => cli.database_url.clone(),
+    };
     let store = Store::connect(&DatabaseConfig {
-        url: cli.database_url.clone(),
+        url,
         pool_size: 2,
         ..DatabaseConfig::default()
     })
@@ -540,7 +568,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 None => println!("{text}"),
             }
         }
-        Command::Import { file } => {
+        Command::Import { file, .. } => {
             let mut text = String::new();
             if file == "-" {
                 std::io::stdin()

@@ -72,7 +72,7 @@ impl Vendor for Ocs {
         routes::configure(cfg);
     }
 
-    const IMPORT_FORMAT: &'static str = "JSON documents of captured AuthorizationCodeClients, ClientCredentialClients, Users and PersistedGrants; see the README";
+    const IMPORT_FORMAT: &'static str = "JSON documents of a captured tenant: TenantId, TenantName, Roles, AuthorizationCodeClients, ClientCredentialClients, Users and PersistedGrants; see the README";
 
     fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {
         import::parse_file(text)

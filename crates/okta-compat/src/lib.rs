@@ -62,8 +62,7 @@ impl Vendor for Okta {
         json::random_id("req", 26)
     }
 
-    const IMPORT_FORMAT: &'static str =
-        "JSON arrays of Okta grant objects (GET /api/v1/users/{id}/grants)";
+    const IMPORT_FORMAT: &'static str = "JSON arrays of Okta grant objects (GET /api/v1/users/{id}/grants), or {\"users\", \"clients\", \"grants\"} documents; see the README";
 
     fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {
         import::parse_file(text)

@@ -77,8 +77,7 @@ impl Vendor for PingFed {
         routes::configure(cfg);
     }
 
-    const IMPORT_FORMAT: &'static str =
-        "captured grant lists ({\"items\": [...]} as the grant service returns them)";
+    const IMPORT_FORMAT: &'static str = "captured grant lists ({\"items\": [...]} as the grant service returns them), client lists of the admin API, or {\"clients\", \"grants\"} documents";
 
     fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {
         import::parse_file(text)

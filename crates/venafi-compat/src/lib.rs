@@ -55,7 +55,7 @@ impl Vendor for Venafi {
         routes::configure(cfg);
     }
 
-    const IMPORT_FORMAT: &'static str = "TPP GetGrants responses or arrays of grants";
+    const IMPORT_FORMAT: &'static str = "TPP GetGrants responses or arrays of grants, with optional Identities and Applications (API integrations)";
 
     fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {
         import::parse_file(text)

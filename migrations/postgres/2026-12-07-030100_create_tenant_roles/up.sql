@@ -17,3 +17,6 @@ CREATE TABLE tenant_roles (
 -- external id, identity provider): a JSON object, NULL when only the login and display name
 -- are known.
 ALTER TABLE users ADD COLUMN profile TEXT;
+-- The grant types a client may use (canonical names, JSON list; empty = not recorded).
+ALTER TABLE clients ADD COLUMN grant_types TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE clients ALTER COLUMN grant_types DROP DEFAULT;

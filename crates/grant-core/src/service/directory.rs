@@ -60,16 +60,15 @@ pub fn create_user(conn: &mut DbConn, tenant: &str, new: NewUser, actor: &str) -
         if tenants::find_tenant(conn, tenant)?.is_none() {
             return Err(CoreError::not_found(RecordKind::Tenant, tenant));
         }
-        for (key, value) in [
-            (UserKey::Id, &user.id),
-            (UserKey::OktaId, &user.okta_id),
-            (UserKey::Login, &user.login),
-            (UserKey::Universal, &user.universal),
+        for (key, field, value) in [
+            (UserKey::Id, "id", &user.id),
+            (UserKey::OktaId, "okta_id", &user.okta_id),
+            (UserKey::Login, "login", &user.login),
+            (UserKey::Universal, "universal", &user.universal),
         ] {
             if users::find_user(conn, tenant, key, value)?.is_some() {
                 return Err(CoreError::Conflict(format!(
-                    "user {}: {value} already exists",
-                    user.id
+                    "{field} {value} already belongs to a user"
                 )));
             }
         }

@@ -229,11 +229,22 @@ pub fn import_batch(
             }
         }
         for new in batch.users {
-            let record = format!("user {}", new.id.as_deref().unwrap_or(new.login.as_str()));
-            let exists = match new.id.as_deref() {
-                Some(id) => users::find_user(conn, &tenant, UserKey::Id, id)?.is_some(),
-                None => users::find_user(conn, &tenant, UserKey::Login, &new.login)?.is_some(),
+            let record = format!(
+                "user {}",
+                new.id
+                    .as_deref()
+                    .or(new.okta_id.as_deref())
+                    .or(new.universal.as_deref())
+                    .unwrap_or(new.login.as_str())
+            );
+            // The user is known by the first identifier the document gives.
+            let (key, value) = match (&new.id, &new.okta_id, &new.universal) {
+                (Some(id), _, _) => (UserKey::Id, id.as_str()),
+                (None, Some(okta), _) => (UserKey::OktaId, okta.as_str()),
+                (None, None, Some(u)) => (UserKey::Universal, u.as_str()),
+                (None, None, None) => (UserKey::Login, new.login.as_str()),
             };
+            let exists = users::find_user(conn, &tenant, key, value)?.is_some();
             if !exists {
                 directory::create_user(conn, &tenant, new, actor)
                     .map_err(|e| e.in_record(&record))?;

@@ -176,6 +176,7 @@ pub struct ClientRow {
     pub vendor: String,
     pub description: String,
     pub renewable: bool,
+    pub grant_types: String,
 }
 
 impl TryFrom<ClientRow> for Client {
@@ -202,6 +203,10 @@ impl TryFrom<ClientRow> for Client {
             vendor: r.vendor,
             description: r.description,
             renewable: r.renewable,
+            grant_types: parse_list(&r.grant_types)?
+                .iter()
+                .map(|t: &String| t.parse())
+                .collect::<Result<_>>()?,
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
         })
@@ -233,6 +238,12 @@ impl From<&Client> for ClientRow {
             vendor: c.vendor.clone(),
             description: c.description.clone(),
             renewable: c.renewable,
+            grant_types: json_list(
+                &c.grant_types
+                    .iter()
+                    .map(|t| t.as_str().to_owned())
+                    .collect::<Vec<_>>(),
+            ),
         }
     }
 }

@@ -61,6 +61,7 @@ diesel::table! {
         vendor -> Text,
         description -> Text,
         renewable -> Bool,
+        grant_types -> Text,
     }
 }
 
