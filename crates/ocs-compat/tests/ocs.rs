@@ -1673,3 +1673,59 @@ async fn import_names_the_record_and_field_that_failed() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn client_credential_clients_get_the_tenants_own_member_role() {
+    let e = env().await;
+    import_text(&e, &captured_document()).unwrap();
+    add_secret(&e, V, V_ADMIN_CLIENT);
+    let admin = e.token(V_ADMIN_CLIENT).await;
+    let path = format!("/api/v1/Tenants/{V}/ClientCredentialClients");
+    // A role of another type: the tenant's Tenant Member role (its own id) is added first.
+    let r = e
+        .call(
+            Method::POST,
+            &path,
+            Some(&admin),
+            Some(json!({"Name": "a", "RoleIds": [V_VIEWER_ROLE]})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        r.json()["Client"]["RoleIds"],
+        json!([V_MEMBER_ROLE, V_VIEWER_ROLE])
+    );
+    // The tenant's member role already there: nothing added (no RoleTypeId beside it).
+    let r = e
+        .call(
+            Method::POST,
+            &path,
+            Some(&admin),
+            Some(json!({"Name": "b", "RoleIds": [V_MEMBER_ROLE.to_uppercase()]})),
+        )
+        .await;
+    assert_eq!(r.json()["Client"]["RoleIds"], json!([V_MEMBER_ROLE]));
+    let id = r.json()["Client"]["Id"].as_str().unwrap().to_owned();
+    let r = e
+        .call(
+            Method::PUT,
+            &format!("{path}/{id}"),
+            Some(&admin),
+            Some(json!({"RoleIds": [V_ADMIN_ROLE]})),
+        )
+        .await;
+    assert_eq!(r.json()["RoleIds"], json!([V_MEMBER_ROLE, V_ADMIN_ROLE]));
+    // A tenant without roles of its own keeps the built-in Tenant Member id.
+    let r = e
+        .call(
+            Method::POST,
+            &format!("/api/v1/Tenants/{T}/ClientCredentialClients"),
+            Some(&e.admin),
+            Some(json!({"Name": "c", "RoleIds": [TENANT_VIEWER]})),
+        )
+        .await;
+    assert_eq!(
+        r.json()["Client"]["RoleIds"],
+        json!([TENANT_MEMBER, TENANT_VIEWER])
+    );
+}

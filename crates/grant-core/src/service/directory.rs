@@ -196,3 +196,26 @@ pub fn role_types(conn: &mut DbConn, tenant: &str, role_ids: &[String]) -> Resul
         })
         .collect())
 }
+
+/// `role_ids` holding a role of type `role_type`: unchanged when one of them resolves to that
+/// type (`role_types`), else with the tenant's role of that type put first (the type itself
+/// when the tenant defines no such role: the built-in role's id is its type).
+pub fn ensure_role_type(
+    conn: &mut DbConn,
+    tenant: &str,
+    mut role_ids: Vec<String>,
+    role_type: &str,
+) -> Result<Vec<String>> {
+    if role_types(conn, tenant, &role_ids)?
+        .iter()
+        .any(|t| t == role_type)
+    {
+        return Ok(role_ids);
+    }
+    let id = roles::list_roles(conn, Some(tenant))?
+        .into_iter()
+        .find(|r| r.role_type == role_type)
+        .map_or_else(|| role_type.to_owned(), |r| r.id);
+    role_ids.insert(0, id);
+    Ok(role_ids)
+}
