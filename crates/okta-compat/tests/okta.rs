@@ -1648,20 +1648,19 @@ async fn import_takes_users_and_clients_without_grants_and_serves_them_as_captur
     for (k, v) in grant.as_object().unwrap() {
         assert_eq!(&body[0][k], v, "{k}");
     }
+    // The client as captured (its `_links` point at this org, as Okta's point at the org).
     let (s, _, body) = get(&o, "/api/v1/users/00uImpDana0000000001/clients").await;
-    assert_eq!(s, 200);
+    let links = o
+        .srv
+        .url("/api/v1/users/00uImpDana0000000001/clients/0oaImpApp00000000001");
     assert_eq!(
+        (s, body),
         (
-            &body[0]["client_id"],
-            &body[0]["client_name"],
-            &body[0]["client_uri"],
-            &body[0]["logo_uri"]
-        ),
-        (
-            &json!("0oaImpApp00000000001"),
-            &json!("Orders"),
-            &json!("https://orders.example"),
-            &Value::Null
+            200,
+            json!([{"client_id": "0oaImpApp00000000001", "client_name": "Orders",
+                    "client_uri": "https://orders.example", "logo_uri": null,
+                    "_links": {"grants": {"href": format!("{links}/grants")},
+                               "tokens": {"href": format!("{links}/tokens")}}}])
         )
     );
     // A user without grants exists (an empty list, not 404), with the captured login: no
