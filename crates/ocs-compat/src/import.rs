@@ -5,7 +5,7 @@
 //!
 //! ```json
 //! {"TenantId": "…", "TenantName": "…", "Roles": [...], "AuthorizationCodeClients": [...],
-//!  "ClientCredentialClients": [...], "Users": [...],
+//!  "ClientCredentialClients": [...], "HybridClients": [...], "Users": [...],
 //!  "PersistedGrants": {"<userId>": ["<clientId>", {"ClientId": "…", "Type": "refresh_token",
 //!                       "CreationTime": "…", "Expiration": "…"}]}}
 //! ```
@@ -104,6 +104,8 @@ pub struct Captured {
     pub roles: Vec<CapturedRole>,
     pub authorization_code_clients: Vec<CapturedClient>,
     pub client_credential_clients: Vec<CapturedClient>,
+    /// `GET …/HybridClients` (v1-preview until 2021): kept, not served.
+    pub hybrid_clients: Vec<CapturedClient>,
     pub users: Vec<CapturedUser>,
     pub persisted_grants: BTreeMap<String, Vec<CapturedGrant>>,
 }
@@ -284,6 +286,11 @@ pub fn parse_document(doc: Captured) -> Result<ImportBatch, CoreError> {
             doc.client_credential_clients
                 .into_iter()
                 .map(|c| (c, ClientKind::ClientCredentials)),
+        )
+        .chain(
+            doc.hybrid_clients
+                .into_iter()
+                .map(|c| (c, ClientKind::Hybrid)),
         );
     let clients = captured
         .map(|(c, kind)| new_client(c, kind, at()))
