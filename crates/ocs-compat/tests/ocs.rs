@@ -1729,3 +1729,17 @@ async fn client_credential_clients_get_the_tenants_own_member_role() {
         json!([TENANT_MEMBER, TENANT_VIEWER])
     );
 }
+
+#[tokio::test]
+async fn import_keeps_hybrid_clients_as_their_own_kind() {
+    let e = env().await;
+    let doc = format!(
+        r#"{{"TenantId":"{V}","HybridClients":[{{"Id":"{V_SPA}","Name":"hybrid","AccessTokenLifetime":900,"RedirectUris":["https://h.example/cb"],"AllowOfflineAccess":true}}]}}"#
+    );
+    import_text(&e, &doc).unwrap();
+    let c = clients::get_client(&mut e.srv.conn(), V, V_SPA).unwrap();
+    assert_eq!(
+        (c.kind, c.name.as_str(), c.allow_offline_access),
+        (ClientKind::Hybrid, "hybrid", true)
+    );
+}
