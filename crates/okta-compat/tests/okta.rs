@@ -872,15 +872,14 @@ async fn import_keeps_okta_ids_times_and_scope_ids() {
             Some("00u5t60iloOHN9pBi0h7")
         )
     );
-    // Importing the same file again conflicts and changes nothing.
-    assert!(
-        grant_http::import_files::<okta_compat::Okta>(
-            &mut o.srv.conn(),
-            o.srv.tenant(),
-            std::slice::from_ref(&dir)
-        )
-        .is_err()
-    );
+    // Importing the same file again conflicts (naming the grant) and changes nothing.
+    let err = grant_http::import_files::<okta_compat::Okta>(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        std::slice::from_ref(&dir),
+    )
+    .unwrap_err();
+    assert!(err.contains("grant oag3ih1zrm1cBFOiq0h6"), "{err}");
     let _ = std::fs::remove_file(dir);
 }
 
