@@ -82,9 +82,9 @@ fn scope_consent_migration_keeps_single_scope_ids_and_names() {
     let u = f.user("t", "alice");
     f.client("t", "c1");
     let mut conn = f.store.conn().unwrap();
-    // Back to the schema before consent ids, integration settings and tenant roles, with
-    // grants written the way that schema stored them.
-    migrate::revert_last(&mut conn, 3).unwrap();
+    // Back to the schema before consent ids, integration settings, tenant roles and client
+    // tags, with grants written the way that schema stored them.
+    migrate::revert_last(&mut conn, 4).unwrap();
     let grant = |id: &str, scopes: &str| {
         format!(
             "INSERT INTO grants (id, tenant_id, user_id, client_id, grant_type, status, source, \
@@ -104,7 +104,7 @@ fn scope_consent_migration_keeps_single_scope_ids_and_names() {
     ]
     .concat();
     conn.batch_execute(&sql).unwrap();
-    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 3);
+    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 4);
     let filter = GrantFilter::by_user(&u.id);
     let single = grants::get_consent(&mut conn, "t", "oagSingle00000000001", &filter).unwrap();
     assert_eq!(single.scope, "okta.users.read");
@@ -837,4 +837,44 @@ fn exports_carry_roles_and_profiles_and_format_2_still_imports() {
     export::import(&mut conn3, &serde_json::from_value(old).unwrap()).unwrap();
     let back = export::export(&mut conn3).unwrap();
     assert!(back.roles.is_empty() && back.users[0].profile.is_none());
+}
+
+#[test]
+fn client_tag_migration_indexes_the_tags_clients_already_have() {
+    let f = Fixture::new();
+    f.tenant("t");
+    let mut conn = f.store.conn().unwrap();
+    for (id, tags) in [("c1", vec!["a", "b"]), ("c2", vec!["b"]), ("c3", vec![])] {
+        let new = NewClient {
+            id: Some(id.into()),
+            tags: tags.into_iter().map(String::from).collect(),
+            ..NewClient::default()
+        };
+        clients::create_client(&mut conn, "t", new, "test").unwrap();
+    }
+    // Back to the schema before `client_tags`, then forward again: the rows come from the
+    // clients' stored tag lists.
+    migrate::revert_last(&mut conn, 1).unwrap();
+    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 1);
+    let page = |tags: &[&str]| {
+        let filter = ClientFilter {
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            ..ClientFilter::default()
+        };
+        let (items, total) =
+            clients::list_clients_page(&mut f.conn(), "t", &filter, 0, 10).unwrap();
+        (items.into_iter().map(|c| c.id).collect::<Vec<_>>(), total)
+    };
+    assert_eq!(page(&["b"]), (vec!["c1".to_owned(), "c2".to_owned()], 2));
+    assert_eq!(page(&["a", "zz"]), (vec!["c1".to_owned()], 1));
+    // A tag change is reflected at once; a deleted client leaves no tag behind.
+    let patch = ClientPatch {
+        tags: Some(vec!["zz".into()]),
+        ..ClientPatch::default()
+    };
+    clients::update_client(&mut f.conn(), "t", "c2", patch, "test").unwrap();
+    assert_eq!(page(&["b"]), (vec!["c1".to_owned()], 1));
+    clients::delete_client(&mut f.conn(), "t", "c1", "test").unwrap();
+    assert_eq!(page(&["a", "b"]), (vec![], 0));
+    assert_eq!(page(&["zz"]), (vec!["c2".to_owned()], 1));
 }
