@@ -3,7 +3,9 @@
 # 0.10.19rc0, installed by scripts/sdk-setup.sh ocs): a fresh gateway on a fresh SQLite
 # database seeded through grantctl; the library gets its token by discovery + client
 # credentials, then drives PersistedGrants, AuthorizationCodeClients,
-# ClientCredentialClients/Secrets (through baseClient) and its Users/Roles wrappers.
+# ClientCredentialClients/Secrets (through baseClient) and its Users/Roles wrappers, also
+# against a tenant loaded with `ocs-compat import` (roles whose Id differs from their
+# RoleTypeId, users with every property, a client holding those role ids).
 # Expects target/debug/{ocs-compat,grantctl} (scripts/test-all.sh builds them).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$ROOT/scripts/sdk-setup.sh" ocs
@@ -43,11 +45,36 @@ SDK_SECRET="$SECRET" "${ctl[@]}" credential add --tenant "$OTHER_TENANT" --kind 
 "${ctl[@]}" grant add --tenant "$TENANT" --user "$ALICE" --client "$SPA2" --grant-type authorization_code --id-format guid --scope openid --scope ocsapi >/dev/null
 "${ctl[@]}" grant add --tenant "$TENANT" --user "$BOB" --client "$SPA2" --grant-type authorization_code --id-format guid --scope openid >/dev/null
 
+# A tenant as captured from a real one, loaded with the gateway's own import.
+IMP_TENANT=1a2b3c4d-0000-4000-8000-0000000001c0
+IMP_ADMIN_ROLE=70000000-0000-4000-8000-0000000001a1
+IMP_MEMBER_ROLE=70000000-0000-4000-8000-0000000001a2
+IMP_CLIENT=c1d2e3f4-0000-4000-8000-0000000001c1
+IMP_DANA=da0a0000-5dc0-4000-8000-0000000001d1
+cat >"$WORK/imported.json" <<JSON
+{"TenantId": "$IMP_TENANT", "TenantName": "Imported tenant",
+ "Roles": [
+  {"Id": "$IMP_ADMIN_ROLE", "Name": "Tenant Administrator", "Description": "Administrators of the tenant", "RoleScope": 1,
+   "TenantId": "$IMP_TENANT", "CommunityId": null, "RoleTypeId": "2dc742ab-39ea-4fc0-a39e-2bcb71c26a5f"},
+  {"Id": "$IMP_MEMBER_ROLE", "Name": "Tenant Member", "Description": "Members of the tenant", "RoleScope": 1,
+   "TenantId": "$IMP_TENANT", "CommunityId": null, "RoleTypeId": "7ad2b9ef-5386-4ead-ac9f-ad99c5c5b977"}],
+ "ClientCredentialClients": [{"Id": "$IMP_CLIENT", "Name": "imported ops", "Enabled": true, "AccessTokenLifetime": 3600,
+   "Tags": [], "RoleIds": ["$IMP_ADMIN_ROLE", "$IMP_MEMBER_ROLE"]}],
+ "Users": [{"Id": "$IMP_DANA", "GivenName": "Dana", "Surname": "Scully", "Name": "Dana Scully", "Email": "dana@corp.example",
+   "ContactEmail": "dana.scully@mail.example", "ContactGivenName": "D.", "ContactSurname": "Scully",
+   "ExternalUserId": "0c1d2e3f-aaaa-4bbb-8ccc-000000000001", "IdentityProviderId": "e2398938-bf8f-40fa-b380-d538ece2bfc2",
+   "RoleIds": ["$IMP_MEMBER_ROLE"]}]}
+JSON
+GRANT_DATABASE_URL="$DB" "$BIN/ocs-compat" import "$WORK/imported.json" >/dev/null
+SDK_SECRET="$SECRET" "${ctl[@]}" credential add --tenant "$IMP_TENANT" --kind client_secret --name "$IMP_CLIENT/1/sdk" --client "$IMP_CLIENT" --secret-env SDK_SECRET >/dev/null
+
 PORT="$(free_port)"
 start_gateway ocs-compat "$PORT" "$DB"; PID=$GATEWAY_PID
 echo "== ocs SDK conformance: adh-sample-library-preview (python)"
 OCS_URL="http://127.0.0.1:$PORT" OCS_TENANT="$TENANT" OCS_OTHER_TENANT="$OTHER_TENANT" \
   OCS_ADMIN_CLIENT="$ADMIN_CLIENT" OCS_MEMBER_CLIENT="$MEMBER_CLIENT" OCS_OTHER_CLIENT="$OTHER_CLIENT" \
   OCS_SECRET="$SECRET" OCS_ALICE="$ALICE" OCS_BOB="$BOB" OCS_SPA1="$SPA1" OCS_SPA2="$SPA2" \
+  OCS_IMP_TENANT="$IMP_TENANT" OCS_IMP_CLIENT="$IMP_CLIENT" OCS_IMP_ADMIN_ROLE="$IMP_ADMIN_ROLE" \
+  OCS_IMP_MEMBER_ROLE="$IMP_MEMBER_ROLE" OCS_IMP_DANA="$IMP_DANA" \
   "$ROOT/.venv-sdk/ocs/bin/python" "$ROOT/tests/sdk/ocs/conformance.py"
 echo "ocs SDK conformance: passed"

@@ -46,6 +46,24 @@ impl CoreError {
             reason: reason.into(),
         }
     }
+
+    /// The same failure, naming the record it happened on (`client 0oa1`, `user alice`):
+    /// an invalid field becomes `<record>: <field>`, a conflict or a missing reference is
+    /// prefixed with the record. Other failures are returned unchanged.
+    pub fn in_record(self, record: &str) -> Self {
+        match self {
+            Self::Invalid { field, reason } => Self::Invalid {
+                field: format!("{record}: {field}"),
+                reason,
+            },
+            Self::Conflict(m) => Self::Conflict(format!("{record}: {m}")),
+            Self::NotFound { kind, id } => Self::Invalid {
+                field: record.to_owned(),
+                reason: format!("refers to {kind} {id}, which does not exist"),
+            },
+            other => other,
+        }
+    }
 }
 
 impl From<diesel::result::Error> for CoreError {

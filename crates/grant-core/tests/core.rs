@@ -82,9 +82,9 @@ fn scope_consent_migration_keeps_single_scope_ids_and_names() {
     let u = f.user("t", "alice");
     f.client("t", "c1");
     let mut conn = f.store.conn().unwrap();
-    // Back to the schema before consent ids and integration settings, with grants written
-    // the way that schema stored them.
-    migrate::revert_last(&mut conn, 3).unwrap();
+    // Back to the schema before consent ids, integration settings, tenant roles and client
+    // tags, with grants written the way that schema stored them.
+    migrate::revert_last(&mut conn, 4).unwrap();
     let grant = |id: &str, scopes: &str| {
         format!(
             "INSERT INTO grants (id, tenant_id, user_id, client_id, grant_type, status, source, \
@@ -104,7 +104,7 @@ fn scope_consent_migration_keeps_single_scope_ids_and_names() {
     ]
     .concat();
     conn.batch_execute(&sql).unwrap();
-    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 3);
+    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 4);
     let filter = GrantFilter::by_user(&u.id);
     let single = grants::get_consent(&mut conn, "t", "oagSingle00000000001", &filter).unwrap();
     assert_eq!(single.scope, "okta.users.read");
@@ -734,6 +734,109 @@ fn disabling_or_deleting_a_client_revokes_its_tokens_and_secrets() {
         credentials::find_client_credentials(&mut conn, CredentialKind::ClientSecret, "cli")
             .unwrap();
     assert_eq!(found[0].0.status, CredentialStatus::Revoked);
+}
+
+#[test]
+fn tenant_roles_resolve_to_their_type_and_unknown_ids_stay_types() {
+    let f = Fixture::new();
+    f.tenant("t");
+    f.tenant("u");
+    let mut conn = f.store.conn().unwrap();
+    let role = TenantRole {
+        tenant_id: "t".into(),
+        id: "r-1".into(),
+        name: "Auditors".into(),
+        description: String::new(),
+        role_type: "viewer-type".into(),
+        scope: 1,
+        community_id: None,
+        created_at: now(),
+    };
+    directory::create_role(&mut conn, role.clone(), "x").unwrap();
+    let ids = vec!["r-1".to_owned(), "admin-type".to_owned()];
+    assert_eq!(
+        directory::role_types(&mut conn, "t", &ids).unwrap(),
+        ["viewer-type", "admin-type"]
+    );
+    // Roles are per tenant: another tenant's id is not resolved.
+    assert_eq!(
+        directory::role_types(&mut conn, "u", &ids).unwrap(),
+        ["r-1", "admin-type"]
+    );
+    let err = directory::create_role(&mut conn, role.clone(), "x").unwrap_err();
+    assert_eq!(err.to_string(), "conflict: role r-1 already exists");
+    let err = directory::create_role(
+        &mut conn,
+        TenantRole {
+            role_type: " ".into(),
+            id: "r-2".into(),
+            ..role
+        },
+        "x",
+    )
+    .unwrap_err();
+    assert!(matches!(err, CoreError::Invalid { ref field, .. } if field == "role_type"));
+}
+
+#[test]
+fn exports_carry_roles_and_profiles_and_format_2_still_imports() {
+    let f = Fixture::new();
+    f.tenant("t");
+    let mut conn = f.store.conn().unwrap();
+    directory::create_role(
+        &mut conn,
+        TenantRole {
+            tenant_id: "t".into(),
+            id: "r-1".into(),
+            name: "Auditors".into(),
+            description: "d".into(),
+            role_type: "viewer-type".into(),
+            scope: 1,
+            community_id: Some("c".into()),
+            created_at: now(),
+        },
+        "x",
+    )
+    .unwrap();
+    let profile = UserProfile {
+        given_name: Some("Dana".into()),
+        identity_provider_id: Some("idp".into()),
+        ..UserProfile::default()
+    };
+    directory::create_user(
+        &mut conn,
+        "t",
+        NewUser {
+            login: "dana".into(),
+            roles: vec!["r-1".into()],
+            profile: Some(profile.clone()),
+            ..NewUser::default()
+        },
+        "x",
+    )
+    .unwrap();
+    let snap = export::export(&mut conn).unwrap();
+    assert_eq!(snap.format, 3);
+    assert_eq!(snap.roles.len(), 1);
+    assert_eq!(snap.users[0].profile.as_ref(), Some(&profile));
+    let first = serde_json::to_string_pretty(&snap).unwrap();
+    let other = TestDb::new();
+    let store2 = other.store();
+    let mut conn2 = store2.conn().unwrap();
+    export::import(&mut conn2, &serde_json::from_str(&first).unwrap()).unwrap();
+    let second = serde_json::to_string_pretty(&export::export(&mut conn2).unwrap()).unwrap();
+    assert_eq!(first, second);
+    // A format 2 document (no roles, no profiles) still imports.
+    let mut old: serde_json::Value = serde_json::from_str(&first).unwrap();
+    old["format"] = 2.into();
+    old.as_object_mut().unwrap().remove("roles");
+    old["users"][0].as_object_mut().unwrap().remove("profile");
+    let third = TestDb::new();
+    let store3 = third.store();
+    let mut conn3 = store3.conn().unwrap();
+    export::import(&mut conn3, &serde_json::from_value(old).unwrap()).unwrap();
+    let back = export::export(&mut conn3).unwrap();
+    assert!(back.roles.is_empty() && back.users[0].profile.is_none());
 }
 
 #[test]

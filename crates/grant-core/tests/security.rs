@@ -112,7 +112,7 @@ fn exports_carry_faces_and_format_1_imports_derive_them() {
     );
     mk(&mut conn, CredentialKind::ApiToken, "ci", &[]);
     let snap = export::export(&mut conn).unwrap();
-    assert_eq!(snap.format, 2);
+    assert_eq!(snap.format, export::FORMAT_VERSION);
     let mut doc = serde_json::to_value(&snap).unwrap();
     let ws = doc["credentials"]
         .as_array()

@@ -83,6 +83,10 @@ enum Command {
     Import {
         /// The file written by `grantctl export`, or - for stdin
         file: String,
+        /// A gateway's config file: its `database.url` is the database to load into
+        /// (GRANT_DATABASE_URL still overrides it, as for the gateways)
+        #[arg(long)]
+        config: Option<String>,
     },
     /// Create demo data and one ready credential per gateway, and print them
     SeedDemo(demo::SeedDemo),
@@ -617,13 +621,37 @@ fn usage(e: grant_core::CoreError) -> Failure {
     Failure::usage(e.to_string())
 }
 
+/// The database URL a gateway config file names (`[database] url`), unless
+/// GRANT_DATABASE_URL is set, which overrides it as it does for the gateways.
+fn config_database_url(file: &str) -> Result<String> {
+    if let Ok(url) = std::env::var("GRANT_DATABASE_URL") {
+        return Ok(url);
+    }
+    let text = std::fs::read_to_string(file).map_err(|e| Failure::usage(format!("{file}: {e}")))?;
+    let value: toml::Value = text
+        .parse()
+        .map_err(|e| Failure::usage(format!("{file}: {e}")))?;
+    value
+        .get("database")
+        .and_then(|d| d.get("url"))
+        .and_then(toml::Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| Failure::usage(format!("{file}: no database.url")))
+}
+
 fn run(cli: Cli) -> Result<()> {
     if let Command::TlsCert { out_dir } = &cli.command {
         return write_tls_cert(out_dir);
     }
     let out = Out::new(cli.output);
+    let url = match &cli.command {
+        Command::Import {
+            config: Some(file), ..
+        } => config_database_url(file)?,
+        _ => cli.database_url.clone(),
+    };
     let store = Store::connect(&DatabaseConfig {
-        url: cli.database_url.clone(),
+        url,
         pool_size: 2,
         ..DatabaseConfig::default()
     })
@@ -655,7 +683,7 @@ fn run(cli: Cli) -> Result<()> {
                 None => out.line(&text)?,
             }
         }
-        Command::Import { file } => {
+        Command::Import { file, .. } => {
             let mut text = String::new();
             if file == "-" {
                 std::io::stdin()
@@ -719,6 +747,7 @@ fn user_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: UserCmd, actor: &str)
                 universal,
                 display_name,
                 roles,
+                ..NewUser::default()
             };
             out.record(&directory::create_user(conn, &t, new, actor)?)
         }

@@ -204,6 +204,66 @@ fn credential_add_with_secret_env_does_not_print_the_secret() {
     assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
 }
 
+#[test]
+fn import_applies_the_client_rules_names_the_record_and_takes_a_config_file() {
+    let first = TestDb::new();
+    grantctl(&first, &["seed-demo", "--json"]);
+    let exported = grantctl(&first, &["export"]).stdout;
+    let mut doc: serde_json::Value = serde_json::from_slice(&exported).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let second = TestDb::new();
+    let cfg = dir.path().join("gateway.toml");
+    std::fs::write(
+        &cfg,
+        format!("[database]\nurl = \"{}\"\n", second.config.url),
+    )
+    .unwrap();
+    let run = |file: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_grantctl"))
+            .args(["import", "--config"])
+            .arg(&cfg)
+            .arg(file)
+            .env_remove("GRANT_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    // A client `client add` would refuse (lifetime 5 s on an authorization-code client).
+    let clients = doc["clients"].as_array_mut().unwrap();
+    let i = clients
+        .iter()
+        .position(|c| c["kind"] == "authorization_code")
+        .unwrap();
+    let id = clients[i]["id"].as_str().unwrap().to_owned();
+    clients[i]["access_token_lifetime"] = 5.into();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, doc.to_string()).unwrap();
+    let out = run(&bad);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("client {id}: AccessTokenLifetime")),
+        "{stderr}"
+    );
+    // The export itself loads through the config file's database; again, the conflict
+    // names the record.
+    let good = dir.path().join("good.json");
+    std::fs::write(&good, &exported).unwrap();
+    let out = run(&good);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(grantctl(&second, &["export"]).stdout.len(), exported.len());
+    let out = run(&good);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("tenant ") && stderr.contains("already exists"),
+        "{stderr}"
+    );
+}
+
 /// Runs grantctl with `--output json` (whatever the terminal) and returns (exit code, stdout,
 /// stderr).
 fn run(db: &TestDb, args: &[&str]) -> (i32, String, String) {

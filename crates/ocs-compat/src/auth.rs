@@ -1,12 +1,13 @@
 //! Bearer authentication for `/api/v1/Tenants/{tenantId}/…`: the token (issued by our token
 //! endpoint, or by `grantctl`) is looked up by its SHA-256 digest; it must be active, carry
 //! the access-token scope, and belong to the tenant named in the path. Roles are
-//! RoleTypeIds (stored names such as "Account Administrator" are mapped to them).
+//! tenant role ids, decided by their RoleTypeIds (grant-core `directory::role_types`; stored
+//! names such as "Account Administrator" are mapped to RoleTypeIds).
 
 use actix_web::HttpRequest;
 use grant_core::model::{Credential, CredentialKind, Face, Principal};
 use grant_core::service::authz::{self, AdminRoles};
-use grant_core::service::credentials;
+use grant_core::service::{credentials, directory};
 use grant_http::{ApiError, Presented};
 
 use crate::State;
@@ -110,8 +111,18 @@ pub async fn authenticate(
         Presented::Bearer(token) if !token.is_empty() => token,
         _ => return Err(invalid()),
     };
-    let credential = state
-        .db(move |conn| credentials::authenticate_token(conn, &token, &Face::Ocs))
+    // The token's role ids are tenant role ids: resolved to their RoleTypeIds through the
+    // tenant's roles (an id the tenant does not define is read as a RoleTypeId or a role
+    // name, as stored before tenant roles existed).
+    let (credential, role_types) = state
+        .db(move |conn| {
+            let Some(c) = credentials::authenticate_token(conn, &token, &Face::Ocs)? else {
+                return Ok(None);
+            };
+            let ids: Vec<String> = c.roles.iter().map(|r| role_id(r)).collect();
+            let types = directory::role_types(conn, &c.tenant_id, &ids)?;
+            Ok(Some((c, types)))
+        })
         .await?
         .ok_or_else(invalid)?;
     if credential.kind != CredentialKind::BearerToken
@@ -129,7 +140,7 @@ pub async fn authenticate(
         (None, Some(u)) => format!("user:{u}"),
         (None, None) => format!("credential:{}", credential.id),
     };
-    let roles: Vec<String> = credential.roles.iter().map(|r| role_id(r)).collect();
+    let roles: Vec<String> = role_types.iter().map(|r| role_id(r)).collect();
     let principal = Principal {
         credential: Credential {
             user_id: credential.user_id.as_deref().map(normalize_id),

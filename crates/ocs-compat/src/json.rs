@@ -2,7 +2,7 @@
 //! empty lists), lenient GUIDs, case-insensitive request properties and query keys.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use grant_core::model::{Client, User};
+use grant_core::model::{Client, TenantRole, User};
 use grant_http::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -210,7 +210,25 @@ pub struct UserResponse {
 }
 
 impl From<&User> for UserResponse {
+    /// A user with a directory profile (imported from a tenant) shows it as it was captured;
+    /// one without (made with `grantctl`) shows what its login and display name give.
     fn from(u: &User) -> Self {
+        let role_ids = u.roles.iter().map(|r| role_id(r)).collect();
+        if let Some(p) = &u.profile {
+            return Self {
+                id: u.id.clone(),
+                given_name: p.given_name.clone(),
+                surname: p.surname.clone(),
+                name: opt(&u.display_name),
+                email: p.email.clone(),
+                contact_email: p.contact_email.clone(),
+                contact_given_name: p.contact_given_name.clone(),
+                contact_surname: p.contact_surname.clone(),
+                external_user_id: p.external_user_id.clone(),
+                identity_provider_id: p.identity_provider_id.clone(),
+                role_ids,
+            };
+        }
         let email = u.login.contains('@').then(|| u.login.clone());
         Self {
             id: u.id.clone(),
@@ -223,7 +241,7 @@ impl From<&User> for UserResponse {
             contact_surname: None,
             external_user_id: Some(u.login.clone()),
             identity_provider_id: None,
-            role_ids: u.roles.iter().map(|r| role_id(r)).collect(),
+            role_ids,
         }
     }
 }
@@ -239,6 +257,38 @@ pub struct RoleResponse {
     pub tenant_id: String,
     pub community_id: Option<String>,
     pub role_type_id: String,
+}
+
+impl From<&TenantRole> for RoleResponse {
+    fn from(r: &TenantRole) -> Self {
+        Self {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            description: r.description.clone(),
+            role_scope: r.scope,
+            tenant_id: normalize_id(&r.tenant_id),
+            community_id: r.community_id.clone(),
+            role_type_id: r.role_type.clone(),
+        }
+    }
+}
+
+impl RoleResponse {
+    /// The built-in tenant roles of a tenant that defines none (`Id` = RoleTypeId).
+    pub fn built_in(tenant: &str) -> Vec<Self> {
+        TENANT_ROLES
+            .iter()
+            .map(|(id, name, _, description)| RoleResponse {
+                id: (*id).to_owned(),
+                name: (*name).to_owned(),
+                description: (*description).to_owned(),
+                role_scope: 1,
+                tenant_id: normalize_id(tenant),
+                community_id: None,
+                role_type_id: (*id).to_owned(),
+            })
+            .collect()
+    }
 }
 
 /// Reads a JSON object body with case-insensitive property names (as ASP.NET binds them)

@@ -82,7 +82,7 @@ impl Vendor for Ocs {
     }
 
     const BUILT_IN_CONFIG: &'static str = include_str!("../../../config/ocs.toml");
-    const IMPORT_FORMAT: &'static str = "JSON documents of captured AuthorizationCodeClients, ClientCredentialClients, Users and PersistedGrants; see the README";
+    const IMPORT_FORMAT: &'static str = "JSON documents of a captured tenant: TenantId, TenantName, Roles, AuthorizationCodeClients, ClientCredentialClients, Users and PersistedGrants; see the README";
 
     fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {
         import::parse_file(text)

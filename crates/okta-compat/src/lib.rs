@@ -72,8 +72,7 @@ impl Vendor for Okta {
     }
 
     const BUILT_IN_CONFIG: &'static str = include_str!("../../../config/okta.toml");
-    const IMPORT_FORMAT: &'static str =
-        "JSON arrays of Okta grant objects (GET /api/v1/users/{id}/grants)";
+    const IMPORT_FORMAT: &'static str = "JSON arrays of Okta grant objects (GET /api/v1/users/{id}/grants), or {\"users\", \"clients\", \"grants\"} documents; see the README";
 
     fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {
         import::parse_file(text)

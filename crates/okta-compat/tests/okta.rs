@@ -872,15 +872,14 @@ async fn import_keeps_okta_ids_times_and_scope_ids() {
             Some("00u5t60iloOHN9pBi0h7")
         )
     );
-    // Importing the same file again conflicts and changes nothing.
-    assert!(
-        grant_http::import_files::<okta_compat::Okta>(
-            &mut o.srv.conn(),
-            o.srv.tenant(),
-            std::slice::from_ref(&dir)
-        )
-        .is_err()
-    );
+    // Importing the same file again conflicts (naming the grant) and changes nothing.
+    let err = grant_http::import_files::<okta_compat::Okta>(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        std::slice::from_ref(&dir),
+    )
+    .unwrap_err();
+    assert!(err.contains("grant oag3ih1zrm1cBFOiq0h6"), "{err}");
     let _ = std::fs::remove_file(dir);
 }
 
@@ -1614,4 +1613,156 @@ async fn imported_colon_scopes_are_served_under_their_captured_ids() {
         assert!(!err.contains(leak), "{err}");
     }
     let _ = std::fs::remove_file(file);
+}
+
+#[tokio::test]
+async fn import_takes_users_and_clients_without_grants_and_serves_them_as_captured() {
+    let o = org();
+    let grant = json!({
+        "id": "oagImp00000000000001", "status": "ACTIVE", "created": "2021-05-06T07:08:09.000Z",
+        "createdBy": {"id": "00uImpDana0000000001", "type": "User"}, "lastUpdated": "2021-05-06T07:08:09.000Z",
+        "issuer": "https://acme.okta.com/oauth2/default", "clientId": "0oaImpApp00000000001",
+        "userId": "00uImpDana0000000001", "scopeId": "api:read", "source": "END_USER"
+    });
+    let captured = json!({
+        "users": [
+            {"id": "00uImpDana0000000001", "status": "ACTIVE",
+             "profile": {"login": "dana@acme.example", "firstName": "Dana", "lastName": "Scully", "email": "dana@acme.example"}},
+            {"id": "00uImpEve00000000002", "profile": {"login": "eve@acme.example", "firstName": "Eve"}}
+        ],
+        "clients": [
+            {"client_id": "0oaImpApp00000000001", "client_name": "Orders", "client_uri": "https://orders.example",
+             "logo_uri": null, "_links": {}},
+            {"id": "0oaImpApp00000000002", "label": "Unused app"}
+        ],
+        "grants": [grant.clone()]
+    });
+    let file = tempfile_path();
+    std::fs::write(&file, captured.to_string()).unwrap();
+    let reports = grant_http::import_files::<okta_compat::Okta>(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        std::slice::from_ref(&file),
+    )
+    .unwrap();
+    let c = &reports[0].counts;
+    assert_eq!((c.grants, c.users_created, c.clients_created), (1, 2, 2));
+    let (s, _, body) = get(&o, "/api/v1/users/00uImpDana0000000001/grants").await;
+    assert_eq!(s, 200);
+    for (k, v) in grant.as_object().unwrap() {
+        assert_eq!(&body[0][k], v, "{k}");
+    }
+    // The client as captured (its `_links` point at this org, as Okta's point at the org).
+    let (s, _, body) = get(&o, "/api/v1/users/00uImpDana0000000001/clients").await;
+    let links = o
+        .srv
+        .url("/api/v1/users/00uImpDana0000000001/clients/0oaImpApp00000000001");
+    assert_eq!(
+        (s, body),
+        (
+            200,
+            json!([{"client_id": "0oaImpApp00000000001", "client_name": "Orders",
+                    "client_uri": "https://orders.example", "logo_uri": null,
+                    "_links": {"grants": {"href": format!("{links}/grants")},
+                               "tokens": {"href": format!("{links}/tokens")}}}])
+        )
+    );
+    // A user without grants exists (an empty list, not 404), with the captured login: no
+    // placeholder.
+    let (s, _, body) = get(&o, "/api/v1/users/00uImpEve00000000002/grants").await;
+    assert_eq!((s, body), (200, json!([])));
+    let mut conn = o.srv.conn();
+    let dana = directory::get_user(
+        &mut conn,
+        o.srv.tenant(),
+        UserKey::OktaId,
+        "00uImpDana0000000001",
+    )
+    .unwrap();
+    assert_eq!(
+        (dana.login.as_str(), dana.display_name.as_str()),
+        ("dana@acme.example", "Dana Scully")
+    );
+    let unused =
+        grant_core::service::clients::get_client(&mut conn, o.srv.tenant(), "0oaImpApp00000000002")
+            .unwrap();
+    assert_eq!(unused.name, "Unused app");
+    let _ = std::fs::remove_file(file);
+}
+
+#[tokio::test]
+async fn import_errors_name_the_record_and_field() {
+    let o = org();
+    let file = tempfile_path();
+    std::fs::write(
+        &file,
+        json!({"users": [{"id": "00uNoLogin0000000001", "profile": {"firstName": "X"}}]})
+            .to_string(),
+    )
+    .unwrap();
+    let err = grant_http::import_files::<okta_compat::Okta>(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        std::slice::from_ref(&file),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("user 00uNoLogin0000000001: profile.login"),
+        "{err}"
+    );
+    // A login another user already has: the conflict names the user.
+    std::fs::write(
+        &file,
+        json!({"users": [{"id": "00uDupLogin000000001", "profile": {"login": o.alice.login}}]})
+            .to_string(),
+    )
+    .unwrap();
+    let err = grant_http::import_files::<okta_compat::Okta>(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        std::slice::from_ref(&file),
+    )
+    .unwrap_err();
+    assert!(err.contains("user 00uDupLogin000000001"), "{err}");
+    let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn import_subcommand_takes_config_like_the_server() {
+    let dir = std::env::temp_dir().join(format!("okta-import-cfg-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("grants.db");
+    let cfg = dir.join("okta.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[database]\nurl = \"sqlite://{}\"\n[server]\ntenant = \"from-config\"\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+    let file = dir.join("org.json");
+    std::fs::write(
+        &file,
+        json!({"users": [{"id": "00uCfg00000000000001", "profile": {"login": "cfg@acme.example"}}]})
+            .to_string(),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_okta-compat"))
+        .arg("import")
+        .arg("--config")
+        .arg(&cfg)
+        .arg(&file)
+        .env_remove("GRANT_DATABASE_URL")
+        .env_remove("OKTA_COMPAT_DATABASE_URL")
+        .env_remove("GRANT_TENANT")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "tenant from-config: imported 0 grants (1 users and 0 clients created)"
+    );
+    assert!(db.exists());
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -87,8 +87,7 @@ impl Vendor for PingFed {
     }
 
     const BUILT_IN_CONFIG: &'static str = include_str!("../../../config/pingfed.toml");
-    const IMPORT_FORMAT: &'static str =
-        "captured grant lists ({\"items\": [...]} as the grant service returns them)";
+    const IMPORT_FORMAT: &'static str = "captured grant lists ({\"items\": [...]} as the grant service returns them), client lists of the admin API, or {\"clients\", \"grants\"} documents";
 
     fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {
         import::parse_file(text)

@@ -1358,3 +1358,60 @@ async fn scopes_with_colons_slashes_dots_and_non_ascii_round_trip_exactly() {
     let (s, _, body) = get(&p, "/pf-ws/rest/oauth/users/alice/grants").await;
     assert_eq!((s, body), (200, json!({"items": [captured]})));
 }
+
+#[tokio::test]
+async fn import_takes_clients_with_their_grant_types_and_clients_without_grants() {
+    let p = pf();
+    let doc = json!({
+        "clients": [
+            {"clientId": "imp-web", "name": "Web portal", "description": "captured", "enabled": true,
+             "grantTypes": ["AUTHORIZATION_CODE", "REFRESH_TOKEN"], "redirectUris": ["https://web.example/cb"],
+             "restrictScopes": true, "restrictedScopes": ["openid", "accounts.read"], "bypassApprovalPage": false},
+            {"clientId": "imp-batch", "grantTypes": ["CLIENT_CREDENTIALS"], "enabled": false}
+        ],
+        "grants": [{
+            "id": "impGrant0000000000000000000000a1", "userKey": "imp-user", "grantType": "AUTHORIZATION_CODE",
+            "scopes": ["accounts.read"], "clientId": "imp-web", "issued": "2026-07-16T22:44:30.090Z",
+            "updated": "2026-07-16T22:44:30.090Z"
+        }]
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pf-import.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let reports = grant_http::import_files::<PingFed>(
+        &mut p.srv.conn(),
+        p.srv.tenant(),
+        &[file.display().to_string()],
+    )
+    .unwrap();
+    let c = &reports[0].counts;
+    assert_eq!((c.clients_created, c.users_created, c.grants), (2, 1, 1));
+    let (s, _, body) = get(&p, "/pf-ws/rest/oauth/users/imp-user/grants").await;
+    assert_eq!((s, body), (200, json!({"items": [doc["grants"][0]]})));
+    // The client without grants exists (its grant list is empty, not 404).
+    let (s, _, body) = get(&p, "/pf-ws/rest/oauth/clients/imp-batch/grants").await;
+    assert_eq!((s, body), (200, json!({"items": []})));
+    let mut conn = p.srv.conn();
+    let web = clients::get_client(&mut conn, p.srv.tenant(), "imp-web").unwrap();
+    assert_eq!(
+        (
+            web.name.as_str(),
+            web.description.as_str(),
+            web.grant_types.clone(),
+            web.allowed_scopes.clone()
+        ),
+        (
+            "Web portal",
+            "captured",
+            vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+            vec!["openid".to_owned(), "accounts.read".to_owned()]
+        )
+    );
+    let batch = clients::get_client(&mut conn, p.srv.tenant(), "imp-batch").unwrap();
+    assert!(!batch.enabled);
+    assert_eq!(batch.grant_types, [GrantType::ClientCredentials]);
+    // The admin API's client list is a capture too; an unknown grant type names the client.
+    let list = json!({"items": [{"clientId": "imp-x", "grantTypes": ["EXTENSION"]}]});
+    let err = pingfed_compat::import::parse_file(&list.to_string()).unwrap_err();
+    assert!(err.contains("client imp-x: grantTypes"), "{err}");
+}

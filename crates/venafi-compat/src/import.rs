@@ -1,10 +1,17 @@
 //! `venafi-compat import FILE…`: loads GetGrants / EnumerateGrants responses captured from a
 //! real TPP (`{"Grants":[…]}` objects, or bare arrays of grants), keeping grantees (by
-//! prefixed universal), applications, times, lifetimes and scopes.
+//! prefixed universal), applications, times, lifetimes and scopes. A document may also
+//! carry the identities (`{"Identities": [...]}` as `Identity/Browse` and `Identity/Self`
+//! return them: `PrefixedUniversal`, `Name`, `FullName`, …) and the API integrations
+//! (`{"Applications": [...]}`: `ApplicationId`, `ApplicationName`, `Vendor`, `Description`,
+//! `AccessValidity` and `GrantValidity` in seconds, `Renewable`, `AllowedIdentities`,
+//! `Scope`), so identities and integrations without grants come over too.
 
 use chrono::DateTime;
 use grant_core::CoreError;
-use grant_core::model::{GrantType, NewGrant, Scope, ScopeSet, UserKey};
+use grant_core::model::{
+    ClientKind, GrantType, NewClient, NewGrant, NewUser, Scope, ScopeSet, UserKey,
+};
 use grant_core::service::import::{ImportBatch, ImportedGrant};
 use serde::Deserialize;
 
@@ -37,14 +44,124 @@ pub struct CapturedGrant {
     ValidFor: Option<i64>,
 }
 
+/// A TPP identity (`Identity/Browse`, `Identity/Self`).
+#[derive(Debug, Deserialize)]
+#[allow(non_snake_case)]
+pub struct CapturedIdentity {
+    PrefixedUniversal: String,
+    #[serde(default)]
+    Name: Option<String>,
+    #[serde(default)]
+    PrefixedName: Option<String>,
+    #[serde(default)]
+    FullName: Option<String>,
+}
+
+/// An API integration with every property TPP keeps for it.
+#[derive(Debug, Deserialize)]
+#[allow(non_snake_case)]
+pub struct CapturedApplication {
+    ApplicationId: String,
+    #[serde(default)]
+    ApplicationName: Option<String>,
+    #[serde(default)]
+    Vendor: Option<String>,
+    #[serde(default)]
+    Description: Option<String>,
+    #[serde(default)]
+    AccessValidity: Option<i64>,
+    #[serde(default)]
+    GrantValidity: Option<i64>,
+    #[serde(default)]
+    Renewable: Option<bool>,
+    #[serde(default)]
+    AllowedIdentities: Vec<String>,
+    #[serde(default)]
+    Scope: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum Captured {
     #[allow(non_snake_case)]
-    Response {
+    Document {
+        #[serde(default)]
+        Identities: Vec<CapturedIdentity>,
+        #[serde(default)]
+        Applications: Vec<CapturedApplication>,
+        #[serde(default)]
         Grants: Vec<CapturedGrant>,
     },
     List(Vec<CapturedGrant>),
+}
+
+fn to_user(i: CapturedIdentity) -> Result<NewUser, CoreError> {
+    let u = i.PrefixedUniversal.trim().to_owned();
+    let record = format!("identity {u}");
+    if !u.contains(':') {
+        return Err(CoreError::invalid(
+            format!("{record}: PrefixedUniversal"),
+            "must be prefixed (local:{…}, AD+…:…)",
+        ));
+    }
+    let login = i
+        .Name
+        .clone()
+        .or(i.PrefixedName.clone())
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| u.clone());
+    Ok(NewUser {
+        login,
+        universal: Some(u),
+        display_name: i.FullName.or(i.Name).filter(|s| !s.is_empty()),
+        ..NewUser::default()
+    })
+}
+
+fn seconds(record: &str, field: &str, v: Option<i64>) -> Result<Option<i32>, CoreError> {
+    v.map(|n| {
+        i32::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| {
+            CoreError::invalid(
+                format!("{record}: {field}"),
+                "must be a positive number of seconds",
+            )
+        })
+    })
+    .transpose()
+}
+
+fn to_client(a: CapturedApplication) -> Result<NewClient, CoreError> {
+    let record = format!("API integration {}", a.ApplicationId);
+    if a.ApplicationId.trim().is_empty() {
+        return Err(CoreError::invalid(
+            "API integration: ApplicationId",
+            "must not be empty",
+        ));
+    }
+    let allowed_scopes = match a.Scope.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(raw) => crate::scope::parse(raw)
+            .map_err(|bad| {
+                CoreError::invalid(format!("{record}: Scope"), format!("unknown scope {bad}"))
+            })?
+            .0
+            .iter()
+            .map(Scope::venafi_token)
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(NewClient {
+        id: Some(a.ApplicationId.clone()),
+        kind: Some(ClientKind::ApiIntegration),
+        name: a.ApplicationName.or(Some(a.ApplicationId)),
+        vendor: a.Vendor,
+        description: a.Description,
+        access_token_lifetime: seconds(&record, "AccessValidity", a.AccessValidity)?,
+        refresh_token_lifetime: seconds(&record, "GrantValidity", a.GrantValidity)?,
+        renewable: a.Renewable,
+        allowed_identities: a.AllowedIdentities,
+        allowed_scopes,
+        ..NewClient::default()
+    })
 }
 
 /// Parses `/Date(ms)/` (also `\/Date(ms)\/` and with a time-zone suffix like `+0000`).
@@ -111,12 +228,36 @@ pub fn to_imported(c: CapturedGrant) -> Result<ImportedGrant, CoreError> {
 
 pub fn parse_file(text: &str) -> Result<ImportBatch, String> {
     let captured: Captured = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    let list = match captured {
-        Captured::Response { Grants } => Grants,
-        Captured::List(l) => l,
+    let (identities, applications, list) = match captured {
+        Captured::Document {
+            Identities,
+            Applications,
+            Grants,
+        } => (Identities, Applications, Grants),
+        Captured::List(l) => (Vec::new(), Vec::new(), l),
     };
-    list.into_iter()
-        .map(|c| to_imported(c).map_err(|e| e.to_string()))
-        .collect::<Result<Vec<_>, _>>()
-        .map(ImportBatch::grants)
+    let users = identities
+        .into_iter()
+        .map(|i| to_user(i).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let clients = applications
+        .into_iter()
+        .map(|a| to_client(a).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let grants = list
+        .into_iter()
+        .map(|c| {
+            let record = format!(
+                "grant of {} for {}",
+                c.GranteePrefixedUniversal, c.Application
+            );
+            to_imported(c).map_err(|e| e.in_record(&record).to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ImportBatch {
+        users,
+        clients,
+        grants,
+        ..ImportBatch::default()
+    })
 }

@@ -65,7 +65,7 @@ impl Vendor for Venafi {
     }
 
     const BUILT_IN_CONFIG: &'static str = include_str!("../../../config/venafi.toml");
-    const IMPORT_FORMAT: &'static str = "TPP GetGrants responses or arrays of grants";
+    const IMPORT_FORMAT: &'static str = "TPP GetGrants responses or arrays of grants, with optional Identities and Applications (API integrations)";
 
     fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {
         import::parse_file(text)

@@ -1337,3 +1337,88 @@ async fn integrations_have_any_positive_validity_and_admit_only_allowed_identiti
         "The refresh token is invalid, expired or revoked",
     );
 }
+
+#[tokio::test]
+async fn import_takes_identities_and_api_integrations_with_every_property() {
+    let o = tpp();
+    let sample = sample_with_future_expiry();
+    let mut doc = json_of(&sample);
+    let carol = "local:{c0c0c0c0-0000-4000-8000-0000000000c3}";
+    doc["Identities"] = json!([{
+        "FullName": "\\VED\\Identity\\Carol Import", "Name": "carol.import", "Prefix": "local",
+        "PrefixedName": "local:carol.import", "PrefixedUniversal": carol, "Type": 1,
+        "Universal": "{c0c0c0c0-0000-4000-8000-0000000000c3}"
+    }]);
+    doc["Applications"] = json!([{
+        "ApplicationId": "ImportedCI", "ApplicationName": "Imported CI", "Vendor": "Example Corp",
+        "Description": "build pipeline", "AccessValidity": 5, "GrantValidity": 60, "Renewable": false,
+        "AllowedIdentities": [carol], "Scope": "certificate:manage,revoke;configuration"
+    }]);
+    let batch = venafi_compat::import::parse_file(&doc.to_string()).unwrap();
+    grant_core::service::import::import_batch(&mut o.srv.conn(), o.srv.tenant(), batch, "test")
+        .unwrap();
+    // The grants come back exactly as captured.
+    let admin = o.token("admin", "admin").await;
+    let (status, _, body) = o
+        .post(
+            "/vedsdk/oauth/getgrants",
+            Some(&admin),
+            json!({"GranteePrefixedUniversal": ALICE}),
+        )
+        .await;
+    assert_eq!((status, body.as_str()), (200, sample.as_str()));
+    // The integration keeps every property; the identity without grants exists.
+    let mut conn = o.srv.conn();
+    let app = clients::get_client(&mut conn, o.srv.tenant(), "ImportedCI").unwrap();
+    assert_eq!(
+        (
+            app.kind,
+            app.name.as_str(),
+            app.vendor.as_str(),
+            app.description.as_str(),
+            app.access_token_lifetime,
+            app.refresh_token_lifetime,
+            app.renewable,
+            app.allowed_identities.clone(),
+            app.allowed_scopes.clone()
+        ),
+        (
+            ClientKind::ApiIntegration,
+            "Imported CI",
+            "Example Corp",
+            "build pipeline",
+            5,
+            60,
+            false,
+            vec![carol.to_owned()],
+            vec![
+                "certificate:manage,revoke".to_owned(),
+                "configuration".to_owned()
+            ]
+        )
+    );
+    let user = directory::get_user(
+        &mut conn,
+        o.srv.tenant(),
+        UserKey::Universal,
+        &carol.to_uppercase(),
+    )
+    .unwrap();
+    assert_eq!(
+        (user.login.as_str(), user.display_name.as_str()),
+        ("carol.import", "\\VED\\Identity\\Carol Import")
+    );
+    // Errors name the record and its field.
+    let bad = json!({"Applications": [{"ApplicationId": "Zero", "AccessValidity": 0}]});
+    let err = venafi_compat::import::parse_file(&bad.to_string()).unwrap_err();
+    assert!(
+        err.contains("API integration Zero: AccessValidity"),
+        "{err}"
+    );
+    let bad = json!({"Applications": [{"ApplicationId": "Odd", "Scope": "certificate:fly"}]});
+    let err = venafi_compat::import::parse_file(&bad.to_string()).unwrap_err();
+    assert!(err.contains("API integration Odd: Scope"), "{err}");
+    let bad = json!({"Identities": [{"PrefixedUniversal": "nobody"}]});
+    let err = venafi_compat::import::parse_file(&bad.to_string()).unwrap_err();
+    assert!(err.contains("identity nobody: PrefixedUniversal"), "{err}");
+}

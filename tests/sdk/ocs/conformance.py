@@ -181,4 +181,33 @@ check(alice.Id == ALICE and alice.RoleIds == [Roles.TenantMemberRoleTypeId], "Us
 expect_error(lambda: member.Users.getUserById("00000000-0000-4000-8000-000000000000"), 404, "User not found.",
              "Users.getUserById unknown")
 
+# --- Users and Roles wrappers on an imported tenant ------------------------------------
+IMP_TENANT = os.environ["OCS_IMP_TENANT"]
+IMP_ADMIN_ROLE = os.environ["OCS_IMP_ADMIN_ROLE"]
+IMP_MEMBER_ROLE = os.environ["OCS_IMP_MEMBER_ROLE"]
+IMP_DANA = os.environ["OCS_IMP_DANA"]
+imp = ADHClient("v1", IMP_TENANT, URL, os.environ["OCS_IMP_CLIENT"], SECRET)
+roles = imp.Roles.getRoles()
+check([(ro.Id, ro.RoleTypeId) for ro in roles]
+      == [(IMP_ADMIN_ROLE, Roles.TenantAdministratorRoleTypeId), (IMP_MEMBER_ROLE, Roles.TenantMemberRoleTypeId)],
+      "imported Roles.getRoles: own ids, distinct from their RoleTypeIds")
+check(all(ro.RoleScope == RoleScope.Tenant and ro.TenantId == IMP_TENANT for ro in roles), "imported roles' scope, tenant")
+role = imp.Roles.getRoleById(IMP_MEMBER_ROLE.upper())
+check(role.Id == IMP_MEMBER_ROLE and role.Name == "Tenant Member", "imported Roles.getRoleById")
+expect_error(lambda: imp.Roles.getRoleById(Roles.TenantMemberRoleTypeId), 404, None,
+             "a RoleTypeId is not a role id in a tenant with roles of its own")
+users = imp.Users.getUsers()
+check([u.Id for u in users] == [IMP_DANA], "imported Users.getUsers")
+dana = imp.Users.getUserById(IMP_DANA)
+check((dana.GivenName, dana.Surname, dana.Name, dana.Email, dana.ContactEmail, dana.ContactGivenName,
+       dana.ContactSurname, dana.ExternalUserId, dana.IdentityProviderId, dana.RoleIds)
+      == ("Dana", "Scully", "Dana Scully", "dana@corp.example", "dana.scully@mail.example", "D.", "Scully",
+          "0c1d2e3f-aaaa-4bbb-8ccc-000000000001", "e2398938-bf8f-40fa-b380-d538ece2bfc2", [IMP_MEMBER_ROLE]),
+      "imported Users.getUserById: every property")
+# The imported client's role ids give it administrator rights (by their RoleTypeId).
+r = imp.baseClient.request("post", f"{imp.baseClient.uri_API}/Tenants/{IMP_TENANT}/AuthorizationCodeClients",
+                           data=json.dumps({"Name": "made by an imported admin", "RedirectUris": []}))
+imp.baseClient.checkResponse(r, "imported admin creates a client")
+check(r.status_code == 201, "imported admin role id keeps its rights")
+
 print(f"ocs conformance (adh-sample-library-preview): {checks} checks passed")

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::grant::text_enum;
+use super::grant::{GrantType, text_enum};
 
 text_enum!(
     ClientKind {
@@ -51,6 +51,10 @@ pub struct Client {
     /// Venafi `Renewable`: whether a refresh token may renew access under a grant.
     #[serde(default = "yes")]
     pub renewable: bool,
+    /// The grant types the client may use (canonical names: `authorization_code`,
+    /// `refresh_token`…); empty when not recorded.
+    #[serde(default)]
+    pub grant_types: Vec<GrantType>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -78,6 +82,7 @@ pub struct NewClient {
     pub vendor: Option<String>,
     pub description: Option<String>,
     pub renewable: Option<bool>,
+    pub grant_types: Vec<GrantType>,
     pub created_at: Option<DateTime<Utc>>,
 }
 

@@ -44,6 +44,43 @@ pub struct User {
     /// Role names (Venafi: Admin, Grant Admin, Auditor, Application Owner; OCS role names).
     pub roles: Vec<String>,
     pub created_at: DateTime<Utc>,
+    /// The profile the user's directory keeps (None: only login and display name known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<UserProfile>,
+}
+
+/// A user's directory profile, every field as the directory holds it (None: not set).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserProfile {
+    pub given_name: Option<String>,
+    pub surname: Option<String>,
+    pub email: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_given_name: Option<String>,
+    pub contact_surname: Option<String>,
+    pub external_user_id: Option<String>,
+    pub identity_provider_id: Option<String>,
+}
+
+/// A role defined in a tenant: its own id, and the role type that decides what it may do
+/// (OCS: `Id` vs `RoleTypeId`). Role lists of users and clients hold role ids; an id with no
+/// tenant role is read as a role type itself (built-in roles, whose id equals their type).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantRole {
+    pub tenant_id: String,
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub role_type: String,
+    /// The vendor's scope number (OCS RoleScope: 1 = tenant).
+    #[serde(default)]
+    pub scope: i32,
+    #[serde(default)]
+    pub community_id: Option<String>,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Fields of a user to create; absent identifiers are generated.
@@ -56,6 +93,9 @@ pub struct NewUser {
     pub universal: Option<String>,
     pub display_name: Option<String>,
     pub roles: Vec<String>,
+    pub profile: Option<UserProfile>,
+    /// When the user was created (imports keep a captured order); now when absent.
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 /// Who is calling, once authenticated: the credential and the user it acts as (if any).
@@ -107,6 +147,7 @@ grant::text_enum!(
     /// What an audit row records.
     AuditAction {
         UserCreated = "user.created",
+        RoleCreated = "role.created",
         ClientCreated = "client.created",
         ClientUpdated = "client.updated",
         ClientDeleted = "client.deleted",

@@ -123,6 +123,7 @@ mod tests {
                 display_name: "Alice".into(),
                 roles: user_roles.iter().map(|r| r.to_string()).collect(),
                 created_at: at,
+                profile: None,
             }),
         }
     }

@@ -16,7 +16,8 @@ pub const DEFAULT_LIFETIME: i32 = 3600;
 /// Clients of all kinds one tenant may hold.
 pub const MAX_CLIENTS_PER_TENANT: i64 = 50_000;
 
-fn check(client: &Client) -> Result<()> {
+/// The rules every client obeys, whichever way it is made (API, `grantctl`, imports).
+pub(crate) fn check(client: &Client) -> Result<()> {
     if client.id.is_empty() || client.id.len() > 200 {
         return Err(CoreError::invalid("Id", "must be 1 to 200 characters"));
     }
@@ -80,6 +81,7 @@ pub fn build_client(tenant: &str, new: NewClient) -> Result<Client> {
         vendor: new.vendor.unwrap_or_default(),
         description: new.description.unwrap_or_default(),
         renewable: new.renewable.unwrap_or(true),
+        grant_types: new.grant_types,
         created_at: at,
         updated_at: at,
     };

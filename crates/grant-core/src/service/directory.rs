@@ -2,9 +2,9 @@
 
 use crate::model::AuditAction;
 use crate::model::RecordKind;
-use crate::model::{NewUser, ScopeDefinition, Tenant, User, UserKey, now};
+use crate::model::{NewUser, ScopeDefinition, Tenant, TenantRole, User, UserKey, now};
 use crate::service::{audit, ids};
-use crate::store::{DbConn, audit as audit_store, dialect, scopes, tenants, users};
+use crate::store::{DbConn, audit as audit_store, dialect, roles, scopes, tenants, users};
 use crate::{CoreError, Result};
 
 pub fn create_tenant(conn: &mut DbConn, id: Option<String>, name: &str) -> Result<Tenant> {
@@ -49,21 +49,27 @@ pub fn create_user(conn: &mut DbConn, tenant: &str, new: NewUser, actor: &str) -
         login: new.login,
         roles: new.roles,
         tenant_id: tenant.to_owned(),
-        created_at: now(),
+        created_at: new
+            .created_at
+            .map(crate::model::to_millis)
+            .unwrap_or_else(now),
+        profile: new.profile,
         id,
     };
     dialect::write_tx(conn, |conn| {
         if tenants::find_tenant(conn, tenant)?.is_none() {
             return Err(CoreError::not_found(RecordKind::Tenant, tenant));
         }
-        for (key, value) in [
-            (UserKey::Id, &user.id),
-            (UserKey::OktaId, &user.okta_id),
-            (UserKey::Login, &user.login),
-            (UserKey::Universal, &user.universal),
+        for (key, field, value) in [
+            (UserKey::Id, "id", &user.id),
+            (UserKey::OktaId, "okta_id", &user.okta_id),
+            (UserKey::Login, "login", &user.login),
+            (UserKey::Universal, "universal", &user.universal),
         ] {
             if users::find_user(conn, tenant, key, value)?.is_some() {
-                return Err(CoreError::Conflict(format!("user {value} already exists")));
+                return Err(CoreError::Conflict(format!(
+                    "{field} {value} already belongs to a user"
+                )));
             }
         }
         users::insert_users(conn, std::slice::from_ref(&user))?;
@@ -127,4 +133,89 @@ pub fn list_users_page(
 /// Every user of a tenant (all tenants when None), oldest first.
 pub fn list_users(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<User>> {
     users::list_users(conn, tenant)
+}
+
+/// Defines a role in a tenant (its own id, a name and the role type deciding its rights),
+/// audited in the same transaction. The id must be new in the tenant.
+pub fn create_role(conn: &mut DbConn, role: TenantRole, actor: &str) -> Result<TenantRole> {
+    for (field, value) in [
+        ("id", &role.id),
+        ("name", &role.name),
+        ("role_type", &role.role_type),
+    ] {
+        if value.trim().is_empty() {
+            return Err(CoreError::invalid(field, "must not be empty"));
+        }
+    }
+    dialect::write_tx(conn, |conn| {
+        if tenants::find_tenant(conn, &role.tenant_id)?.is_none() {
+            return Err(CoreError::not_found(RecordKind::Tenant, &role.tenant_id));
+        }
+        if !roles::find_roles(conn, &role.tenant_id, std::slice::from_ref(&role.id))?.is_empty() {
+            return Err(CoreError::Conflict(format!(
+                "role {} already exists",
+                role.id
+            )));
+        }
+        roles::insert_roles(conn, std::slice::from_ref(&role))?;
+        audit_store::insert_audit(
+            conn,
+            &[audit::record(
+                &role.tenant_id,
+                actor,
+                AuditAction::RoleCreated,
+                "role",
+                &role.id,
+                serde_json::json!({"name": role.name, "role_type": role.role_type}),
+            )],
+        )?;
+        Ok(role.clone())
+    })
+}
+
+/// The roles defined in a tenant, oldest first.
+pub fn list_roles(conn: &mut DbConn, tenant: &str) -> Result<Vec<TenantRole>> {
+    roles::list_roles(conn, Some(tenant))
+}
+
+/// The role types that decide what holders of `role_ids` may do: a tenant role's type, or
+/// the id itself when the tenant defines no role with that id (built-in roles, whose id is
+/// their type, and roles stored before tenant roles existed). Same order as `role_ids`.
+pub fn role_types(conn: &mut DbConn, tenant: &str, role_ids: &[String]) -> Result<Vec<String>> {
+    if role_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let defined = roles::find_roles(conn, tenant, role_ids)?;
+    Ok(role_ids
+        .iter()
+        .map(|id| {
+            defined
+                .iter()
+                .find(|r| &r.id == id)
+                .map_or_else(|| id.clone(), |r| r.role_type.clone())
+        })
+        .collect())
+}
+
+/// `role_ids` holding a role of type `role_type`: unchanged when one of them resolves to that
+/// type (`role_types`), else with the tenant's role of that type put first (the type itself
+/// when the tenant defines no such role: the built-in role's id is its type).
+pub fn ensure_role_type(
+    conn: &mut DbConn,
+    tenant: &str,
+    mut role_ids: Vec<String>,
+    role_type: &str,
+) -> Result<Vec<String>> {
+    if role_types(conn, tenant, &role_ids)?
+        .iter()
+        .any(|t| t == role_type)
+    {
+        return Ok(role_ids);
+    }
+    let id = roles::list_roles(conn, Some(tenant))?
+        .into_iter()
+        .find(|r| r.role_type == role_type)
+        .map_or_else(|| role_type.to_owned(), |r| r.id);
+    role_ids.insert(0, id);
+    Ok(role_ids)
 }

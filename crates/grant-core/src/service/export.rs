@@ -6,16 +6,20 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    AuditEvent, Client, ConsentId, CredentialKind, Grant, ScopeDefinition, Tenant, User,
-    default_faces,
+    AuditEvent, Client, ConsentId, CredentialKind, Grant, ScopeDefinition, Tenant, TenantRole,
+    User, UserKey, default_faces,
 };
 use crate::store::rows::{CredentialRow, faces_column, naive, utc};
-use crate::store::{DbConn, audit, clients, credentials, dialect, grants, scopes, tenants, users};
+use crate::store::{
+    DbConn, audit, clients, credentials, dialect, grants, roles, scopes, tenants, users,
+};
 use crate::{CoreError, Result};
 
 /// 2: credentials carry `faces`. Format 1 documents still import: their credentials get
 /// the faces their kind has been used for (`model::default_faces`, as the migration does).
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: tenant `roles` and users' `profile` (both absent in older documents: no tenant roles,
+/// no profiles).
+pub const FORMAT_VERSION: u32 = 3;
 /// The oldest format `import` reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
@@ -118,6 +122,9 @@ impl TryFrom<&CredentialRecord> for CredentialRow {
 pub struct Snapshot {
     pub format: u32,
     pub tenants: Vec<Tenant>,
+    /// Roles defined per tenant (absent before format 3).
+    #[serde(default)]
+    pub roles: Vec<TenantRole>,
     pub users: Vec<User>,
     pub clients: Vec<Client>,
     pub scopes: Vec<ScopeDefinition>,
@@ -135,6 +142,7 @@ pub fn export(conn: &mut DbConn) -> Result<Snapshot> {
         Ok(Snapshot {
             format: FORMAT_VERSION,
             tenants: tenants::list_tenants(conn)?,
+            roles: roles::list_roles(conn, None)?,
             users: users::list_users(conn, None)?,
             clients: clients::list_clients(conn, None)?,
             scopes: scopes::list_scopes(conn, None)?,
@@ -153,6 +161,7 @@ pub fn export(conn: &mut DbConn) -> Result<Snapshot> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportCounts {
     pub tenants: usize,
+    pub roles: usize,
     pub users: usize,
     pub clients: usize,
     pub scopes: usize,
@@ -177,19 +186,78 @@ pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
         .iter()
         .map(CredentialRow::try_from)
         .collect::<Result<Vec<_>>>()?;
+    validate(snap)?;
     dialect::write_tx(conn, |conn| {
         for t in &snap.tenants {
-            tenants::insert_tenant(conn, t)?;
+            named(
+                conn,
+                |c| tenants::insert_tenant(c, t),
+                |_| Ok(Some(format!("tenant {}", t.id))),
+            )?;
         }
-        users::insert_users(conn, &snap.users)?;
-        clients::insert_clients(conn, &snap.clients)?;
+        named(
+            conn,
+            |c| roles::insert_roles(c, &snap.roles),
+            |c| {
+                for r in &snap.roles {
+                    if !roles::find_roles(c, &r.tenant_id, std::slice::from_ref(&r.id))?.is_empty()
+                    {
+                        return Ok(Some(format!("role {} of tenant {}", r.id, r.tenant_id)));
+                    }
+                }
+                Ok(None)
+            },
+        )?;
+        named(
+            conn,
+            |c| users::insert_users(c, &snap.users),
+            |c| {
+                for u in &snap.users {
+                    for (key, value) in [
+                        (UserKey::Id, &u.id),
+                        (UserKey::OktaId, &u.okta_id),
+                        (UserKey::Login, &u.login),
+                        (UserKey::Universal, &u.universal),
+                    ] {
+                        if users::find_user(c, &u.tenant_id, key, value)?.is_some() {
+                            return Ok(Some(format!("user {}", u.id)));
+                        }
+                    }
+                }
+                Ok(None)
+            },
+        )?;
+        named(
+            conn,
+            |c| clients::insert_clients(c, &snap.clients),
+            |c| {
+                for cl in &snap.clients {
+                    if clients::find_client(c, &cl.tenant_id, &cl.id)?.is_some() {
+                        return Ok(Some(format!("client {} of tenant {}", cl.id, cl.tenant_id)));
+                    }
+                }
+                Ok(None)
+            },
+        )?;
         scopes::insert_scopes(conn, &snap.scopes)?;
-        grants::insert_grants(conn, &snap.grants)?;
+        named(
+            conn,
+            |c| grants::insert_grants(c, &snap.grants),
+            |c| {
+                for g in &snap.grants {
+                    if grants::find_grant(c, &g.tenant_id, &g.id)?.is_some() {
+                        return Ok(Some(format!("grant {}", g.id)));
+                    }
+                }
+                Ok(None)
+            },
+        )?;
         grants::set_consent_ids(conn, &snap.consent_ids)?;
         credentials::insert_credentials(conn, &creds)?;
         audit::insert_audit(conn, &snap.audit)?;
         Ok(ImportCounts {
             tenants: snap.tenants.len(),
+            roles: snap.roles.len(),
             users: snap.users.len(),
             clients: snap.clients.len(),
             scopes: snap.scopes.len(),
@@ -198,4 +266,56 @@ pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
             audit: snap.audit.len(),
         })
     })
+}
+
+/// The rules the API applies, checked on every record of a snapshot before anything is
+/// written; a failure names the record and its field.
+fn validate(snap: &Snapshot) -> Result<()> {
+    for t in &snap.tenants {
+        if t.id.trim().is_empty() {
+            return Err(CoreError::invalid("tenant: id", "must not be empty"));
+        }
+    }
+    for r in &snap.roles {
+        for (field, value) in [
+            ("id", &r.id),
+            ("name", &r.name),
+            ("role_type", &r.role_type),
+        ] {
+            if value.trim().is_empty() {
+                return Err(CoreError::invalid(
+                    format!("role {}: {field}", r.id),
+                    "must not be empty",
+                ));
+            }
+        }
+    }
+    for u in &snap.users {
+        if u.login.trim().is_empty() {
+            return Err(CoreError::invalid(
+                format!("user {}: login", u.id),
+                "must not be empty",
+            ));
+        }
+    }
+    for c in &snap.clients {
+        crate::service::clients::check(c).map_err(|e| e.in_record(&format!("client {}", c.id)))?;
+    }
+    Ok(())
+}
+
+/// Runs `insert` in a savepoint; when it conflicts, `find` names the record already there
+/// (None: the conflict is reported as it is).
+fn named(
+    conn: &mut DbConn,
+    insert: impl FnOnce(&mut DbConn) -> Result<()>,
+    find: impl FnOnce(&mut DbConn) -> Result<Option<String>>,
+) -> Result<()> {
+    match dialect::write_tx(conn, insert) {
+        Err(CoreError::Conflict(m)) => match find(conn)? {
+            Some(record) => Err(CoreError::Conflict(format!("{record} already exists"))),
+            None => Err(CoreError::Conflict(m)),
+        },
+        other => other,
+    }
 }

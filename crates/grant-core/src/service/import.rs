@@ -7,11 +7,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::Result;
 use crate::model::AuditAction;
-use crate::model::{Grant, GrantStatus, NewClient, NewGrant, NewUser, User, UserKey, to_millis};
+use crate::model::{
+    Grant, GrantStatus, NewClient, NewGrant, NewUser, TenantRole, User, UserKey, to_millis,
+};
 use crate::service::{audit, clients as client_rules, directory, grants as grant_rules, ids};
-use crate::store::{DbConn, audit as audit_store, clients, dialect, grants, users};
+use crate::store::{DbConn, audit as audit_store, clients, dialect, grants, roles, users};
+use crate::{CoreError, Result};
 
 /// One grant as a vendor showed it.
 #[derive(Debug, Clone)]
@@ -31,6 +33,12 @@ pub struct ImportReport {
     pub grants: usize,
     pub users_created: usize,
     pub clients_created: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub roles_created: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn new_user(tenant: &str, key: UserKey, value: &str) -> User {
@@ -59,7 +67,28 @@ fn new_user(tenant: &str, key: UserKey, value: &str) -> User {
         roles: Vec::new(),
         tenant_id: tenant.to_owned(),
         created_at: crate::model::now(),
+        profile: None,
         id,
+    }
+}
+
+/// Inserts the grants (in a savepoint); a conflict names the grant whose id is taken.
+fn insert_named(conn: &mut DbConn, tenant: &str, built: &[Grant]) -> Result<()> {
+    match dialect::write_tx(conn, |conn| grants::insert_grants(conn, built)) {
+        Err(CoreError::Conflict(m)) => {
+            let mut seen = std::collections::HashSet::new();
+            for g in built {
+                if !seen.insert(g.id.as_str()) || grants::find_grant(conn, tenant, &g.id)?.is_some()
+                {
+                    return Err(CoreError::Conflict(format!(
+                        "grant {}: a grant with this id already exists",
+                        g.id
+                    )));
+                }
+            }
+            Err(CoreError::Conflict(m))
+        }
+        other => other,
     }
 }
 
@@ -119,7 +148,7 @@ pub fn import_grants(
             }
             built.push(g);
         }
-        grants::insert_grants(conn, &built)?;
+        insert_named(conn, tenant, &built)?;
         report.grants = built.len();
         audit_store::insert_audit(
             conn,
@@ -142,6 +171,10 @@ pub fn import_grants(
 pub struct ImportBatch {
     /// The tenant the document names (created when missing); None: the gateway's tenant.
     pub tenant: Option<String>,
+    /// The tenant's name, when the document gives it (used when the tenant is created).
+    pub tenant_name: Option<String>,
+    /// Roles defined in the tenant (`tenant_id` is replaced by the batch's tenant).
+    pub roles: Vec<TenantRole>,
     pub clients: Vec<NewClient>,
     pub users: Vec<NewUser>,
     pub grants: Vec<ImportedGrant>,
@@ -170,26 +203,51 @@ pub fn import_batch(
             .clone()
             .unwrap_or_else(|| default_tenant.to_owned());
         if directory::find_tenant(conn, &tenant)?.is_none() {
-            directory::create_tenant(conn, Some(tenant.clone()), &tenant)?;
+            let name = batch.tenant_name.as_deref().unwrap_or(&tenant);
+            directory::create_tenant(conn, Some(tenant.clone()), name)
+                .map_err(|e| e.in_record(&format!("tenant {tenant}")))?;
         }
         let mut counts = ImportReport::default();
+        for mut role in batch.roles {
+            role.tenant_id = tenant.clone();
+            let record = format!("role {}", role.id);
+            if roles::find_roles(conn, &tenant, std::slice::from_ref(&role.id))?.is_empty() {
+                directory::create_role(conn, role, actor).map_err(|e| e.in_record(&record))?;
+                counts.roles_created += 1;
+            }
+        }
         for new in batch.clients {
+            let record = format!("client {}", new.id.as_deref().unwrap_or("(without id)"));
             let exists = match new.id.as_deref() {
                 Some(id) => clients::find_client(conn, &tenant, id)?.is_some(),
                 None => false,
             };
             if !exists {
-                client_rules::create_client(conn, &tenant, new, actor)?;
+                client_rules::create_client(conn, &tenant, new, actor)
+                    .map_err(|e| e.in_record(&record))?;
                 counts.clients_created += 1;
             }
         }
         for new in batch.users {
-            let exists = match new.id.as_deref() {
-                Some(id) => users::find_user(conn, &tenant, UserKey::Id, id)?.is_some(),
-                None => false,
+            let record = format!(
+                "user {}",
+                new.id
+                    .as_deref()
+                    .or(new.okta_id.as_deref())
+                    .or(new.universal.as_deref())
+                    .unwrap_or(new.login.as_str())
+            );
+            // The user is known by the first identifier the document gives.
+            let (key, value) = match (&new.id, &new.okta_id, &new.universal) {
+                (Some(id), _, _) => (UserKey::Id, id.as_str()),
+                (None, Some(okta), _) => (UserKey::OktaId, okta.as_str()),
+                (None, None, Some(u)) => (UserKey::Universal, u.as_str()),
+                (None, None, None) => (UserKey::Login, new.login.as_str()),
             };
+            let exists = users::find_user(conn, &tenant, key, value)?.is_some();
             if !exists {
-                directory::create_user(conn, &tenant, new, actor)?;
+                directory::create_user(conn, &tenant, new, actor)
+                    .map_err(|e| e.in_record(&record))?;
                 counts.users_created += 1;
             }
         }
@@ -198,6 +256,7 @@ pub fn import_batch(
             counts.grants = r.grants;
             counts.users_created += r.users_created;
             counts.clients_created += r.clients_created;
+            counts.roles_created += r.roles_created;
         }
         Ok(BatchReport { tenant, counts })
     })

@@ -64,6 +64,7 @@ pub struct UserRow {
     pub display_name: String,
     pub roles: String,
     pub created_at: NaiveDateTime,
+    pub profile: Option<String>,
 }
 
 impl From<UserRow> for User {
@@ -82,6 +83,7 @@ impl From<UserRow> for User {
                 .map(str::to_owned)
                 .collect(),
             created_at: utc(r.created_at),
+            profile: r.profile.and_then(|p| serde_json::from_str(&p).ok()),
         }
     }
 }
@@ -98,6 +100,53 @@ impl From<&User> for UserRow {
             display_name: u.display_name.clone(),
             roles: u.roles.join(","),
             created_at: naive(u.created_at),
+            profile: u
+                .profile
+                .as_ref()
+                .and_then(|p| serde_json::to_string(p).ok()),
+        }
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = tenant_roles)]
+pub struct TenantRoleRow {
+    pub tenant_id: String,
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub role_type: String,
+    pub scope: i32,
+    pub community_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+impl From<TenantRoleRow> for TenantRole {
+    fn from(r: TenantRoleRow) -> Self {
+        TenantRole {
+            tenant_id: r.tenant_id,
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            role_type: r.role_type,
+            scope: r.scope,
+            community_id: r.community_id,
+            created_at: utc(r.created_at),
+        }
+    }
+}
+
+impl From<&TenantRole> for TenantRoleRow {
+    fn from(r: &TenantRole) -> Self {
+        TenantRoleRow {
+            tenant_id: r.tenant_id.clone(),
+            id: r.id.clone(),
+            name: r.name.clone(),
+            description: r.description.clone(),
+            role_type: r.role_type.clone(),
+            scope: r.scope,
+            community_id: r.community_id.clone(),
+            created_at: naive(r.created_at),
         }
     }
 }
@@ -127,6 +176,7 @@ pub struct ClientRow {
     pub vendor: String,
     pub description: String,
     pub renewable: bool,
+    pub grant_types: String,
 }
 
 impl TryFrom<ClientRow> for Client {
@@ -153,6 +203,10 @@ impl TryFrom<ClientRow> for Client {
             vendor: r.vendor,
             description: r.description,
             renewable: r.renewable,
+            grant_types: parse_list(&r.grant_types)?
+                .iter()
+                .map(|t: &String| t.parse())
+                .collect::<Result<_>>()?,
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
         })
@@ -184,6 +238,12 @@ impl From<&Client> for ClientRow {
             vendor: c.vendor.clone(),
             description: c.description.clone(),
             renewable: c.renewable,
+            grant_types: json_list(
+                &c.grant_types
+                    .iter()
+                    .map(|t| t.as_str().to_owned())
+                    .collect::<Vec<_>>(),
+            ),
         }
     }
 }

@@ -20,6 +20,20 @@ diesel::table! {
         display_name -> Text,
         roles -> Text,
         created_at -> Timestamp,
+        profile -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    tenant_roles (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        role_type -> Text,
+        scope -> Integer,
+        community_id -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -47,6 +61,7 @@ diesel::table! {
         vendor -> Text,
         description -> Text,
         renewable -> Bool,
+        grant_types -> Text,
     }
 }
 
@@ -151,6 +166,7 @@ diesel::joinable!(grant_scopes -> grants (grant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     users,
+    tenant_roles,
     clients,
     scopes,
     grants,

@@ -1,12 +1,13 @@
 //! `/api/v1/Tenants/{tenantId}/ClientCredentialClients[/{clientId}]`: clients that get
 //! tokens at `/identity/connect/token` with a secret. POST answers the client with its first
-//! secret. `RoleIds` always include Tenant Member (added when missing). Reads: Self or
-//! Tenant Member; writes: Tenant Administrator.
+//! secret. `RoleIds` (tenant role ids) always include a role of type Tenant Member (the
+//! tenant's, added first when missing). Reads: Self or Tenant Member; writes: Tenant
+//! Administrator.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use grant_core::model::{ClientKind, ClientPatch, NewClient};
-use grant_core::service::{client_secrets, clients};
+use grant_core::service::{client_secrets, clients, directory};
 use grant_http::ApiResult;
 use secrecy::ExposeSecret;
 
@@ -21,15 +22,14 @@ use crate::json::{
 
 const KIND: ClientKind = ClientKind::ClientCredentials;
 
+/// The given role ids, normalized and de-duplicated (Tenant Member is added by
+/// `directory::ensure_role_type`, which knows the tenant's roles).
 fn roles(given: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for r in given.iter().map(|r| role_id(r)) {
         if !out.contains(&r) {
             out.push(r);
         }
-    }
-    if !out.iter().any(|r| r == TENANT_MEMBER) {
-        out.insert(0, TENANT_MEMBER.to_owned());
     }
     out
 }
@@ -69,6 +69,8 @@ pub async fn create(caller: Caller, state: State, body: web::Bytes) -> ApiResult
     let expires_at = b.secret_expiration_date;
     let (client, secret, value) = state
         .db(move |conn| {
+            let mut new = new;
+            new.roles = directory::ensure_role_type(conn, &tenant, new.roles, TENANT_MEMBER)?;
             client_secrets::create_client_with_secret(
                 conn,
                 &tenant,
@@ -129,7 +131,18 @@ pub async fn update(
     let tenant = caller.tenant.clone();
     let actor = caller.actor.clone();
     let updated = state
-        .db(move |conn| clients::update_client(conn, &tenant, &id, patch, &actor))
+        .db(move |conn| {
+            let mut patch = patch;
+            if let Some(r) = patch.roles.take() {
+                patch.roles = Some(directory::ensure_role_type(
+                    conn,
+                    &tenant,
+                    r,
+                    TENANT_MEMBER,
+                )?);
+            }
+            clients::update_client(conn, &tenant, &id, patch, &actor)
+        })
         .await?;
     json_response(
         StatusCode::OK,

@@ -1,9 +1,10 @@
 //! The Users and Roles reads the sample libraries' wrappers make (`Users.getUsers`,
-//! `getUserById`, `Roles.getRoles`, `getRoleById`). Tenant roles are the well-known ones,
-//! with `Id` equal to the RoleTypeId. Roles: Tenant Member (or Self for one's own user).
+//! `getUserById`, `Roles.getRoles`, `getRoleById`). Tenant roles are those the tenant
+//! defines (grant-core tenant roles, e.g. imported), else the five built-in ones with `Id`
+//! equal to the RoleTypeId. Roles: Tenant Member (or Self for one's own user).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use grant_core::model::UserKey;
 use grant_core::service::directory;
 use grant_http::{ApiError, ApiResult};
@@ -11,7 +12,7 @@ use grant_http::{ApiError, ApiResult};
 use super::{head_response, json_response, list_params, list_response, path_param};
 use crate::State;
 use crate::auth::Caller;
-use crate::json::{RoleResponse, TENANT_ROLES, UserResponse, normalize_id, require_guid};
+use crate::json::{RoleResponse, UserResponse, normalize_id, require_guid};
 
 async fn users(
     req: &HttpRequest,
@@ -61,55 +62,78 @@ pub async fn head_user(req: HttpRequest, caller: Caller, state: State) -> ApiRes
     Ok(head_response(None))
 }
 
-fn roles(caller: &Caller) -> Vec<RoleResponse> {
-    TENANT_ROLES
-        .iter()
-        .map(|(id, name, _, description)| RoleResponse {
-            id: (*id).to_owned(),
-            name: (*name).to_owned(),
-            description: (*description).to_owned(),
-            role_scope: 1,
-            tenant_id: normalize_id(&caller.tenant),
-            community_id: None,
-            role_type_id: (*id).to_owned(),
-        })
-        .collect()
+/// The tenant's roles: those it defines (imported from a real tenant), or the five built-in
+/// tenant roles (`Id` = RoleTypeId) when it defines none. `roleTypeId` narrows the list.
+async fn roles(req: &HttpRequest, caller: &Caller, state: &State) -> ApiResult<Vec<RoleResponse>> {
+    caller.require_member()?;
+    let tenant = caller.tenant.clone();
+    let defined = state
+        .db(move |conn| directory::list_roles(conn, &tenant))
+        .await?;
+    let all = if defined.is_empty() {
+        RoleResponse::built_in(&caller.tenant)
+    } else {
+        defined.iter().map(RoleResponse::from).collect()
+    };
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|e| ApiError::invalid("query", e.to_string()))?
+        .into_inner();
+    let types: Vec<String> = pairs
+        .into_iter()
+        .filter(|(k, v)| k.eq_ignore_ascii_case("roleTypeId") && !v.trim().is_empty())
+        .map(|(_, v)| normalize_id(v.trim()))
+        .collect();
+    Ok(all
+        .into_iter()
+        .filter(|r| types.is_empty() || types.contains(&r.role_type_id))
+        .collect())
 }
 
-pub async fn list_roles(req: HttpRequest, caller: Caller) -> ApiResult<HttpResponse> {
-    caller.require_member()?;
-    let p = list_params(&req)?;
-    let all = roles(&caller);
+async fn role_page(
+    req: &HttpRequest,
+    caller: &Caller,
+    state: &State,
+) -> ApiResult<(Vec<RoleResponse>, i64)> {
+    let p = list_params(req)?;
+    let all = roles(req, caller, state).await?;
     let total = all.len() as i64;
-    let page: Vec<_> = all
+    let page = all
         .into_iter()
         .skip(p.skip as usize)
         .take(p.count as usize)
         .collect();
+    Ok((page, total))
+}
+
+pub async fn list_roles(req: HttpRequest, caller: Caller, state: State) -> ApiResult<HttpResponse> {
+    let (page, total) = role_page(&req, &caller, &state).await?;
     list_response(total, &page)
 }
 
-pub async fn count_roles(req: HttpRequest, caller: Caller) -> ApiResult<HttpResponse> {
-    caller.require_member()?;
-    list_params(&req)?;
-    Ok(head_response(Some(TENANT_ROLES.len() as i64)))
+pub async fn count_roles(
+    req: HttpRequest,
+    caller: Caller,
+    state: State,
+) -> ApiResult<HttpResponse> {
+    let (_, total) = role_page(&req, &caller, &state).await?;
+    Ok(head_response(Some(total)))
 }
 
-fn role(req: &HttpRequest, caller: &Caller) -> ApiResult<RoleResponse> {
-    caller.require_member()?;
+async fn role(req: &HttpRequest, caller: &Caller, state: &State) -> ApiResult<RoleResponse> {
     let raw = path_param(req, "roleId");
     let id = normalize_id(&raw);
-    roles(caller)
+    roles(req, caller, state)
+        .await?
         .into_iter()
         .find(|r| r.id == id)
         .ok_or_else(|| ApiError::not_found("role", raw))
 }
 
-pub async fn get_role(req: HttpRequest, caller: Caller) -> ApiResult<HttpResponse> {
-    json_response(StatusCode::OK, &role(&req, &caller)?)
+pub async fn get_role(req: HttpRequest, caller: Caller, state: State) -> ApiResult<HttpResponse> {
+    json_response(StatusCode::OK, &role(&req, &caller, &state).await?)
 }
 
-pub async fn head_role(req: HttpRequest, caller: Caller) -> ApiResult<HttpResponse> {
-    role(&req, &caller)?;
+pub async fn head_role(req: HttpRequest, caller: Caller, state: State) -> ApiResult<HttpResponse> {
+    role(&req, &caller, &state).await?;
     Ok(head_response(None))
 }

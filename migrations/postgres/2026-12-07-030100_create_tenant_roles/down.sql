@@ -1,0 +1,3 @@
+ALTER TABLE clients DROP COLUMN grant_types;
+ALTER TABLE users DROP COLUMN profile;
+DROP TABLE tenant_roles;
