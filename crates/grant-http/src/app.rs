@@ -237,11 +237,23 @@ fn finish<V: Vendor>(
             .headers_mut()
             .insert(HeaderName::from_static(name), value);
     }
-    access_log(&req, response.status().as_u16(), request_id, started);
+    access_log(
+        &req,
+        &state.config.server,
+        response.status().as_u16(),
+        request_id,
+        started,
+    );
     ServiceResponse::new(req, response)
 }
 
-fn access_log(req: &HttpRequest, status: u16, request_id: &str, started: Instant) {
+fn access_log(
+    req: &HttpRequest,
+    server: &crate::ServerConfig,
+    status: u16,
+    request_id: &str,
+    started: Instant,
+) {
     if !log::log_enabled!(target: "access", log::Level::Info) {
         return;
     }
@@ -254,7 +266,7 @@ fn access_log(req: &HttpRequest, status: u16, request_id: &str, started: Instant
     log::info!(
         target: "access",
         "{request_id} {} {} {} {status} {}us auth={auth}",
-        req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default(),
+        crate::client_ip(req, server),
         req.method(),
         req.path(),
         started.elapsed().as_micros(),
@@ -319,7 +331,7 @@ fn usage<V: Vendor>() -> String {
         "usage: {name}-compat [--config FILE]\n       {name}-compat import FILE...   (load captured vendor data; --help for the format)\n\
          Reads config/default.toml and config/{name}.toml (directory: GRANT_CONFIG_DIR), or FILE;\n\
          environment overrides: GRANT_DATABASE_URL, GRANT_BIND, GRANT_WORKERS, GRANT_PUBLIC_BASE_URL,\n\
-         GRANT_ALLOWED_HOSTS (comma-separated), GRANT_TENANT,\n\
+         GRANT_ALLOWED_HOSTS, GRANT_TRUSTED_PROXIES (comma-separated), GRANT_TENANT,\n\
          GRANT_TLS_CERT, GRANT_TLS_KEY (PEM files: serve HTTPS), and the same with the {upper}_COMPAT_ prefix.",
         name = V::NAME,
         upper = V::NAME.to_ascii_uppercase()

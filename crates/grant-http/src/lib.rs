@@ -22,11 +22,12 @@ use grant_core::service::credentials::PasswordVerifier;
 use serde::de::DeserializeOwned;
 
 pub use app::{build_app, import_files, run_main, serve};
-pub use config::{GatewayConfig, ServerConfig};
+pub use config::{GatewayConfig, ServerConfig, TrustedProxy};
 pub use db::run_db;
 pub use error::{ApiError, ApiResult};
 pub use request::{
-    NotText, RequestId, base_url, client_ip, header_str, header_text, requested_base_url,
+    NotText, RequestId, base_url, client_addr, client_ip, header_str, header_text,
+    requested_base_url,
 };
 
 /// What a vendor gateway supplies; everything else is shared.

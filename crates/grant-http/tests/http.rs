@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use grant_core::{DatabaseConfig, Store};
 use grant_http::testing::TestServer;
 use grant_http::testing::{parse_responses, raw_exchange};
-use grant_http::{ApiError, AppState, GatewayConfig, Vendor, base_url};
+use grant_http::{ApiError, AppState, GatewayConfig, Vendor, base_url, client_ip};
 use serde_json::{Value, json};
 
 struct TestVendor;
@@ -35,6 +35,14 @@ impl Vendor for TestVendor {
             web::get().to(
                 |req: HttpRequest, st: web::Data<AppState<TestVendor>>| async move {
                     HttpResponse::Ok().json(json!({"base": base_url(&req, &st.config.server)}))
+                },
+            ),
+        )
+        .route(
+            "/client",
+            web::get().to(
+                |req: HttpRequest, st: web::Data<AppState<TestVendor>>| async move {
+                    HttpResponse::Ok().json(json!({"ip": client_ip(&req, &st.config.server)}))
                 },
             ),
         )
@@ -475,4 +483,125 @@ async fn sequential_get_then_head_keep_their_framing() {
     assert_eq!(responses[0].body, br#"{"status":"ok"}"#);
     assert!(responses[1].body.is_empty());
     assert!(rest.is_empty());
+}
+
+fn with_proxies(list: &[&str]) -> GatewayConfig<()> {
+    let mut cfg = config();
+    cfg.server.trusted_proxies = list.iter().map(|p| p.parse().unwrap()).collect();
+    cfg
+}
+
+/// What the gateway takes for the caller's address, given these request headers.
+async fn client_seen(srv: &TestServer<TestVendor>, headers: &[(&str, &str)]) -> String {
+    let mut req = srv.client.get(srv.url("/client"));
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let (s, body, _) = call(req.send().await.unwrap()).await;
+    assert_eq!(s, 200);
+    body["ip"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_trusted_proxy_forged_left_most_hop_is_not_the_client() {
+    let srv = TestServer::<TestVendor>::start(with_proxies(&["127.0.0.1"]));
+    // The caller wrote 6.6.6.6; the proxy appended the address it saw.
+    let xff = [("x-forwarded-for", "6.6.6.6, 203.0.113.7")];
+    assert_eq!(client_seen(&srv, &xff).await, "203.0.113.7");
+    // Several X-Forwarded-For headers are one list, in order.
+    let split = [
+        ("x-forwarded-for", "6.6.6.6"),
+        ("x-forwarded-for", "203.0.113.8"),
+    ];
+    assert_eq!(client_seen(&srv, &split).await, "203.0.113.8");
+    // RFC 7239 Forwarded, when there is no X-Forwarded-For.
+    let fwd = [(
+        "forwarded",
+        "for=6.6.6.6;proto=https, for=\"[2001:db8::1]:4711\";by=proxy",
+    )];
+    assert_eq!(client_seen(&srv, &fwd).await, "2001:db8::1");
+    let fwd_v4_port = [("forwarded", "for=\"198.51.100.2:5000\"")];
+    assert_eq!(client_seen(&srv, &fwd_v4_port).await, "198.51.100.2");
+    // A hop that is not an address: the caller is unknown, the trusted proxy is not.
+    let junk = [("x-forwarded-for", "6.6.6.6, not-an-ip")];
+    assert_eq!(client_seen(&srv, &junk).await, "127.0.0.1");
+    // No forwarding header: the proxy itself.
+    assert_eq!(client_seen(&srv, &[]).await, "127.0.0.1");
+}
+
+#[tokio::test]
+async fn trusted_proxy_ranges_are_skipped_right_to_left() {
+    let srv = TestServer::<TestVendor>::start(with_proxies(&["127.0.0.0/8", "10.0.0.0/8"]));
+    let chain = [(
+        "x-forwarded-for",
+        "6.6.6.6, 203.0.113.7, 10.1.2.3, 10.200.0.1",
+    )];
+    assert_eq!(client_seen(&srv, &chain).await, "203.0.113.7");
+    // Every hop a trusted proxy: the left-most one.
+    let inner = [("x-forwarded-for", "10.9.9.9, 10.1.2.3")];
+    assert_eq!(client_seen(&srv, &inner).await, "10.9.9.9");
+    let fwd = [("forwarded", "for=6.6.6.6, for=192.0.2.9, for=10.0.0.2")];
+    assert_eq!(client_seen(&srv, &fwd).await, "192.0.2.9");
+}
+
+#[tokio::test]
+async fn forwarded_headers_from_an_untrusted_peer_are_ignored() {
+    let srv = TestServer::<TestVendor>::start(with_proxies(&["10.0.0.0/8", "::1"]));
+    let forged = [
+        ("x-forwarded-for", "203.0.113.7"),
+        ("forwarded", "for=203.0.113.9"),
+    ];
+    assert_eq!(client_seen(&srv, &forged).await, "127.0.0.1");
+}
+
+/// Access-log lines (target `access`) written by this test binary.
+fn access_lines() -> &'static std::sync::Mutex<Vec<String>> {
+    static LINES: std::sync::OnceLock<std::sync::Mutex<Vec<String>>> = std::sync::OnceLock::new();
+    struct Capture;
+    impl log::Log for Capture {
+        fn enabled(&self, meta: &log::Metadata) -> bool {
+            meta.target() == "access"
+        }
+        fn log(&self, record: &log::Record) {
+            if record.target() == "access" {
+                access_lines()
+                    .lock()
+                    .unwrap()
+                    .push(record.args().to_string());
+            }
+        }
+        fn flush(&self) {}
+    }
+    LINES.get_or_init(|| {
+        if log::set_boxed_logger(Box::new(Capture)).is_ok() {
+            log::set_max_level(log::LevelFilter::Info);
+        }
+        std::sync::Mutex::new(Vec::new())
+    })
+}
+
+#[tokio::test]
+async fn the_access_log_records_the_client_behind_a_trusted_proxy() {
+    access_lines();
+    let srv = TestServer::<TestVendor>::start(with_proxies(&["127.0.0.1"]));
+    let path = format!("/nowhere-{}", uuid::Uuid::new_v4().simple());
+    let res = srv
+        .client
+        .get(srv.url(&path))
+        .header("x-forwarded-for", "6.6.6.6, 203.0.113.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    let lines = access_lines().lock().unwrap().clone();
+    let line = lines
+        .iter()
+        .find(|l| l.contains(&path))
+        .expect("an access line");
+    let fields: Vec<&str> = line.split(' ').collect();
+    assert_eq!(
+        fields[1..4],
+        ["203.0.113.7", "GET", path.as_str()],
+        "{line}"
+    );
 }
