@@ -214,4 +214,11 @@ echo "  load during the rolling restart: $(cat "$WORK/load.out")"
 check "rolling restart of both okta replicas under load: every request answered 200" "[ $load_ok = 1 ]"
 grep -q " 200 " "$WORK/nginx/logs/access.log" || fail "nginx access log is empty"
 
+# --- metrics: scraped on each gateway's own port, not exposed through nginx -----------------
+curl -fsS "http://127.0.0.1:$OKTA2/metrics" -o "$WORK/metrics" || fail "scrape okta replica"
+check "okta replica metrics count the list route by template" \
+  "grep -q '^grant_http_requests_total{gateway=\"okta\",route=\"/api/v1/users/{userId}/grants\",method=\"GET\",status=\"200\"} [1-9]' '$WORK/metrics'"
+code="$(curl -sS -o /dev/null -w '%{http_code}' "$PUBLIC/metrics")"
+check "/metrics is not reachable through nginx ($code)" "[ '$code' = 404 ]"
+
 echo "proxy test: passed in $((SECONDS - started_at)) s"

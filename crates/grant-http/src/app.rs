@@ -123,6 +123,7 @@ pub fn build_app<V: Vendor>(
                 Ok(finish::<V>(res.map_into_boxed_body(), &request_id, started))
             })
         })
+        .service(web::resource("/metrics").route(web::get().to(crate::metrics::scrape::<V>)))
         .service(
             web::resource("/healthz")
                 .route(web::get().to(healthz))
@@ -237,6 +238,12 @@ fn finish<V: Vendor>(
             .headers_mut()
             .insert(HeaderName::from_static(name), value);
     }
+    crate::metrics::record(
+        V::NAME,
+        &req,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     access_log(
         &req,
         &state.config.server,
@@ -341,6 +348,7 @@ fn usage<V: Vendor>() -> String {
 /// The whole `main` of a gateway binary: the server, or the `import FILE…` subcommand.
 pub fn run_main<V: Vendor>() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    crate::metrics::init();
     let mut args = std::env::args().skip(1).peekable();
     if args.peek().map(String::as_str) == Some("import") {
         return run_import::<V>(args.skip(1).collect());

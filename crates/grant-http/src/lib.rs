@@ -6,6 +6,7 @@ mod app;
 pub mod config;
 mod db;
 mod error;
+pub mod metrics;
 pub mod pagination;
 mod request;
 pub mod routing;

@@ -929,6 +929,8 @@ async fn runtime_api_log_lines_for_a_success_and_a_401() {
     assert_eq!(s, 405);
     let (s, _, _) = send_with(&p, reqwest::Method::GET, "/healthz", &[]).await;
     assert_eq!(s, 200);
+    let (s, _, _) = send_with(&p, reqwest::Method::GET, "/metrics", &[]).await;
+    assert_eq!(s, 200, "scrapes are not API calls: not in the runtime log");
 
     let raw_text = log_text(&p);
     assert!(raw_text.ends_with(" \n"), "trailing space then newline");
