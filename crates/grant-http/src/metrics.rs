@@ -1,6 +1,6 @@
 //! Prometheus metrics at `GET /metrics` (text format 0.0.4): requests by route template,
-//! method and status, latency histograms, database pool connections. One recorder per
-//! process (`metrics` facade + `metrics-exporter-prometheus`), installed on first use.
+//! method and status, latency histograms, database pool connections, the argon2 queue. One
+//! recorder per process (`metrics` facade + `metrics-exporter-prometheus`), installed on first use.
 
 use std::sync::OnceLock;
 
@@ -13,6 +13,8 @@ const REQUESTS: &str = "grant_http_requests_total";
 const DURATION: &str = "grant_http_request_duration_seconds";
 const POOL: &str = "grant_db_pool_connections";
 const POOL_MAX: &str = "grant_db_pool_max_connections";
+const ARGON2_QUEUE: &str = "grant_argon2_queue_depth";
+const ARGON2_RUNS: &str = "grant_argon2_verifications_total";
 
 /// Latency buckets, seconds: 1 ms to 10 s.
 const BUCKETS: &[f64] = &[
@@ -41,6 +43,14 @@ fn handle() -> Option<&'static PrometheusHandle> {
             );
             metrics::describe_gauge!(POOL, "Database pool connections, by state (in_use, idle)");
             metrics::describe_gauge!(POOL_MAX, "Database pool size limit");
+            metrics::describe_gauge!(
+                ARGON2_QUEUE,
+                "Password verifications waiting for an argon2 thread"
+            );
+            metrics::describe_counter!(
+                ARGON2_RUNS,
+                "argon2 verifications run (cache hits and shared runs excluded)"
+            );
             Some(handle)
         })
         .as_ref()
@@ -103,6 +113,9 @@ pub(crate) async fn scrape<V: Vendor>(state: web::Data<AppState<V>>) -> HttpResp
     metrics::gauge!(POOL, "gateway" => V::NAME, "state" => "idle")
         .set(f64::from(pool.idle_connections));
     metrics::gauge!(POOL_MAX, "gateway" => V::NAME).set(f64::from(pool.max_size));
+    metrics::gauge!(ARGON2_QUEUE, "gateway" => V::NAME).set(state.passwords.queued() as f64);
+    metrics::counter!(ARGON2_RUNS, "gateway" => V::NAME)
+        .absolute(state.passwords.hashes_run() as u64);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(handle.render())

@@ -724,6 +724,8 @@ async fn metrics_are_scraped_in_the_prometheus_text_format() {
         Some("histogram")
     );
     assert_eq!(kind("grant_db_pool_connections"), Some("gauge"));
+    assert_eq!(kind("grant_argon2_queue_depth"), Some("gauge"));
+    assert_eq!(kind("grant_argon2_verifications_total"), Some("counter"));
 
     let requests = |route: &str, status: &str| -> f64 {
         samples
