@@ -10,11 +10,9 @@
 #
 # Environment: BENCH_DURATION (20s), BENCH_CONNECTIONS (32), BENCH_USERS (10000),
 # BENCH_GRANTS_PER_USER (100), BENCH_CLIENTS (50000).
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 BIN="$ROOT/target/release"
-. "$ROOT/scripts/lib.sh"
 
 DURATION="${BENCH_DURATION:-20s}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"

@@ -3,8 +3,7 @@
 # 1,000,000 grants stored, against a minimal actix-web handler returning a body of the same
 # size (the ceiling), both measured in the same run. Server on core 0, load (wrk) on core 1.
 #   scripts/bench-okta.sh [GRANTS] [DURATION_SECS]
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 GRANTS="${1:-1000000}"; DURATION="${2:-15}"
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }

@@ -8,11 +8,9 @@
 #
 # Environment: BENCH_GRANTS (1000000), BENCH_DURATION (20s), BENCH_CONNECTIONS (32),
 # BENCH_DATABASE_URL (default: a SQLite file under target/bench-pingfed, reused between runs).
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 BIN="$ROOT/target/release"
-. "$ROOT/scripts/lib.sh"
 
 GRANTS="${BENCH_GRANTS:-1000000}"
 DURATION="${BENCH_DURATION:-20s}"

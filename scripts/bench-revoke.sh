@@ -3,8 +3,7 @@
 # former query shape against grant-core's, in one run (crates/grant-core/examples/bench_revoke.rs),
 # then the same through okta-compat's DELETE /api/v1/users/{id}/grants end to end.
 #   scripts/bench-revoke.sh [GRANTS] [USERS]
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 GRANTS="${1:-1000000}"; USERS="${2:-100}"
 BIN="$ROOT/target/release"

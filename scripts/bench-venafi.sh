@@ -8,11 +8,9 @@
 #      workers; 8 connections, the verifier's queue bound).
 # Server pinned to CPU 0, the load generator (wrk) to CPU 1. Prints requests/s and p99.
 # Environment: BENCH_GRANTS, BENCH_DURATION (10s), BENCH_CONNECTIONS (32).
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 BIN="$ROOT/target/release"
-. "$ROOT/scripts/lib.sh"
 
 N="${BENCH_GRANTS:-1000000}"
 DUR="${BENCH_DURATION:-10s}"

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The two migration trees must have the same migration names, each with up.sql and down.sql.
 # (Applying, reverting and re-applying them is covered by the grant-core suite on both backends.)
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 a="$(cd "$ROOT/migrations/sqlite" && ls -1)"
 b="$(cd "$ROOT/migrations/postgres" && ls -1)"
 if [ "$a" != "$b" ]; then

@@ -2,10 +2,8 @@
 # Builds every gateway, seeds a fresh embedded SQLite database (demo-data/grants.db) with
 # demo data, starts the gateways on it and prints each base URL, its credential and a curl
 # line that works. Ctrl-C stops them.
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
-. "$ROOT/scripts/lib.sh"
 
 echo "building gateways (first build takes a few minutes)…"
 cargo build --bins --quiet

@@ -1,8 +1,22 @@
-# Helpers shared by the scripts: free ports, starting a gateway and waiting for it.
+# The prelude every script sources (`. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"`): strict
+# mode, ROOT and BIN, messages and errors, free ports, starting a gateway and waiting for it.
 # shellcheck shell=bash
+
+set -euo pipefail
 
 ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 BIN="${BIN:-$ROOT/target/debug}"
+# The script's name, for messages.
+SCRIPT="$(basename "${0:-script}" .sh)"
+
+# log MESSAGE: one line on stderr, prefixed with the script's name.
+log() { printf '%s: %s\n' "$SCRIPT" "$*" >&2; }
+# die MESSAGE: log it and exit 1.
+die() { log "$*"; exit 1; }
+# usage MESSAGE: log it and exit 2.
+usage() { log "$*"; exit 2; }
+# need COMMAND...: fail early, naming the missing command.
+need() { local c; for c in "$@"; do command -v "$c" >/dev/null 2>&1 || die "needs '$c' on PATH"; done; }
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'

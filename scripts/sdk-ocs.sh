@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
 # Drives ocs-compat with AVEVA's Python sample library (adh-sample-library-preview
-# 0.10.19rc0, installed by scripts/sdk-setup-ocs.sh): a fresh gateway on a fresh SQLite
+# 0.10.19rc0, installed by scripts/sdk-setup.sh ocs): a fresh gateway on a fresh SQLite
 # database seeded through grantctl; the library gets its token by discovery + client
 # credentials, then drives PersistedGrants, AuthorizationCodeClients,
 # ClientCredentialClients/Secrets (through baseClient) and its Users/Roles wrappers.
 # Expects target/debug/{ocs-compat,grantctl} (scripts/test-all.sh builds them).
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-. "$ROOT/scripts/lib.sh"
-"$ROOT/scripts/sdk-setup-ocs.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+"$ROOT/scripts/sdk-setup.sh" ocs
 
 WORK="$(mktemp -d)"
 PID=""

@@ -3,10 +3,8 @@
 # @okta/okta-sdk-nodejs 8.1.0): each SDK run gets two fresh gateways on fresh SQLite
 # databases — one normal, one with a tiny rate limit — seeded through grantctl.
 # Expects target/debug/{okta-compat,grantctl} (scripts/test-all.sh builds them).
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-. "$ROOT/scripts/lib.sh"
-"$ROOT/scripts/sdk-setup.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+"$ROOT/scripts/sdk-setup.sh" okta
 
 WORK="$(mktemp -d)"
 PIDS=()

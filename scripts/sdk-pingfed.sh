@@ -2,10 +2,8 @@
 # Drives pingfed-compat the way in-house PingFederate scripts do (Python `requests`, HTTP
 # Basic + X-XSRF-HEADER): a fresh gateway on a fresh SQLite database seeded through
 # grantctl. Expects target/debug/{pingfed-compat,grantctl} (scripts/test-all.sh builds them).
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-. "$ROOT/scripts/lib.sh"
-"$ROOT/scripts/sdk-setup-pingfed.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+"$ROOT/scripts/sdk-setup.sh" pingfed
 
 WORK="$(mktemp -d)"
 PIDS=()

@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
 # Drives venafi-compat over TLS with Venafi's Python client libraries, each in its own venv
-# (scripts/sdk-setup-venafi.sh): vcert 0.22.1, pytpp 2.0.3 (pydantic<2), pyvenafi 1.1.0.
+# (scripts/sdk-setup.sh venafi): vcert 0.22.1, pytpp 2.0.3 (pydantic<2), pyvenafi 1.1.0.
 # Each library gets a fresh gateway on a fresh SQLite database seeded with grantctl, and a
 # throw-away self-signed certificate (grantctl tls-cert) that the clients trust.
 # Expects target/debug/{venafi-compat,grantctl} (scripts/test-all.sh builds them).
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-. "$ROOT/scripts/lib.sh"
-"$ROOT/scripts/sdk-setup-venafi.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+"$ROOT/scripts/sdk-setup.sh" venafi
 
 WORK="$(mktemp -d)"
 PIDS=()

@@ -7,8 +7,7 @@
 #   3. grantctl and migration checks, and the vendor SDK conformance runs (scripts/sdk-*.sh);
 #   4. the gateways behind a real nginx over PostgreSQL (scripts/test-proxy.sh; installs
 #      Debian's nginx when missing; skipped with a notice without PostgreSQL unless CI=true).
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 PG_ADMIN_URL="${GRANT_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -38,10 +37,11 @@ fi
 
 step "migrations and schema checks"
 "$ROOT/scripts/check-migrations.sh"
+"$ROOT/scripts/check-schema.sh"
 
 step "vendor SDK conformance"
 for script in "$ROOT"/scripts/sdk-*.sh; do
-  case "$script" in */sdk-setup*.sh) continue ;; esac
+  case "$script" in */sdk-setup.sh) continue ;; esac
   "$script"
 done
 

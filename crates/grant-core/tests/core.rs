@@ -84,7 +84,7 @@ fn scope_consent_migration_keeps_single_scope_ids_and_names() {
     let mut conn = f.store.conn().unwrap();
     // Back to the schema before consent ids and integration settings, with grants written
     // the way that schema stored them.
-    migrate::revert_last(&mut conn, 2).unwrap();
+    migrate::revert_last(&mut conn, 3).unwrap();
     let grant = |id: &str, scopes: &str| {
         format!(
             "INSERT INTO grants (id, tenant_id, user_id, client_id, grant_type, status, source, \
@@ -104,7 +104,7 @@ fn scope_consent_migration_keeps_single_scope_ids_and_names() {
     ]
     .concat();
     conn.batch_execute(&sql).unwrap();
-    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 2);
+    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 3);
     let filter = GrantFilter::by_user(&u.id);
     let single = grants::get_consent(&mut conn, "t", "oagSingle00000000001", &filter).unwrap();
     assert_eq!(single.scope, "okta.users.read");
@@ -734,4 +734,44 @@ fn disabling_or_deleting_a_client_revokes_its_tokens_and_secrets() {
         credentials::find_client_credentials(&mut conn, CredentialKind::ClientSecret, "cli")
             .unwrap();
     assert_eq!(found[0].0.status, CredentialStatus::Revoked);
+}
+
+#[test]
+fn client_tag_migration_indexes_the_tags_clients_already_have() {
+    let f = Fixture::new();
+    f.tenant("t");
+    let mut conn = f.store.conn().unwrap();
+    for (id, tags) in [("c1", vec!["a", "b"]), ("c2", vec!["b"]), ("c3", vec![])] {
+        let new = NewClient {
+            id: Some(id.into()),
+            tags: tags.into_iter().map(String::from).collect(),
+            ..NewClient::default()
+        };
+        clients::create_client(&mut conn, "t", new, "test").unwrap();
+    }
+    // Back to the schema before `client_tags`, then forward again: the rows come from the
+    // clients' stored tag lists.
+    migrate::revert_last(&mut conn, 1).unwrap();
+    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 1);
+    let page = |tags: &[&str]| {
+        let filter = ClientFilter {
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            ..ClientFilter::default()
+        };
+        let (items, total) =
+            clients::list_clients_page(&mut f.conn(), "t", &filter, 0, 10).unwrap();
+        (items.into_iter().map(|c| c.id).collect::<Vec<_>>(), total)
+    };
+    assert_eq!(page(&["b"]), (vec!["c1".to_owned(), "c2".to_owned()], 2));
+    assert_eq!(page(&["a", "zz"]), (vec!["c1".to_owned()], 1));
+    // A tag change is reflected at once; a deleted client leaves no tag behind.
+    let patch = ClientPatch {
+        tags: Some(vec!["zz".into()]),
+        ..ClientPatch::default()
+    };
+    clients::update_client(&mut f.conn(), "t", "c2", patch, "test").unwrap();
+    assert_eq!(page(&["b"]), (vec!["c1".to_owned()], 1));
+    clients::delete_client(&mut f.conn(), "t", "c1", "test").unwrap();
+    assert_eq!(page(&["a", "b"]), (vec![], 0));
+    assert_eq!(page(&["zz"]), (vec!["c2".to_owned()], 1));
 }

@@ -333,57 +333,133 @@ pub fn serve<V: Vendor>(
     Ok(server.run())
 }
 
-fn usage<V: Vendor>() -> String {
-    format!(
-        "usage: {name}-compat [--config FILE]\n       {name}-compat import FILE...   (load captured vendor data; --help for the format)\n\
-         Reads config/default.toml and config/{name}.toml (directory: GRANT_CONFIG_DIR), or FILE;\n\
-         environment overrides: GRANT_DATABASE_URL, GRANT_BIND, GRANT_WORKERS, GRANT_PUBLIC_BASE_URL,\n\
-         GRANT_ALLOWED_HOSTS, GRANT_TRUSTED_PROXIES (comma-separated), GRANT_TENANT,\n\
-         GRANT_TLS_CERT, GRANT_TLS_KEY (PEM files: serve HTTPS), and the same with the {upper}_COMPAT_ prefix.",
-        name = V::NAME,
-        upper = V::NAME.to_ascii_uppercase()
+/// The command line every gateway has.
+#[derive(Debug, clap::Parser)]
+struct GatewayArgs {
+    /// A TOML file layered over the defaults (config/default.toml, then config/<vendor>.toml).
+    #[arg(long, value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<GatewayCommand>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum GatewayCommand {
+    /// Loads data captured from the real vendor into the database, all files in one
+    /// transaction (all or nothing), with the gateway's own configuration.
+    Import {
+        /// Captured files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+    },
+}
+
+fn command<V: Vendor>() -> clap::Command {
+    use clap::CommandFactory;
+    let name = format!("{}-compat", V::NAME);
+    let upper = V::NAME.to_ascii_uppercase();
+    GatewayArgs::command()
+        .name(name.clone())
+        .bin_name(name.clone())
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(format!(
+            "{name}: the {} API, drop-in, over grant-gateways' shared grant store.",
+            V::NAME
+        ))
+        .after_help(format!(
+            "Configuration, each layer over the one before:\n  \
+             $GRANT_CONFIG_DIR/default.toml and $GRANT_CONFIG_DIR/{v}.toml (GRANT_CONFIG_DIR \
+             defaults to ./config; built-in copies when it has no default.toml),\n  \
+             --config FILE,\n  \
+             GRANT_DATABASE_URL, GRANT_BIND, GRANT_WORKERS, GRANT_PUBLIC_BASE_URL, \
+             GRANT_ALLOWED_HOSTS, GRANT_TRUSTED_PROXIES (comma-separated), GRANT_TENANT, GRANT_TLS_CERT, \
+              GRANT_TLS_KEY,\n  \
+             any key as GRANT_<SECTION>__<KEY> (e.g. GRANT_SERVER__KEEP_ALIVE_SECS=30, \
+             GRANT_HASHING__MAX_HASH_THREADS=4),\n  \
+             and the same with the {upper}_COMPAT_ prefix, which wins over GRANT_.\n\
+             Defaults: bind and database from config/{v}.toml and config/default.toml \
+             (sqlite://grants.db).\n\
+             Exit codes: 0 ok, 1 runtime error, 2 usage or configuration error.",
+            v = V::NAME
+        ))
+        .mut_subcommand("import", |c| {
+            c.about(format!(
+                "Loads data captured from the real vendor ({}) into the database, all files in \
+                 one transaction (all or nothing), with the gateway's own configuration.",
+                V::IMPORT_FORMAT
+            ))
+        })
+}
+
+/// The configuration of this process: files, `--config`, environment.
+fn load_config<V: Vendor>(
+    explicit: Option<&std::path::Path>,
+) -> Result<crate::config::Loaded<V::Config>, String> {
+    let env = |k: &str| std::env::var(k).ok();
+    let vars: Vec<(String, String)> = std::env::vars().collect();
+    crate::config::load_layers(
+        V::NAME,
+        V::BUILT_IN_CONFIG,
+        &crate::config::config_dir(),
+        explicit,
+        &env,
+        &vars,
     )
+}
+
+/// The database a URL names, for a log line: a SQLite path, or PostgreSQL's host and
+/// database — never a user or password.
+pub fn describe_database(url: &str) -> String {
+    let url = url.trim();
+    if let Some(rest) = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    {
+        let after_user = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+        let location = after_user.split('?').next().unwrap_or_default();
+        return format!("PostgreSQL {location}");
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    format!("SQLite {path}")
 }
 
 /// The whole `main` of a gateway binary: the server, or the `import FILE…` subcommand.
 pub fn run_main<V: Vendor>() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    crate::logging::init();
     crate::metrics::init();
-    let mut args = std::env::args().skip(1).peekable();
-    if args.peek().map(String::as_str) == Some("import") {
-        return run_import::<V>(args.skip(1).collect());
-    }
-    let mut explicit: Option<PathBuf> = None;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--config" => explicit = args.next().map(PathBuf::from),
-            "-h" | "--help" => {
-                println!("{}", usage::<V>());
-                return ExitCode::SUCCESS;
-            }
-            other => {
-                eprintln!("unknown argument '{other}'\n{}", usage::<V>());
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let env = |k: &str| std::env::var(k).ok();
-    let config: GatewayConfig<V::Config> = match crate::config::load(
-        V::NAME,
-        &crate::config::config_dir(),
-        explicit.as_deref(),
-        &env,
-    ) {
-        Ok(c) => c,
+    let matches = match command::<V>().try_get_matches() {
+        Ok(m) => m,
         Err(e) => {
-            eprintln!("{}-compat: {e}", V::NAME);
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let args = match <GatewayArgs as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
             return ExitCode::from(2);
         }
     };
+    let loaded = match load_config::<V>(args.config.as_deref()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{}-compat: configuration: {e}", V::NAME);
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(GatewayCommand::Import { files }) = args.command {
+        return run_import::<V>(&loaded.config, &files);
+    }
+    let config = loaded.config;
+    let database = describe_database(&config.database.url);
     let store = match grant_core::Store::connect(&config.database) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{}-compat: database: {e}", V::NAME);
+            eprintln!("{}-compat: database ({database}): {e}", V::NAME);
             return ExitCode::from(2);
         }
     };
@@ -409,15 +485,14 @@ pub fn run_main<V: Vendor>() -> ExitCode {
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
+    let tls = state.config.server.tls_enabled();
     log::info!(
-        "{}-compat listening on {}://{addr} ({:?})",
+        "{}-compat {} listening on {}://{addr} (TLS {}); database: {database}; configuration: {}",
         V::NAME,
-        if state.config.server.tls_enabled() {
-            "https"
-        } else {
-            "http"
-        },
-        state.store.backend()
+        env!("CARGO_PKG_VERSION"),
+        if tls { "https" } else { "http" },
+        if tls { "on" } else { "off" },
+        loaded.sources.join(", "),
     );
     let result = actix_web::rt::System::new().block_on(async move {
         match serve::<V>(state, listener) {
@@ -447,28 +522,11 @@ pub fn import_files<V: Vendor>(
 
 /// The `<vendor>-compat import FILE…` subcommand every gateway has: same configuration and
 /// database as the server, then the files, in one transaction; a summary per file.
-fn run_import<V: Vendor>(files: Vec<String>) -> ExitCode {
-    if files.is_empty() || files.iter().any(|a| a == "-h" || a == "--help") {
-        eprintln!(
-            "usage: {}-compat import FILE...   ({})",
-            V::NAME,
-            V::IMPORT_FORMAT
-        );
-        return ExitCode::from(2);
-    }
-    let env = |k: &str| std::env::var(k).ok();
-    let config: GatewayConfig<V::Config> =
-        match crate::config::load(V::NAME, &crate::config::config_dir(), None, &env) {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("{}-compat: {e}", V::NAME);
-                return ExitCode::from(2);
-            }
-        };
+fn run_import<V: Vendor>(config: &GatewayConfig<V::Config>, files: &[String]) -> ExitCode {
     let result = grant_core::Store::connect(&config.database)
         .and_then(|s| s.conn())
         .map_err(|e| e.to_string())
-        .and_then(|mut conn| import_files::<V>(&mut conn, &config.server.tenant, &files));
+        .and_then(|mut conn| import_files::<V>(&mut conn, &config.server.tenant, files));
     match result {
         Ok(reports) => {
             for report in reports {

@@ -217,6 +217,40 @@ fn env_overrides(
     Ok(())
 }
 
+/// `GRANT_<SECTION>__<KEY>` (and `<VENDOR>_COMPAT_<SECTION>__<KEY>`): any key of the
+/// configuration, nested with `__` (`GRANT_SERVER__TRUSTED_PROXIES`,
+/// `OKTA_COMPAT_VENDOR__RATE_LIMIT__ENABLED`). The value is read as a TOML value when it is
+/// one (`8`, `true`, `["10.0.0.0/8"]`), as text otherwise.
+fn nested_env_overrides(prefix: &str, vars: &[(String, String)]) -> Vec<(String, toml::Table)> {
+    let mut out = Vec::new();
+    for (name, raw) in vars {
+        let Some(path) = name.strip_prefix(prefix) else {
+            continue;
+        };
+        if !path.contains("__") || raw.is_empty() {
+            continue;
+        }
+        let keys: Vec<String> = path.split("__").map(|k| k.to_ascii_lowercase()).collect();
+        let value = format!("v = {raw}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(raw.clone()));
+        // Innermost first: `a__b__c = v` is `{a = {b = {c = v}}}`.
+        let mut nested = value;
+        for key in keys.iter().rev() {
+            let mut t = toml::Table::new();
+            t.insert(key.clone(), nested);
+            nested = toml::Value::Table(t);
+        }
+        let toml::Value::Table(table) = nested else {
+            continue;
+        };
+        out.push((name.clone(), table));
+    }
+    out
+}
+
 /// Where the configuration files live: `GRANT_CONFIG_DIR`, or `config/` under the current
 /// directory.
 pub fn config_dir() -> PathBuf {
@@ -225,30 +259,92 @@ pub fn config_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("config"))
 }
 
-/// Loads `default.toml` and `<vendor>.toml` from `dir` (each optional), or the single file
-/// `explicit` when given, then applies environment overrides.
+/// The shared defaults built into every binary (`config/default.toml`), used when the
+/// configuration directory has none (a gateway started outside the repository).
+pub const BUILT_IN_DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+/// A loaded configuration and where each layer came from, in the order applied.
+#[derive(Debug, Clone)]
+pub struct Loaded<V> {
+    pub config: GatewayConfig<V>,
+    pub sources: Vec<String>,
+}
+
+/// Layers, each over the one before: `default.toml`, then `<vendor>.toml` (from `dir`, or the
+/// built-in copies when `dir` has no `default.toml`), then `explicit` (`--config FILE`),
+/// then the environment (the short variables such as `GRANT_DATABASE_URL`, then nested
+/// `GRANT_SECTION__KEY` ones; `<VENDOR>_COMPAT_*` win over `GRANT_*`). An error names the
+/// file or variable whose value is wrong; unknown keys are errors.
+pub fn load_layers<V: DeserializeOwned + Default>(
+    vendor: &str,
+    built_in_vendor: &str,
+    dir: &Path,
+    explicit: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+    env_vars: &[(String, String)],
+) -> Result<Loaded<V>, String> {
+    let mut layers: Vec<(String, toml::Table)> = Vec::new();
+    let default_file = dir.join("default.toml");
+    if default_file.exists() {
+        layers.push((
+            default_file.display().to_string(),
+            read_table(&default_file)?,
+        ));
+        let vendor_file = dir.join(format!("{vendor}.toml"));
+        if vendor_file.exists() {
+            layers.push((vendor_file.display().to_string(), read_table(&vendor_file)?));
+        }
+    } else {
+        let parse = |name: &str, text: &str| {
+            text.parse::<toml::Table>()
+                .map_err(|e| format!("{name}: {e}"))
+        };
+        layers.push((
+            "built-in default.toml".into(),
+            parse("built-in default.toml", BUILT_IN_DEFAULTS)?,
+        ));
+        let name = format!("built-in {vendor}.toml");
+        layers.push((name.clone(), parse(&name, built_in_vendor)?));
+    }
+    if let Some(file) = explicit {
+        layers.push((file.display().to_string(), read_table(file)?));
+    }
+    let mut short = toml::Table::new();
+    env_overrides(&mut short, vendor, env)?;
+    if !short.is_empty() {
+        layers.push((
+            "environment (GRANT_*, *_COMPAT_* short names)".into(),
+            short,
+        ));
+    }
+    let vendor_prefix = format!("{}_COMPAT_", vendor.to_ascii_uppercase());
+    layers.extend(nested_env_overrides("GRANT_", env_vars));
+    layers.extend(nested_env_overrides(&vendor_prefix, env_vars));
+    let mut table = toml::Table::new();
+    let mut sources = Vec::new();
+    for (source, layer) in layers {
+        merge(&mut table, layer);
+        // Each layer is checked as it lands, so an error names the layer that caused it.
+        toml::Value::Table(table.clone())
+            .try_into::<GatewayConfig<V>>()
+            .map_err(|e| format!("{source}: {e}"))?;
+        sources.push(source);
+    }
+    let config = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| format!("configuration: {e}"))?;
+    Ok(Loaded { config, sources })
+}
+
+/// Loads `default.toml` and `<vendor>.toml` from `dir` (each optional), then `explicit`
+/// over them, then environment overrides (see [`load_layers`]).
 pub fn load<V: DeserializeOwned + Default>(
     vendor: &str,
     dir: &Path,
     explicit: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<GatewayConfig<V>, String> {
-    let mut table = toml::Table::new();
-    match explicit {
-        Some(file) => merge(&mut table, read_table(file)?),
-        None => {
-            for name in ["default.toml".to_owned(), format!("{vendor}.toml")] {
-                let path = dir.join(name);
-                if path.exists() {
-                    merge(&mut table, read_table(&path)?);
-                }
-            }
-        }
-    }
-    env_overrides(&mut table, vendor, env)?;
-    toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| format!("configuration: {e}"))
+    load_layers(vendor, "", dir, explicit, env, &[]).map(|l| l.config)
 }
 
 #[cfg(test)]
@@ -335,6 +431,8 @@ mod tests {
             ),
             ("", Some("127.0.0.1,proxy.internal")),
         ] {
+            // The vendor file is read beside a default.toml (else the built-in copies are).
+            std::fs::write(dir.join("default.toml"), "").unwrap();
             std::fs::write(dir.join("x.toml"), file).unwrap();
             let env = |k: &str| match k {
                 "X_COMPAT_TRUSTED_PROXIES" => env.map(str::to_owned),
@@ -355,6 +453,74 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn explicit_file_layers_over_the_defaults_and_nested_env_sets_any_key() {
+        let dir = tempfile_dir();
+        std::fs::write(
+            dir.join("default.toml"),
+            "[server]\nbind = \"0.0.0.0:1\"\nworkers = 3\n[database]\nurl = \"sqlite://d.db\"\n",
+        )
+        .ok();
+        let extra = dir.join("extra.toml");
+        std::fs::write(&extra, "[server]\nworkers = 7\n").ok();
+        let vars = vec![
+            ("GRANT_SERVER__KEEP_ALIVE_SECS".to_owned(), "30".to_owned()),
+            (
+                "GRANT_SERVER__TRUSTED_PROXIES".to_owned(),
+                "[\"10.0.0.1\"]".to_owned(),
+            ),
+            ("X_COMPAT_VENDOR__REALM".to_owned(), "Inner".to_owned()),
+            ("UNRELATED__THING".to_owned(), "1".to_owned()),
+        ];
+        let loaded = load_layers::<Extra>("x", "", &dir, Some(&extra), &|_| None, &vars)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let cfg = &loaded.config;
+        // --config changed workers only; bind and the database still come from default.toml.
+        assert_eq!(cfg.server.workers, 7);
+        assert_eq!(cfg.server.bind, "0.0.0.0:1");
+        assert_eq!(cfg.database.url, "sqlite://d.db");
+        assert_eq!(cfg.server.keep_alive_secs, 30);
+        let proxies: Vec<String> = cfg
+            .server
+            .trusted_proxies
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(proxies, ["10.0.0.1/32"]);
+        assert_eq!(cfg.vendor.realm, "Inner");
+        assert_eq!(loaded.sources.len(), 5, "{:?}", loaded.sources);
+    }
+
+    #[test]
+    fn errors_name_the_file_or_variable_and_built_in_defaults_fill_in() {
+        let dir = tempfile_dir();
+        let vars = vec![("GRANT_SERVER__WORKERS".to_owned(), "many".to_owned())];
+        let err = load_layers::<Extra>(
+            "x",
+            "[vendor]\nrealm = \"R\"\n",
+            &dir,
+            None,
+            &|_| None,
+            &vars,
+        )
+        .err()
+        .unwrap_or_default();
+        assert!(err.starts_with("GRANT_SERVER__WORKERS:"), "{err}");
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "[server]\nworkers = \"x\"\n").ok();
+        let err = load_layers::<Extra>("x", "", &dir, Some(&bad), &|_| None, &[])
+            .err()
+            .unwrap_or_default();
+        assert!(err.starts_with(&bad.display().to_string()), "{err}");
+        // No default.toml in the directory: the built-in copies are used, and said so.
+        let loaded =
+            load_layers::<Extra>("x", "[vendor]\nrealm = \"R\"\n", &dir, None, &|_| None, &[])
+                .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(loaded.sources, ["built-in default.toml", "built-in x.toml"]);
+        assert_eq!(loaded.config.vendor.realm, "R");
+        assert_eq!(loaded.config.database.url, "sqlite://grants.db");
     }
 
     fn tempfile_dir() -> PathBuf {

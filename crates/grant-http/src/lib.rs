@@ -3,9 +3,11 @@
 //! workers, and one place where every error (ours or actix's) is rendered by the vendor.
 
 mod app;
+pub mod auth;
 pub mod config;
 mod db;
 mod error;
+mod logging;
 pub mod metrics;
 pub mod pagination;
 mod request;
@@ -23,6 +25,7 @@ use grant_core::service::credentials::PasswordVerifier;
 use serde::de::DeserializeOwned;
 
 pub use app::{build_app, import_files, run_main, serve};
+pub use auth::{Presented, Principal};
 pub use config::{GatewayConfig, ServerConfig, TrustedProxy};
 pub use db::run_db;
 pub use error::{ApiError, ApiResult};
@@ -55,6 +58,22 @@ pub trait Vendor: Sized + Send + Sync + 'static {
 
     /// Renders any error in the vendor's exact format.
     fn render_error(err: &ApiError, req: &HttpRequest, state: &AppState<Self>) -> HttpResponse;
+
+    /// Who a request's caller is, as the vendor's handlers need it.
+    type Principal: Clone + Send + 'static;
+
+    /// Authenticates a request from what its `Authorization` header presents: the vendor's
+    /// lookup, its rules (rate limits, required headers) and its refusals. Runs once per
+    /// request (see [`auth::Principal`]).
+    fn authenticate(
+        req: HttpRequest,
+        state: web::Data<AppState<Self>>,
+        presented: auth::Presented,
+    ) -> impl std::future::Future<Output = Result<Self::Principal, ApiError>> + 'static;
+
+    /// The vendor's own configuration file as shipped (`config/<name>.toml`), built in for
+    /// a gateway started where no configuration directory is.
+    const BUILT_IN_CONFIG: &'static str;
 
     /// What `<name>-compat import FILE…` reads, in one line (shown by `import --help`).
     const IMPORT_FORMAT: &'static str;

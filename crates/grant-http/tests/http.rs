@@ -67,6 +67,14 @@ impl Vendor for TestVendor {
                 Ok::<_, ApiError>(HttpResponse::Created().json(json!({})))
             }),
         )
+        .route(
+            "/whoami",
+            web::get().to(
+                |a: grant_http::Principal<TestVendor>, b: grant_http::Principal<TestVendor>| async move {
+                    HttpResponse::Ok().json(json!({"token": a.0.0, "runs": [a.1, b.1]}))
+                },
+            ),
+        )
         .service(web::resource("/grants/{id}").route(web::get().to(
             |id: web::Path<String>| async move {
                 Err::<HttpResponse, _>(ApiError::not_found("grant", id.into_inner()))
@@ -74,6 +82,31 @@ impl Vendor for TestVendor {
         )));
     }
 
+    /// The bearer token presented, and how many times authentication ran for the request.
+    type Principal = (String, usize);
+
+    fn authenticate(
+        req: HttpRequest,
+        _: web::Data<AppState<Self>>,
+        presented: grant_http::Presented,
+    ) -> impl std::future::Future<Output = Result<(String, usize), ApiError>> + 'static {
+        use actix_web::HttpMessage;
+        let runs = {
+            let mut ext = req.extensions_mut();
+            let n = ext.get::<usize>().copied().unwrap_or(0) + 1;
+            ext.insert(n);
+            n
+        };
+        std::future::ready(match presented {
+            grant_http::Presented::Missing => Err(ApiError::MissingCredentials),
+            grant_http::Presented::Bearer(token) if token == "good" => Ok((token, runs)),
+            _ => Err(ApiError::InvalidCredentials {
+                reason: "bad token".into(),
+            }),
+        })
+    }
+
+    const BUILT_IN_CONFIG: &'static str = "";
     const IMPORT_FORMAT: &'static str = "JSON arrays of grants";
 
     fn parse_import(_: &str) -> Result<grant_core::service::import::ImportBatch, String> {
@@ -781,4 +814,28 @@ async fn metrics_are_scraped_in_the_prometheus_text_format() {
         .find(|s| s.0 == "grant_db_pool_max_connections" && label(s, "gateway") == Some("test"))
         .map(|s| s.2);
     assert!(max.unwrap_or(0.0) >= 1.0, "{text}");
+}
+
+#[tokio::test]
+async fn the_principal_is_authenticated_once_per_request_and_refusals_are_the_vendors() {
+    let srv = TestServer::<TestVendor>::start(GatewayConfig::default());
+    let res = srv
+        .client
+        .get(srv.url("/whoami"))
+        .header("authorization", "bearer good")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body, json!({"token": "good", "runs": [1, 1]}));
+    for (header, status) in [(None, 401), (Some("Bearer bad"), 401)] {
+        let mut req = srv.client.get(srv.url("/whoami"));
+        if let Some(h) = header {
+            req = req.header("authorization", h);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status().as_u16(), status);
+        assert!(res.headers().contains_key("x-test-request-id"));
+    }
 }

@@ -2,6 +2,8 @@
 
 use clap::Args;
 use grant_core::DbConn;
+
+use crate::output::{Failure, Out};
 use grant_core::HashingConfig;
 use grant_core::model::*;
 use grant_core::service::{clients, credentials, directory, grants};
@@ -10,6 +12,7 @@ use serde_json::json;
 
 #[derive(Args)]
 pub struct SeedDemo {
+    /// Tenant to create and fill
     #[arg(long, default_value = "default")]
     tenant: String,
     /// Org URL the Okta grants name as issuer (the okta-compat base URL)
@@ -38,8 +41,8 @@ fn grant(user: &User, client: &str, scope: &str, issuer: &str, id: String) -> Ne
     g
 }
 
-pub fn seed(conn: &mut DbConn, args: SeedDemo) -> Result<(), String> {
-    let e = |e: grant_core::CoreError| e.to_string();
+pub fn seed(conn: &mut DbConn, args: SeedDemo, out: &Out) -> crate::output::Result<()> {
+    let e = Failure::from;
     let t = args.tenant.as_str();
     let actor = "grantctl seed-demo";
     directory::create_tenant(conn, Some(t.to_owned()), "Demo org").map_err(e)?;
@@ -109,15 +112,13 @@ pub fn seed(conn: &mut DbConn, args: SeedDemo) -> Result<(), String> {
     summary.insert("venafi".into(), seed_venafi(conn, &demo).map_err(e)?);
     let summary = serde_json::Value::Object(summary);
     if args.json {
-        println!("{summary}");
+        out.line(&summary.to_string())
     } else {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
-        );
-        println!("(secrets above are shown once)");
+        let text =
+            serde_json::to_string_pretty(&summary).map_err(|e| Failure::runtime(e.to_string()))?;
+        out.line(&text)?;
+        out.line("(secrets above are shown once)")
     }
-    Ok(())
 }
 
 /// What every gateway's demo section builds on.

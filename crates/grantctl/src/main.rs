@@ -6,20 +6,32 @@ use std::process::ExitCode;
 use chrono::Duration;
 use clap::{Args, Parser, Subcommand};
 use grant_core::model::*;
-use grant_core::service::{clients, credentials, directory, export, grants, ids};
+use grant_core::service::{admin, clients, credentials, directory, export, grants, ids};
 use grant_core::{DatabaseConfig, HashingConfig, Store};
 use secrecy::{ExposeSecret, SecretString};
 
 mod demo;
+mod output;
+
+use output::{Failure, Format, Out, Result};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (also when the reader of the output stops early, as `grantctl grant list | head`)
+  1  runtime error (database unreachable or full, file unreadable)
+  2  usage error (unknown command or option, invalid value)
+  3  not found (the tenant, user, client, scope, grant or credential named does not exist)
+  4  conflict (already exists, or a state that forbids the change)";
 
 #[derive(Parser)]
 #[command(
     name = "grantctl",
     version,
-    about = "Administer the grant store shared by the gateways"
+    about = "Administer the grant store shared by the gateways",
+    after_help = EXIT_CODES
 )]
 struct Cli {
-    /// sqlite://PATH, a file path, or postgres://USER@HOST/DB
+    /// Database: sqlite://PATH, a file path, or postgres://USER@HOST/DB
     #[arg(
         long,
         env = "GRANT_DATABASE_URL",
@@ -27,6 +39,10 @@ struct Cli {
         global = true
     )]
     database_url: String,
+    /// Output format: auto is a table on a terminal and JSON otherwise; jsonl prints one
+    /// object per line
+    #[arg(long, short = 'o', value_enum, default_value = "auto", global = true)]
+    output: Format,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,120 +51,206 @@ struct Cli {
 enum Command {
     /// Apply pending migrations
     Migrate,
+    /// Tenants: add, list, get, delete
     #[command(subcommand)]
     Tenant(TenantCmd),
+    /// Users (subjects of grants): add, list, get, disable, enable, delete
     #[command(subcommand)]
     User(UserCmd),
+    /// OAuth clients: add, list, get, disable, enable, delete
     #[command(subcommand)]
     Client(ClientCmd),
+    /// Scope definitions: add, list, get, delete
     #[command(subcommand)]
     Scope(ScopeCmd),
+    /// Grants: add, list, get, revoke (by id, user, client or scope), delete
     #[command(subcommand)]
     Grant(GrantCmd),
+    /// Credentials (tokens, passwords, client secrets): add, list, get, revoke, disable,
+    /// enable, delete
     #[command(subcommand)]
     Credential(CredentialCmd),
+    /// The audit log: every change, who made it and when
+    #[command(subcommand)]
+    Audit(AuditCmd),
     /// Write everything as one JSON document (stdout, or --out)
     Export {
+        /// File to write instead of stdout
         #[arg(long)]
         out: Option<String>,
     },
     /// Load a document written by `export` (a file, or - for stdin), all or nothing
-    Import { file: String },
+    Import {
+        /// The file written by `grantctl export`, or - for stdin
+        file: String,
+    },
     /// Create demo data and one ready credential per gateway, and print them
     SeedDemo(demo::SeedDemo),
     /// Write a throw-away self-signed TLS certificate and key (cert.pem, key.pem) for
     /// localhost / 127.0.0.1 / ::1, for demos and tests of the HTTPS gateways
     TlsCert {
+        /// Directory to write cert.pem and key.pem into
         #[arg(long, default_value = ".")]
         out_dir: String,
     },
 }
 
 /// A self-signed pair for `localhost`, `127.0.0.1` and `::1` (demo and test use only).
-fn write_tls_cert(out_dir: &str) -> Result<(), String> {
+fn write_tls_cert(out_dir: &str) -> Result<()> {
     let names = vec![
         "localhost".to_owned(),
         "127.0.0.1".to_owned(),
         "::1".to_owned(),
     ];
-    let certified = rcgen::generate_simple_self_signed(names).map_err(|e| e.to_string())?;
+    let io = |what: &std::path::Path, e: std::io::Error| {
+        Failure::runtime(format!("{}: {e}", what.display()))
+    };
+    let certified =
+        rcgen::generate_simple_self_signed(names).map_err(|e| Failure::runtime(e.to_string()))?;
     let dir = std::path::Path::new(out_dir);
-    std::fs::create_dir_all(dir).map_err(|e| format!("{out_dir}: {e}"))?;
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let cert = dir.join("cert.pem");
     let key = dir.join("key.pem");
-    std::fs::write(&cert, certified.cert.pem()).map_err(|e| format!("{}: {e}", cert.display()))?;
-    std::fs::write(&key, certified.key_pair.serialize_pem())
-        .map_err(|e| format!("{}: {e}", key.display()))?;
+    std::fs::write(&cert, certified.cert.pem()).map_err(|e| io(&cert, e))?;
+    std::fs::write(&key, certified.key_pair.serialize_pem()).map_err(|e| io(&key, e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| format!("{}: {e}", key.display()))?;
+            .map_err(|e| io(&key, e))?;
     }
     println!("{}\n{}", cert.display(), key.display());
     Ok(())
 }
 
+/// The tenant a command works in.
+#[derive(Args, Clone)]
+struct TenantArg {
+    /// Tenant id
+    #[arg(long, default_value = "default")]
+    tenant: String,
+}
+
+/// A user, by any identifier a gateway shows.
+#[derive(Args, Clone)]
+struct UserRef {
+    #[command(flatten)]
+    tenant: TenantArg,
+    /// The user: login, Okta id, Venafi universal or GUID
+    user: String,
+}
+
+/// One record by id.
+#[derive(Args, Clone)]
+struct IdRef {
+    #[command(flatten)]
+    tenant: TenantArg,
+    /// Its id
+    id: String,
+}
+
 #[derive(Subcommand)]
 enum TenantCmd {
+    /// Create a tenant
     Add {
+        /// Tenant id (default: a new GUID)
         #[arg(long)]
         id: Option<String>,
+        /// Display name
         #[arg(long)]
         name: String,
     },
+    /// List every tenant
     List,
+    /// Show one tenant and how many records it holds
+    Get {
+        /// Tenant id
+        id: String,
+    },
+    /// Delete a tenant; refused (exit 4) while it holds records, unless --force
+    Delete {
+        /// Tenant id
+        id: String,
+        /// Also delete every user, client, grant and credential of the tenant
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
 enum UserCmd {
+    /// Create a user; identifiers not given are generated
     Add {
-        #[arg(long, default_value = "default")]
-        tenant: String,
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Login name (PingFederate USER_KEY)
         #[arg(long)]
         login: String,
+        /// Internal id and OCS user id (default: a new GUID)
         #[arg(long)]
         id: Option<String>,
+        /// Okta user id (default: a new 00u… id)
         #[arg(long)]
         okta_id: Option<String>,
+        /// Venafi prefixed universal (default: local:{id})
         #[arg(long)]
         universal: Option<String>,
+        /// Display name (default: the login)
         #[arg(long)]
         display_name: Option<String>,
+        /// Role held by the user (repeatable): SUPER_ADMIN, Admin, …
         #[arg(long = "role")]
         roles: Vec<String>,
     },
+    /// List users
     List {
+        /// Only this tenant's (default: every tenant)
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Show one user
+    Get(UserRef),
+    /// Disable a user: every active credential acting as the user stops working
+    Disable(UserRef),
+    /// Re-enable a user: the credentials `user disable` disabled work again
+    Enable(UserRef),
+    /// Delete a user with its grants and credentials
+    Delete(UserRef),
 }
 
 // Parsed once per run: the size of the `Add` variant does not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum ClientCmd {
+    /// Create a client
     Add {
-        #[arg(long, default_value = "default")]
-        tenant: String,
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Client id (default: generated)
         #[arg(long)]
         id: Option<String>,
+        /// Display name
         #[arg(long)]
         name: Option<String>,
-        /// authorization_code, client_credentials, hybrid, other
+        /// authorization_code, client_credentials, hybrid, api_integration, other
         #[arg(long)]
         kind: Option<String>,
+        /// Allowed redirect URI (repeatable)
         #[arg(long = "redirect-uri")]
         redirect_uris: Vec<String>,
+        /// Access token lifetime in seconds
         #[arg(long)]
         access_token_lifetime: Option<i32>,
+        /// Refresh token lifetime in seconds
         #[arg(long)]
         refresh_token_lifetime: Option<i32>,
+        /// Scope the client may request (repeatable; none = any)
         #[arg(long = "allowed-scope")]
         allowed_scopes: Vec<String>,
         /// Role held by the client itself (OCS RoleIds: a RoleTypeId or a role name), repeatable
         #[arg(long = "role")]
         roles: Vec<String>,
+        /// Tag (repeatable)
         #[arg(long = "tag")]
         tags: Vec<String>,
         /// API integration: a prefixed universal allowed to authorize (repeatable; none = anyone)
@@ -164,35 +266,62 @@ enum ClientCmd {
         #[arg(long)]
         renewable: Option<bool>,
     },
+    /// List a tenant's clients
     List {
-        #[arg(long, default_value = "default")]
-        tenant: String,
+        #[command(flatten)]
+        tenant: TenantArg,
     },
+    /// Show one client
+    Get(IdRef),
+    /// Disable a client: it can no longer authenticate and its access and refresh tokens
+    /// are revoked
+    Disable(IdRef),
+    /// Re-enable a disabled client
+    Enable(IdRef),
+    /// Delete a client with its grants; its secrets and tokens are revoked
+    Delete(IdRef),
 }
 
 #[derive(Subcommand)]
 enum ScopeCmd {
+    /// Define a scope (shown by Okta's expand=scope)
     Add {
-        #[arg(long, default_value = "default")]
-        tenant: String,
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Scope id
         #[arg(long)]
         id: String,
+        /// Scope name (default: the id)
         #[arg(long)]
         name: Option<String>,
+        /// Display name
         #[arg(long, default_value = "")]
         display_name: String,
+        /// Description
         #[arg(long, default_value = "")]
         description: String,
     },
+    /// List scope definitions
+    List {
+        /// Only this tenant's (default: every tenant)
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Show one scope definition
+    Get(IdRef),
+    /// Delete a scope definition (grants holding the scope keep it: revoke them with
+    /// grantctl grant revoke --scope)
+    Delete(IdRef),
 }
 
 #[derive(Args)]
 struct GrantAdd {
-    #[arg(long, default_value = "default")]
-    tenant: String,
+    #[command(flatten)]
+    tenant: TenantArg,
     /// The user: login, Okta id, Venafi universal or GUID
     #[arg(long)]
     user: String,
+    /// Client id
     #[arg(long)]
     client: String,
     /// Scope tokens (`name` or `name:restriction,…`), repeatable
@@ -201,6 +330,7 @@ struct GrantAdd {
     /// How many grants to create
     #[arg(long, default_value_t = 1)]
     count: usize,
+    /// Issuer URL recorded with the grant
     #[arg(long, default_value = "")]
     issuer: String,
     /// Grant id format: okta (oag…), pingfed (32 chars) or guid
@@ -220,15 +350,64 @@ struct GrantAdd {
     expires_in: Option<i64>,
 }
 
+/// Which active grants a list or a revocation covers.
+#[derive(Args)]
+struct GrantSelect {
+    #[command(flatten)]
+    tenant: TenantArg,
+    /// Only this user's (login, Okta id, universal or GUID)
+    #[arg(long)]
+    user: Option<String>,
+    /// Only this client's
+    #[arg(long)]
+    client: Option<String>,
+    /// Only grants holding this scope
+    #[arg(long)]
+    scope: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum GrantCmd {
+    /// Create grants
     Add(GrantAdd),
-    List {
-        #[arg(long, default_value = "default")]
-        tenant: String,
-        #[arg(long)]
-        user: Option<String>,
+    /// List active grants
+    List(GrantSelect),
+    /// Show one grant, whatever its status (revoked and expired ones too)
+    Get(IdRef),
+    /// Revoke one grant by id, or every active grant of a user, a client or a scope
+    /// (with its tokens, in every gateway); the records are kept
+    Revoke {
+        /// Grant id (or select with --user, --client, --scope)
+        id: Option<String>,
+        #[command(flatten)]
+        select: GrantSelect,
     },
+    /// Delete a grant record with its tokens
+    Delete(IdRef),
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// List audit rows, oldest first
+    List {
+        /// Only this tenant's (default: every tenant)
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+/// One credential: by id, or by its secret (a leaked token).
+#[derive(Args)]
+struct CredentialRef {
+    #[command(flatten)]
+    tenant: TenantArg,
+    /// Credential id (or --token-stdin)
+    #[arg(required_unless_present = "token_stdin")]
+    id: Option<String>,
+    /// Read the token itself from stdin instead of an id (a leaked token: its secret is
+    /// all you have)
+    #[arg(long, conflicts_with = "id")]
+    token_stdin: bool,
 }
 
 #[derive(Subcommand)]
@@ -236,8 +415,8 @@ enum GrantCmd {
 enum CredentialCmd {
     /// Create a credential; its secret is printed once
     Add {
-        #[arg(long, default_value = "default")]
-        tenant: String,
+        #[command(flatten)]
+        tenant: TenantArg,
         /// api_token, bearer_token, password, client_secret
         #[arg(long)]
         kind: String,
@@ -247,10 +426,13 @@ enum CredentialCmd {
         /// The user the credential acts as (login, Okta id, universal or GUID)
         #[arg(long)]
         user: Option<String>,
+        /// The client the credential belongs to (client secrets)
         #[arg(long)]
         client: Option<String>,
+        /// Scope the credential carries (repeatable)
         #[arg(long = "scope")]
         scopes: Vec<String>,
+        /// Role the credential acts with (repeatable): SUPER_ADMIN, …
         #[arg(long = "role")]
         roles: Vec<String>,
         /// Use this secret instead of a generated one (read from the environment variable
@@ -260,6 +442,7 @@ enum CredentialCmd {
         /// Prefix of generated tokens
         #[arg(long, default_value = "")]
         prefix: String,
+        /// Seconds until the credential expires
         #[arg(long)]
         expires_in: Option<i64>,
         /// The gateway the credential is made for (repeatable): okta, venafi, ocs,
@@ -270,21 +453,85 @@ enum CredentialCmd {
         #[arg(long = "face")]
         faces: Vec<String>,
     },
+    /// List credentials (never their secrets)
     List {
+        /// Only this tenant's (default: every tenant)
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Show one credential
+    Get(CredentialRef),
+    /// Revoke a credential for good (a leaked token: `grantctl credential revoke
+    /// --token-stdin`)
+    Revoke(CredentialRef),
+    /// Disable a credential until it is enabled again
+    Disable(CredentialRef),
+    /// Re-enable a disabled credential (a revoked one stays revoked)
+    Enable(CredentialRef),
+    /// Delete a credential record
+    Delete(CredentialRef),
 }
+
+const AUDIT_COLUMNS: &[&str] = &[
+    "at",
+    "tenant_id",
+    "actor",
+    "action",
+    "target_kind",
+    "target_id",
+    "affected",
+];
+const TENANT_COLUMNS: &[&str] = &["id", "name", "created_at"];
+const USER_COLUMNS: &[&str] = &[
+    "tenant_id",
+    "id",
+    "login",
+    "okta_id",
+    "universal",
+    "roles",
+    "created_at",
+];
+const CLIENT_COLUMNS: &[&str] = &["id", "kind", "name", "enabled", "created_at"];
+const SCOPE_COLUMNS: &[&str] = &["tenant_id", "id", "name", "display_name"];
+const GRANT_COLUMNS: &[&str] = &[
+    "id",
+    "user_id",
+    "client_id",
+    "status",
+    "scopes",
+    "created_at",
+    "expires_at",
+];
+const CREDENTIAL_COLUMNS: &[&str] = &[
+    "tenant_id",
+    "id",
+    "kind",
+    "name",
+    "status",
+    "user_id",
+    "client_id",
+    "faces",
+    "expires_at",
+];
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are successes; everything else is a usage error (2).
+            let code = if e.use_stderr() {
+                output::EXIT_USAGE
+            } else {
+                0
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("grantctl: {e}");
-            ExitCode::FAILURE
-        }
+        Err(f) => f.exit(),
     }
 }
 
@@ -309,14 +556,6 @@ pub(crate) fn find_user(
     ))
 }
 
-fn print_json(v: &impl serde::Serialize) -> Result<(), String> {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).map_err(|e| e.to_string())?
-    );
-    Ok(())
-}
-
 pub(crate) fn new_grant_id(format: &str) -> Result<String, String> {
     match format {
         "okta" => Ok(ids::okta_id("oag")),
@@ -326,37 +565,153 @@ pub(crate) fn new_grant_id(format: &str) -> Result<String, String> {
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+/// The tenant named by a command, or "does not exist" naming it and the fix.
+fn tenant(conn: &mut grant_core::DbConn, t: &TenantArg) -> Result<String> {
+    directory::get_tenant(conn, &t.tenant)?;
+    Ok(t.tenant.clone())
+}
+
+fn user_ref(conn: &mut grant_core::DbConn, r: &UserRef) -> Result<(String, User)> {
+    let t = tenant(conn, &r.tenant)?;
+    let user = find_user(conn, &t, &r.user)?;
+    Ok((t, user))
+}
+
+/// The credential named by id in its tenant, or by its secret (read from stdin).
+fn credential_ref(conn: &mut grant_core::DbConn, r: &CredentialRef) -> Result<Credential> {
+    if r.token_stdin {
+        let mut token = String::new();
+        std::io::stdin()
+            .read_to_string(&mut token)
+            .map_err(|e| Failure::runtime(format!("reading the token from stdin: {e}")))?;
+        return admin::find_credential_by_token(conn, token.trim()).map_err(|e| match e {
+            grant_core::CoreError::NotFound { .. } => Failure::new(
+                output::EXIT_NOT_FOUND,
+                "no credential has the token given (deleted, or never issued by this database) \
+                 — see grantctl credential list",
+            ),
+            other => other.into(),
+        });
+    }
+    let t = tenant(conn, &r.tenant)?;
+    let id =
+        r.id.as_deref()
+            .ok_or_else(|| Failure::usage("give a credential id or --token-stdin"))?;
+    Ok(admin::get_credential(conn, &t, id)?)
+}
+
+fn grant_filter(conn: &mut grant_core::DbConn, s: &GrantSelect) -> Result<(String, GrantFilter)> {
+    let t = tenant(conn, &s.tenant)?;
+    let mut filter = GrantFilter::default();
+    if let Some(u) = &s.user {
+        filter.user_id = Some(find_user(conn, &t, u)?.id);
+    }
+    if let Some(c) = &s.client {
+        filter.client_id = Some(clients::get_client(conn, &t, c)?.id);
+    }
+    filter.scope.clone_from(&s.scope);
+    Ok((t, filter))
+}
+
+fn usage(e: grant_core::CoreError) -> Failure {
+    Failure::usage(e.to_string())
+}
+
+fn run(cli: Cli) -> Result<()> {
     if let Command::TlsCert { out_dir } = &cli.command {
         return write_tls_cert(out_dir);
     }
+    let out = Out::new(cli.output);
     let store = Store::connect(&DatabaseConfig {
         url: cli.database_url.clone(),
         pool_size: 2,
         ..DatabaseConfig::default()
     })
-    .map_err(|e| e.to_string())?;
-    let mut conn = store.conn().map_err(|e| e.to_string())?;
+    .map_err(|e| match e {
+        grant_core::CoreError::Invalid { reason, .. } => Failure::usage(reason),
+        other => Failure::from(other),
+    })?;
+    let mut conn = store.conn()?;
     let conn = &mut *conn;
     let actor = "grantctl";
-    let e = |e: grant_core::CoreError| e.to_string();
     match cli.command {
-        Command::Migrate => println!("migrations applied ({:?})", store.backend()),
-        Command::Tenant(TenantCmd::Add { id, name }) => {
-            print_json(&directory::create_tenant(conn, id, &name).map_err(e)?)?;
+        Command::Migrate => out.line(&format!("migrations applied ({:?})", store.backend()))?,
+        Command::Tenant(cmd) => tenant_cmd(conn, &out, cmd, actor)?,
+        Command::User(cmd) => user_cmd(conn, &out, cmd, actor)?,
+        Command::Client(cmd) => client_cmd(conn, &out, cmd, actor)?,
+        Command::Scope(cmd) => scope_cmd(conn, &out, cmd, actor)?,
+        Command::Grant(cmd) => grant_cmd(conn, &out, cmd, actor)?,
+        Command::Credential(cmd) => credential_cmd(conn, &out, cmd, actor)?,
+        Command::Audit(AuditCmd::List { tenant: t }) => {
+            out.list(&admin::list_audit(conn, t.as_deref())?, AUDIT_COLUMNS)?
         }
-        Command::Tenant(TenantCmd::List) => {
-            print_json(&grant_core::store::tenants::list_tenants(conn).map_err(e)?)?
+        Command::Export { out: path } => {
+            let snap = export::export(conn)?;
+            let text =
+                serde_json::to_string_pretty(&snap).map_err(|e| Failure::runtime(e.to_string()))?;
+            match path {
+                Some(path) => std::fs::write(&path, text + "\n")
+                    .map_err(|e| Failure::runtime(format!("{path}: {e}")))?,
+                None => out.line(&text)?,
+            }
         }
-        Command::User(UserCmd::Add {
-            tenant,
+        Command::Import { file } => {
+            let mut text = String::new();
+            if file == "-" {
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .map_err(|e| Failure::runtime(format!("stdin: {e}")))?;
+            } else {
+                text = std::fs::read_to_string(&file)
+                    .map_err(|e| Failure::runtime(format!("{file}: {e}")))?;
+            }
+            let snap: export::Snapshot = serde_json::from_str(&text)
+                .map_err(|e| Failure::usage(format!("{file} is not an export: {e}")))?;
+            out.record(&export::import(conn, &snap)?)?;
+        }
+        Command::SeedDemo(args) => demo::seed(conn, args, &out)?,
+        Command::TlsCert { .. } => {}
+    }
+    Ok(())
+}
+
+fn tenant_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: TenantCmd, actor: &str) -> Result<()> {
+    match cmd {
+        TenantCmd::Add { id, name } => out.record(&directory::create_tenant(conn, id, &name)?),
+        TenantCmd::List => out.list(&admin::list_tenants(conn)?, TENANT_COLUMNS),
+        TenantCmd::Get { id } => {
+            let t = directory::get_tenant(conn, &id)?;
+            let held = admin::tenant_contents(conn, &id)?;
+            let mut v = serde_json::to_value(&t).map_err(|e| Failure::runtime(e.to_string()))?;
+            v["contents"] =
+                serde_json::to_value(held).map_err(|e| Failure::runtime(e.to_string()))?;
+            out.record(&v)
+        }
+        TenantCmd::Delete { id, force } => {
+            admin::delete_tenant(conn, &id, force, actor).map_err(|e| match e {
+                grant_core::CoreError::Conflict(m) => Failure::new(
+                    output::EXIT_CONFLICT,
+                    format!("{m} — delete them first, or pass --force to delete them with it"),
+                ),
+                other => other.into(),
+            })?;
+            out.line(&format!("tenant '{id}' deleted"))
+        }
+    }
+}
+
+fn user_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: UserCmd, actor: &str) -> Result<()> {
+    match cmd {
+        UserCmd::Add {
+            tenant: t,
             login,
             id,
             okta_id,
             universal,
             display_name,
             roles,
-        }) => {
+        } => {
+            let t = tenant(conn, &t)?;
             let new = NewUser {
                 id,
                 okta_id,
@@ -365,13 +720,43 @@ fn run(cli: Cli) -> Result<(), String> {
                 display_name,
                 roles,
             };
-            print_json(&directory::create_user(conn, &tenant, new, actor).map_err(e)?)?;
+            out.record(&directory::create_user(conn, &t, new, actor)?)
         }
-        Command::User(UserCmd::List { tenant }) => print_json(
-            &grant_core::service::directory::list_users(conn, tenant.as_deref()).map_err(e)?,
-        )?,
-        Command::Client(ClientCmd::Add {
-            tenant,
+        UserCmd::List { tenant: t } => {
+            if let Some(t) = &t {
+                directory::get_tenant(conn, t)?;
+            }
+            out.list(&directory::list_users(conn, t.as_deref())?, USER_COLUMNS)
+        }
+        UserCmd::Get(r) => out.record(&user_ref(conn, &r)?.1),
+        UserCmd::Disable(r) => {
+            let (t, user) = user_ref(conn, &r)?;
+            let n = admin::set_user_enabled(conn, &t, &user, false, actor)?.len();
+            out.line(&format!(
+                "user '{}' disabled: {n} credentials disabled",
+                r.user
+            ))
+        }
+        UserCmd::Enable(r) => {
+            let (t, user) = user_ref(conn, &r)?;
+            let n = admin::set_user_enabled(conn, &t, &user, true, actor)?.len();
+            out.line(&format!(
+                "user '{}' enabled: {n} credentials enabled",
+                r.user
+            ))
+        }
+        UserCmd::Delete(r) => {
+            let (t, user) = user_ref(conn, &r)?;
+            admin::delete_user(conn, &t, &user.id, actor)?;
+            out.line(&format!("user '{}' deleted", r.user))
+        }
+    }
+}
+
+fn client_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: ClientCmd, actor: &str) -> Result<()> {
+    match cmd {
+        ClientCmd::Add {
+            tenant: t,
             id,
             name,
             kind,
@@ -385,11 +770,12 @@ fn run(cli: Cli) -> Result<(), String> {
             vendor,
             description,
             renewable,
-        }) => {
+        } => {
+            let t = tenant(conn, &t)?;
             let kind = kind
                 .map(|k| k.parse::<ClientKind>())
                 .transpose()
-                .map_err(e)?;
+                .map_err(usage)?;
             let new = NewClient {
                 id,
                 name,
@@ -406,76 +792,166 @@ fn run(cli: Cli) -> Result<(), String> {
                 renewable,
                 ..NewClient::default()
             };
-            print_json(&clients::create_client(conn, &tenant, new, actor).map_err(e)?)?;
+            out.record(&clients::create_client(conn, &t, new, actor)?)
         }
-        Command::Client(ClientCmd::List { tenant }) => {
-            print_json(&clients::list_clients(conn, &tenant).map_err(e)?)?
+        ClientCmd::List { tenant: t } => {
+            let t = tenant(conn, &t)?;
+            out.list(&clients::list_clients(conn, &t)?, CLIENT_COLUMNS)
         }
-        Command::Scope(ScopeCmd::Add {
-            tenant,
+        ClientCmd::Get(r) => {
+            let t = tenant(conn, &r.tenant)?;
+            out.record(&clients::get_client(conn, &t, &r.id)?)
+        }
+        ClientCmd::Disable(r) => set_client_enabled(conn, out, &r, false, actor),
+        ClientCmd::Enable(r) => set_client_enabled(conn, out, &r, true, actor),
+        ClientCmd::Delete(r) => {
+            let t = tenant(conn, &r.tenant)?;
+            clients::delete_client(conn, &t, &r.id, actor)?;
+            out.line(&format!("client '{}' deleted", r.id))
+        }
+    }
+}
+
+fn set_client_enabled(
+    conn: &mut grant_core::DbConn,
+    out: &Out,
+    r: &IdRef,
+    enabled: bool,
+    actor: &str,
+) -> Result<()> {
+    let t = tenant(conn, &r.tenant)?;
+    let patch = ClientPatch {
+        enabled: Some(enabled),
+        ..ClientPatch::default()
+    };
+    out.record(&clients::update_client(conn, &t, &r.id, patch, actor)?)
+}
+
+fn scope_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: ScopeCmd, actor: &str) -> Result<()> {
+    match cmd {
+        ScopeCmd::Add {
+            tenant: t,
             id,
             name,
             display_name,
             description,
-        }) => {
+        } => {
+            let t = tenant(conn, &t)?;
+            if admin::get_scope(conn, &t, &id).is_ok() {
+                return Err(Failure::new(
+                    output::EXIT_CONFLICT,
+                    format!("scope '{id}' already exists — see grantctl scope get {id}"),
+                ));
+            }
             let def = ScopeDefinition {
-                tenant_id: tenant,
+                tenant_id: t,
                 name: name.unwrap_or_else(|| id.clone()),
                 id,
                 display_name,
                 description,
                 restrictions: Vec::new(),
             };
-            directory::define_scopes(conn, std::slice::from_ref(&def)).map_err(e)?;
-            print_json(&def)?;
+            directory::define_scopes(conn, std::slice::from_ref(&def))?;
+            out.record(&def)
         }
-        Command::Grant(GrantCmd::Add(a)) => {
-            let user = find_user(conn, &a.tenant, &a.user).map_err(e)?;
-            let mut attributes = Vec::new();
-            for raw in &a.attributes {
-                let (name, values) = raw
-                    .split_once('=')
-                    .ok_or(format!("attribute '{raw}': expected name=v1,v2"))?;
-                attributes.push(GrantAttribute {
-                    name: name.into(),
-                    values: values.split(',').map(str::to_owned).collect(),
-                });
+        ScopeCmd::List { tenant: t } => {
+            if let Some(t) = &t {
+                directory::get_tenant(conn, t)?;
             }
-            let mut items = Vec::with_capacity(a.count);
-            for _ in 0..a.count {
-                let mut g = NewGrant::new(&user.id, &a.client);
-                g.id = Some(new_grant_id(&a.id_format)?);
-                g.grant_type = a.grant_type.parse().map_err(e)?;
-                g.source = a.source.parse().map_err(e)?;
-                g.issuer = a.issuer.clone();
-                g.scopes = ScopeSet::from_names(a.scopes.iter().cloned());
-                g.attributes = attributes.clone();
-                g.expires_at = a.expires_in.map(|s| now() + Duration::seconds(s));
-                items.push(g);
-            }
-            if a.count == 1 {
-                let g = items.pop().ok_or("nothing to add")?;
-                print_json(&grants::issue_grant(conn, &a.tenant, g, actor).map_err(e)?)?;
-            } else {
-                if clients::find_client(conn, &a.tenant, &a.client)
-                    .map_err(e)?
-                    .is_none()
-                {
-                    return Err(format!("client {} not found", a.client));
+            out.list(&admin::list_scopes(conn, t.as_deref())?, SCOPE_COLUMNS)
+        }
+        ScopeCmd::Get(r) => {
+            let t = tenant(conn, &r.tenant)?;
+            out.record(&admin::get_scope(conn, &t, &r.id)?)
+        }
+        ScopeCmd::Delete(r) => {
+            let t = tenant(conn, &r.tenant)?;
+            admin::delete_scope(conn, &t, &r.id, actor)?;
+            out.line(&format!("scope '{}' deleted", r.id))
+        }
+    }
+}
+
+fn grant_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: GrantCmd, actor: &str) -> Result<()> {
+    match cmd {
+        GrantCmd::Add(a) => add_grants(conn, out, a, actor),
+        GrantCmd::List(s) => {
+            let (t, filter) = grant_filter(conn, &s)?;
+            out.list(&grants::list_all_grants(conn, &t, &filter)?, GRANT_COLUMNS)
+        }
+        GrantCmd::Get(r) => {
+            let t = tenant(conn, &r.tenant)?;
+            out.record(&admin::get_grant_record(conn, &t, &r.id)?)
+        }
+        GrantCmd::Revoke { id, select } => {
+            let selected =
+                select.user.is_some() || select.client.is_some() || select.scope.is_some();
+            let (t, filter) = grant_filter(conn, &select)?;
+            match id {
+                Some(id) => out.record(&grants::revoke_grant(conn, &t, &id, &filter, actor)?),
+                None if selected => {
+                    let n = grants::revoke_grants(conn, &t, &filter, actor)?;
+                    out.line(&format!("{n} grants revoked"))
                 }
-                let n = grants::insert_many(conn, &a.tenant, items, actor).map_err(e)?;
-                println!("added {n} grants");
+                None => Err(Failure::usage(
+                    "give a grant id, or select grants with --user, --client or --scope",
+                )),
             }
         }
-        Command::Grant(GrantCmd::List { tenant, user }) => {
-            let filter = match user {
-                Some(u) => GrantFilter::by_user(find_user(conn, &tenant, &u).map_err(e)?.id),
-                None => GrantFilter::default(),
-            };
-            print_json(&grants::list_all_grants(conn, &tenant, &filter).map_err(e)?)?;
+        GrantCmd::Delete(r) => {
+            let t = tenant(conn, &r.tenant)?;
+            admin::delete_grant(conn, &t, &r.id, actor)?;
+            out.line(&format!("grant '{}' deleted", r.id))
         }
-        Command::Credential(CredentialCmd::Add {
-            tenant,
+    }
+}
+
+fn add_grants(conn: &mut grant_core::DbConn, out: &Out, a: GrantAdd, actor: &str) -> Result<()> {
+    let t = tenant(conn, &a.tenant)?;
+    let user = find_user(conn, &t, &a.user)?;
+    clients::get_client(conn, &t, &a.client)?;
+    let mut attributes = Vec::new();
+    for raw in &a.attributes {
+        let (name, values) = raw
+            .split_once('=')
+            .ok_or_else(|| Failure::usage(format!("attribute '{raw}': expected name=v1,v2")))?;
+        attributes.push(GrantAttribute {
+            name: name.into(),
+            values: values.split(',').map(str::to_owned).collect(),
+        });
+    }
+    let mut items = Vec::with_capacity(a.count);
+    for _ in 0..a.count {
+        let mut g = NewGrant::new(&user.id, &a.client);
+        g.id = Some(new_grant_id(&a.id_format).map_err(Failure::usage)?);
+        g.grant_type = a.grant_type.parse().map_err(usage)?;
+        g.source = a.source.parse().map_err(usage)?;
+        g.issuer = a.issuer.clone();
+        g.scopes = ScopeSet::from_names(a.scopes.iter().cloned());
+        g.attributes = attributes.clone();
+        g.expires_at = a.expires_in.map(|s| now() + Duration::seconds(s));
+        items.push(g);
+    }
+    if a.count == 1 {
+        let g = items
+            .pop()
+            .ok_or_else(|| Failure::usage("nothing to add"))?;
+        out.record(&grants::issue_grant(conn, &t, g, actor)?)
+    } else {
+        let n = grants::insert_many(conn, &t, items, actor)?;
+        out.line(&format!("added {n} grants"))
+    }
+}
+
+fn credential_cmd(
+    conn: &mut grant_core::DbConn,
+    out: &Out,
+    cmd: CredentialCmd,
+    actor: &str,
+) -> Result<()> {
+    match cmd {
+        CredentialCmd::Add {
+            tenant: t,
             kind,
             name,
             user,
@@ -486,19 +962,23 @@ fn run(cli: Cli) -> Result<(), String> {
             prefix,
             expires_in,
             faces,
-        }) => {
+        } => {
+            let t = tenant(conn, &t)?;
             let user_id = match user {
-                Some(u) => Some(find_user(conn, &tenant, &u).map_err(e)?.id),
+                Some(u) => Some(find_user(conn, &t, &u)?.id),
                 None => None,
             };
+            if let Some(c) = &client {
+                clients::get_client(conn, &t, c)?;
+            }
             let secret = match &secret_env {
                 Some(var) => Some(SecretString::from(
-                    std::env::var(var).map_err(|_| format!("{var} is not set"))?,
+                    std::env::var(var).map_err(|_| Failure::usage(format!("{var} is not set")))?,
                 )),
                 None => None,
             };
             let new = NewCredential {
-                kind: kind.parse().map_err(e)?,
+                kind: kind.parse().map_err(usage)?,
                 name,
                 user_id,
                 client_id: client,
@@ -511,49 +991,88 @@ fn run(cli: Cli) -> Result<(), String> {
             };
             let issued = credentials::create_credential(
                 conn,
-                &tenant,
+                &t,
                 new,
                 secret,
                 &HashingConfig::default(),
                 actor,
-            )
-            .map_err(e)?;
-            print_json(&issued.credential)?;
+            )?;
+            out.record(&issued.credential)?;
             match &secret_env {
                 // The caller chose the secret: it is not echoed (terminals, CI logs).
-                Some(var) => println!("secret: the value of {var} (not shown)"),
-                None => println!("secret (shown once): {}", issued.secret.expose_secret()),
+                Some(var) => out.line(&format!("secret: the value of {var} (not shown)")),
+                None => out.line(&format!(
+                    "secret (shown once): {}",
+                    issued.secret.expose_secret()
+                )),
             }
         }
-        Command::Credential(CredentialCmd::List { tenant }) => print_json(
-            &grant_core::store::credentials::list_credentials(conn, tenant.as_deref())
-                .map_err(e)?,
-        )?,
-        Command::Export { out } => {
-            let snap = export::export(conn).map_err(e)?;
-            let text = serde_json::to_string_pretty(&snap).map_err(|e| e.to_string())?;
-            match out {
-                Some(path) => {
-                    std::fs::write(&path, text + "\n").map_err(|e| format!("{path}: {e}"))?
-                }
-                None => println!("{text}"),
+        CredentialCmd::List { tenant: t } => {
+            if let Some(t) = &t {
+                directory::get_tenant(conn, t)?;
             }
+            out.list(
+                &admin::list_credentials(conn, t.as_deref())?,
+                CREDENTIAL_COLUMNS,
+            )
         }
-        Command::Import { file } => {
-            let mut text = String::new();
-            if file == "-" {
-                std::io::stdin()
-                    .read_to_string(&mut text)
-                    .map_err(|e| e.to_string())?;
-            } else {
-                text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
-            }
-            let snap: export::Snapshot =
-                serde_json::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
-            print_json(&export::import(conn, &snap).map_err(e)?)?;
+        CredentialCmd::Get(r) => out.record(&credential_ref(conn, &r)?),
+        CredentialCmd::Revoke(r) => set_status(conn, out, &r, CredentialStatus::Revoked, actor),
+        CredentialCmd::Disable(r) => set_status(conn, out, &r, CredentialStatus::Disabled, actor),
+        CredentialCmd::Enable(r) => set_status(conn, out, &r, CredentialStatus::Active, actor),
+        CredentialCmd::Delete(r) => {
+            let c = credential_ref(conn, &r)?;
+            admin::delete_credential(conn, &c.tenant_id, &c.id, actor)?;
+            out.line(&format!("credential '{}' deleted", c.id))
         }
-        Command::SeedDemo(args) => demo::seed(conn, args)?,
-        Command::TlsCert { .. } => {}
     }
-    Ok(())
+}
+
+fn set_status(
+    conn: &mut grant_core::DbConn,
+    out: &Out,
+    r: &CredentialRef,
+    status: CredentialStatus,
+    actor: &str,
+) -> Result<()> {
+    let c = credential_ref(conn, r)?;
+    out.record(&admin::set_credential_status(
+        conn,
+        &c.tenant_id,
+        &c.id,
+        status,
+        actor,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id != "help" && id != "version" && arg.get_help().is_none() {
+                missing.push(format!("{path} {id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            let name = format!("{path} {}", sub.get_name());
+            if sub.get_name() != "help" && sub.get_about().is_none() {
+                missing.push(name.clone());
+            }
+            walk(sub, &name, missing);
+        }
+    }
+
+    #[test]
+    fn every_subcommand_and_option_is_described_in_help() {
+        let cmd = super::Cli::command();
+        cmd.clone().debug_assert();
+        let mut missing = Vec::new();
+        walk(&cmd, "grantctl", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+        let help = cmd.clone().render_long_help().to_string();
+        assert!(help.contains("3  not found"), "{help}");
+    }
 }

@@ -203,3 +203,432 @@ fn credential_add_with_secret_env_does_not_print_the_secret() {
     let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
 }
+
+/// Runs grantctl with `--output json` (whatever the terminal) and returns (exit code, stdout,
+/// stderr).
+fn run(db: &TestDb, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_grantctl"))
+        .arg("--database-url")
+        .arg(&db.config.url)
+        .args(args)
+        .env_remove("GRANT_DATABASE_URL")
+        .output()
+        .expect("run grantctl");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    )
+}
+
+fn json_of(db: &TestDb, args: &[&str]) -> serde_json::Value {
+    let (code, stdout, stderr) = run(db, args);
+    assert_eq!(code, 0, "{args:?}: {stderr}");
+    let body = stdout.split("secret (shown once)").next().unwrap();
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"))
+}
+
+/// A tenant `default` with user alice, client c1 and grants of alice to c1.
+fn populated(grants: &str) -> TestDb {
+    let db = TestDb::new();
+    grantctl(&db, &["tenant", "add", "--id", "default", "--name", "t"]);
+    grantctl(&db, &["user", "add", "--login", "alice"]);
+    grantctl(&db, &["user", "add", "--login", "bob"]);
+    grantctl(&db, &["client", "add", "--id", "c1"]);
+    grantctl(&db, &["client", "add", "--id", "c2"]);
+    grantctl(
+        &db,
+        &[
+            "grant", "add", "--user", "alice", "--client", "c1", "--scope", "a", "--count", grants,
+        ],
+    );
+    db
+}
+
+fn audit_actions(db: &TestDb) -> Vec<String> {
+    json_of(db, &["audit", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn missing_records_exit_3_and_name_the_record_and_the_fix() {
+    let db = populated("1");
+    let (code, _, err) = run(&db, &["user", "add", "--tenant", "x", "--login", "l"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("tenant 'x' does not exist — create it with grantctl tenant add"),
+        "{err}"
+    );
+    for (args, needle) in [
+        (
+            &["user", "get", "nobody"][..],
+            "user 'nobody' does not exist",
+        ),
+        (
+            &["client", "get", "nope"][..],
+            "client 'nope' does not exist",
+        ),
+        (
+            &["grant", "get", "oagNope"][..],
+            "grant 'oagNope' does not exist",
+        ),
+        (
+            &["credential", "get", "nope"][..],
+            "credential 'nope' does not exist",
+        ),
+        (&["scope", "get", "nope"][..], "scope 'nope' does not exist"),
+        (
+            &["tenant", "get", "nope"][..],
+            "tenant 'nope' does not exist",
+        ),
+        (
+            &["grant", "revoke", "--user", "nobody"][..],
+            "user 'nobody'",
+        ),
+        (
+            &["grant", "add", "--user", "alice", "--client", "nope"][..],
+            "client 'nope' does not exist",
+        ),
+    ] {
+        let (code, _, err) = run(&db, args);
+        assert_eq!(code, 3, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(err.contains("grantctl "), "names the fix: {err}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_conflicts_exit_4_help_exits_0() {
+    let db = populated("1");
+    assert_eq!(run(&db, &["bogus"]).0, 2);
+    assert_eq!(run(&db, &["grant", "list", "--nope"]).0, 2);
+    assert_eq!(run(&db, &["client", "add", "--kind", "weird"]).0, 2);
+    assert_eq!(run(&db, &["grant", "revoke"]).0, 2);
+    assert_eq!(run(&db, &["--help"]).0, 0);
+    assert_eq!(run(&db, &["--version"]).0, 0);
+    let (code, _, err) = run(
+        &db,
+        &["tenant", "add", "--id", "default", "--name", "again"],
+    );
+    assert_eq!(code, 4, "{err}");
+    let (code, _, err) = run(&db, &["user", "add", "--login", "alice"]);
+    assert_eq!(code, 4, "{err}");
+    let (code, _, err) = run(&db, &["scope", "add", "--id", "s"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(run(&db, &["scope", "add", "--id", "s"]).0, 4);
+    // The demo data set twice: its tenant exists already.
+    let (code, _, err) = run(&db, &["seed-demo"]);
+    assert_eq!(code, 4, "{err}");
+    let (code, _, err) = run(&db, &["--database-url", "postgress://x/y", "migrate"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn errors_never_show_database_text() {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory is not a database file: SQLite refuses to open it.
+    let url = format!("sqlite://{}", dir.path().display());
+    let out = Command::new(env!("CARGO_BIN_EXE_grantctl"))
+        .args(["--database-url", &url, "tenant", "list"])
+        .env_remove("GRANT_DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("--database-url"), "{err}");
+    assert!(!err.to_lowercase().contains("sqlite"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn tenant_get_list_delete() {
+    let db = populated("2");
+    let t = json_of(&db, &["tenant", "get", "default"]);
+    assert_eq!(t["contents"]["grants"], 2);
+    assert_eq!(json_of(&db, &["tenant", "list"])[0]["id"], "default");
+    let (code, _, err) = run(&db, &["tenant", "delete", "default"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("--force"), "{err}");
+    grantctl(&db, &["tenant", "add", "--id", "empty", "--name", "e"]);
+    assert_eq!(run(&db, &["tenant", "delete", "empty"]).0, 0);
+    assert_eq!(run(&db, &["tenant", "delete", "default", "--force"]).0, 0);
+    assert_eq!(json_of(&db, &["tenant", "list"]), serde_json::json!([]));
+    assert_eq!(run(&db, &["tenant", "delete", "default"]).0, 3);
+    let actions = audit_actions(&db);
+    assert_eq!(actions.iter().filter(|a| *a == "tenant.deleted").count(), 2);
+}
+
+#[test]
+fn user_get_disable_enable_delete() {
+    let db = populated("2");
+    let alice = json_of(&db, &["user", "get", "alice"]);
+    assert_eq!(alice["login"], "alice");
+    // by another identifier
+    let okta_id = alice["okta_id"].as_str().unwrap();
+    assert_eq!(json_of(&db, &["user", "get", okta_id])["id"], alice["id"]);
+    let token = json_of(
+        &db,
+        &[
+            "credential",
+            "add",
+            "--kind",
+            "api_token",
+            "--name",
+            "t",
+            "--user",
+            "alice",
+        ],
+    );
+    let id = token["id"].as_str().unwrap();
+    grantctl(&db, &["user", "disable", "alice"]);
+    assert_eq!(
+        json_of(&db, &["credential", "get", id])["status"],
+        "disabled"
+    );
+    grantctl(&db, &["user", "enable", "alice"]);
+    assert_eq!(json_of(&db, &["credential", "get", id])["status"], "active");
+    grantctl(&db, &["user", "delete", "alice"]);
+    assert_eq!(run(&db, &["user", "get", "alice"]).0, 3);
+    assert_eq!(
+        run(&db, &["credential", "get", id]).0,
+        3,
+        "its credential went"
+    );
+    assert_eq!(json_of(&db, &["grant", "list"]), serde_json::json!([]));
+    let actions = audit_actions(&db);
+    for a in ["user.status", "user.deleted"] {
+        assert!(actions.iter().any(|x| x == a), "{a}: {actions:?}");
+    }
+}
+
+#[test]
+fn client_get_disable_enable_delete() {
+    let db = populated("2");
+    assert_eq!(json_of(&db, &["client", "get", "c1"])["enabled"], true);
+    assert_eq!(json_of(&db, &["client", "disable", "c1"])["enabled"], false);
+    assert_eq!(json_of(&db, &["client", "get", "c1"])["enabled"], false);
+    assert_eq!(json_of(&db, &["client", "enable", "c1"])["enabled"], true);
+    grantctl(&db, &["client", "delete", "c1"]);
+    assert_eq!(run(&db, &["client", "get", "c1"]).0, 3);
+    assert_eq!(run(&db, &["client", "delete", "c1"]).0, 3);
+    assert_eq!(json_of(&db, &["grant", "list"]), serde_json::json!([]));
+    assert!(audit_actions(&db).iter().any(|a| a == "client.deleted"));
+}
+
+#[test]
+fn scope_get_list_delete() {
+    let db = populated("1");
+    grantctl(&db, &["scope", "add", "--id", "a", "--display-name", "A"]);
+    assert_eq!(json_of(&db, &["scope", "get", "a"])["display_name"], "A");
+    assert_eq!(
+        json_of(&db, &["scope", "list"]).as_array().unwrap().len(),
+        1
+    );
+    grantctl(&db, &["scope", "delete", "a"]);
+    assert_eq!(run(&db, &["scope", "get", "a"]).0, 3);
+    assert_eq!(run(&db, &["scope", "delete", "a"]).0, 3);
+    assert!(audit_actions(&db).iter().any(|a| a == "scope.deleted"));
+}
+
+#[test]
+fn grant_get_revoke_by_id_user_client_scope_and_delete() {
+    let db = populated("2");
+    grantctl(
+        &db,
+        &[
+            "grant", "add", "--user", "bob", "--client", "c2", "--scope", "b",
+        ],
+    );
+    grantctl(
+        &db,
+        &[
+            "grant", "add", "--user", "bob", "--client", "c1", "--scope", "z",
+        ],
+    );
+    let listed = json_of(&db, &["grant", "list", "--user", "alice"]);
+    let first = listed[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    let revoked = json_of(&db, &["grant", "revoke", &first]);
+    assert_eq!(revoked["status"], "revoked");
+    // get shows it still, revoked; revoking again is "not found" (no active grant).
+    assert_eq!(json_of(&db, &["grant", "get", &first])["status"], "revoked");
+    assert_eq!(run(&db, &["grant", "revoke", &first]).0, 3);
+    let (code, out, _) = run(&db, &["grant", "revoke", "--user", "alice"]);
+    assert_eq!((code, out.trim()), (0, "1 grants revoked"));
+    let (code, out, _) = run(&db, &["grant", "revoke", "--scope", "z"]);
+    assert_eq!((code, out.trim()), (0, "1 grants revoked"));
+    let (code, out, _) = run(&db, &["grant", "revoke", "--client", "c2"]);
+    assert_eq!((code, out.trim()), (0, "1 grants revoked"));
+    assert_eq!(json_of(&db, &["grant", "list"]), serde_json::json!([]));
+    grantctl(&db, &["grant", "delete", &first]);
+    assert_eq!(run(&db, &["grant", "get", &first]).0, 3);
+    let actions = audit_actions(&db);
+    for a in ["grant.revoked", "grants.revoked", "grant.deleted"] {
+        assert!(actions.iter().any(|x| x == a), "{a}: {actions:?}");
+    }
+}
+
+#[test]
+fn credential_revoke_by_leaked_token_disable_enable_delete() {
+    let db = populated("1");
+    let (code, stdout, err) = run(
+        &db,
+        &[
+            "credential",
+            "add",
+            "--kind",
+            "api_token",
+            "--name",
+            "ci",
+            "--user",
+            "alice",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let secret = stdout
+        .split("secret (shown once): ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let id = json_of(&db, &["credential", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        json_of(&db, &["credential", "disable", &id])["status"],
+        "disabled"
+    );
+    assert_eq!(
+        json_of(&db, &["credential", "enable", &id])["status"],
+        "active"
+    );
+    // The leaked token itself, on stdin: one command.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grantctl"))
+        .args(["--database-url", &db.config.url])
+        .args(["credential", "revoke", "--token-stdin"])
+        .env_remove("GRANT_DATABASE_URL")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{secret}").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let revoked: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(revoked["id"], id.as_str());
+    assert_eq!(revoked["status"], "revoked");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grantctl"))
+        .args(["--database-url", &db.config.url])
+        .args(["credential", "revoke", "--token-stdin"])
+        .env_remove("GRANT_DATABASE_URL")
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"not-a-token-of-ours\n").unwrap();
+    }
+    let unknown = child.wait_with_output().unwrap();
+    assert_eq!(unknown.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no credential has the token given"));
+    // A revoked credential stays revoked.
+    assert_eq!(run(&db, &["credential", "enable", &id]).0, 4);
+    grantctl(&db, &["credential", "delete", &id]);
+    assert_eq!(run(&db, &["credential", "get", &id]).0, 3);
+    let actions = audit_actions(&db);
+    for a in ["credential.status", "credential.deleted"] {
+        assert!(actions.iter().any(|x| x == a), "{a}: {actions:?}");
+    }
+}
+
+#[test]
+fn output_table_and_jsonl() {
+    let db = populated("3");
+    let (code, table, _) = run(&db, &["grant", "list", "--output", "table"]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    assert!(lines[0].starts_with("ID "), "{table}");
+    assert!(lines[0].contains("STATUS"), "{table}");
+    let (code, jsonl, _) = run(&db, &["grant", "list", "-o", "jsonl"]);
+    assert_eq!(code, 0);
+    assert_eq!(jsonl.lines().count(), 3);
+    for l in jsonl.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v["status"], "active");
+    }
+    // Not a terminal, no --output: JSON.
+    let v = json_of(&db, &["grant", "list"]);
+    assert_eq!(v.as_array().unwrap().len(), 3);
+    let (_, one, _) = run(&db, &["user", "get", "alice", "-o", "table"]);
+    assert!(
+        one.lines()
+            .any(|l| l.starts_with("login") && l.ends_with("alice")),
+        "{one}"
+    );
+}
+
+/// `grantctl grant list | head -1`: the reader goes away; grantctl stops quietly with 0.
+#[test]
+fn closed_pipe_is_not_a_panic() {
+    let db = populated("3000");
+    for format in ["table", "json", "jsonl"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_grantctl"))
+            .args([
+                "--database-url",
+                &db.config.url,
+                "grant",
+                "list",
+                "-o",
+                format,
+            ])
+            .env_remove("GRANT_DATABASE_URL")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        {
+            use std::io::BufRead;
+            let mut first = String::new();
+            std::io::BufReader::new(stdout)
+                .read_line(&mut first)
+                .unwrap();
+            assert!(!first.is_empty());
+        } // stdout closed here, long before grantctl is done writing
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{format}: {err}");
+        assert!(err.is_empty(), "{format}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{format}: {err}");
+    }
+}
+
+/// grantctl goes through grant-core's business rules, never its storage layer.
+#[test]
+fn grantctl_does_not_use_grant_core_store() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for entry in std::fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains("grant_core::store"),
+            "{} uses grant_core::store",
+            path.display()
+        );
+    }
+}

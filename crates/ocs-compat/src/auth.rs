@@ -3,22 +3,18 @@
 //! the access-token scope, and belong to the tenant named in the path. Roles are
 //! RoleTypeIds (stored names such as "Account Administrator" are mapped to them).
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::HttpRequest;
 use grant_core::model::{Credential, CredentialKind, Face, Principal};
 use grant_core::service::authz::{self, AdminRoles};
 use grant_core::service::credentials;
-use grant_http::{ApiError, header_text};
+use grant_http::{ApiError, Presented};
 
 use crate::State;
 use crate::json::{TENANT_ADMINISTRATOR, TENANT_MEMBER, normalize_id, role_id};
 
 /// The authenticated caller, within the tenant of the path.
 #[derive(Debug, Clone)]
-pub struct Caller {
+pub struct OcsCaller {
     /// The tenant of the path (and of the token), as stored.
     pub tenant: String,
     pub client_id: Option<String>,
@@ -45,7 +41,10 @@ fn forbidden() -> ApiError {
     }
 }
 
-impl Caller {
+/// A handler's caller (authenticated once per request by grant-http's extractor).
+pub type Caller = grant_http::Principal<crate::Ocs>;
+
+impl OcsCaller {
     pub fn is_admin(&self) -> bool {
         self.roles.iter().any(|r| r == TENANT_ADMINISTRATOR)
     }
@@ -91,74 +90,61 @@ impl Caller {
     }
 }
 
-/// The token of `Authorization: Bearer <token>` (scheme in any case).
-pub fn bearer_token(value: &str) -> Option<&str> {
-    let value = value.trim();
-    if value.len() > 7 && value[..7].eq_ignore_ascii_case("bearer ") {
-        let token = value[7..].trim();
-        (!token.is_empty()).then_some(token)
-    } else {
-        None
-    }
-}
-
 /// The `{tenantId}` path segment, in lowercase D form when it is a GUID.
 pub fn path_tenant(req: &HttpRequest) -> String {
     normalize_id(req.match_info().get("tenantId").unwrap_or_default())
 }
 
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = req.app_data::<State>().cloned().ok_or(ApiError::Internal)?;
-            let invalid = || ApiError::InvalidCredentials {
-                reason: String::new(),
-            };
-            let header = header_text(&req, "authorization")
-                .map_err(|_| invalid())?
-                .ok_or(ApiError::MissingCredentials)?;
-            let token = bearer_token(header).ok_or_else(invalid)?.to_owned();
-            let credential = state
-                .db(move |conn| credentials::authenticate_token(conn, &token, &Face::Ocs))
-                .await?
-                .ok_or_else(invalid)?;
-            if credential.kind != CredentialKind::BearerToken
-                || !credential.has_scope(&state.config.vendor.token_scope)
-            {
-                return Err(invalid());
-            }
-            // A token is valid for its own tenant only.
-            let tenant = path_tenant(&req);
-            if normalize_id(&credential.tenant_id) != tenant {
-                return Err(forbidden());
-            }
-            let actor = match (&credential.client_id, &credential.user_id) {
-                (Some(c), _) => format!("client:{c}"),
-                (None, Some(u)) => format!("user:{u}"),
-                (None, None) => format!("credential:{}", credential.id),
-            };
-            let roles: Vec<String> = credential.roles.iter().map(|r| role_id(r)).collect();
-            let principal = Principal {
-                credential: Credential {
-                    user_id: credential.user_id.as_deref().map(normalize_id),
-                    client_id: credential.client_id.as_deref().map(normalize_id),
-                    roles: roles.clone(),
-                    ..credential.clone()
-                },
-                user: None,
-            };
-            Ok(Caller {
-                tenant: credential.tenant_id.clone(),
-                client_id: credential.client_id.as_deref().map(normalize_id),
-                user_id: credential.user_id.as_deref().map(normalize_id),
-                roles,
-                actor,
-                principal,
-            })
-        })
+/// `Vendor::authenticate` for `/api/…`: a bearer token this gateway issued (or grantctl
+/// made for OCS) carrying the access-token scope, for the tenant of the path.
+pub async fn authenticate(
+    req: HttpRequest,
+    state: State,
+    presented: Presented,
+) -> Result<OcsCaller, ApiError> {
+    let invalid = || ApiError::InvalidCredentials {
+        reason: String::new(),
+    };
+    let token = match presented {
+        Presented::Missing => return Err(ApiError::MissingCredentials),
+        Presented::Bearer(token) if !token.is_empty() => token,
+        _ => return Err(invalid()),
+    };
+    let credential = state
+        .db(move |conn| credentials::authenticate_token(conn, &token, &Face::Ocs))
+        .await?
+        .ok_or_else(invalid)?;
+    if credential.kind != CredentialKind::BearerToken
+        || !credential.has_scope(&state.config.vendor.token_scope)
+    {
+        return Err(invalid());
     }
+    // A token is valid for its own tenant only.
+    let tenant = path_tenant(&req);
+    if normalize_id(&credential.tenant_id) != tenant {
+        return Err(forbidden());
+    }
+    let actor = match (&credential.client_id, &credential.user_id) {
+        (Some(c), _) => format!("client:{c}"),
+        (None, Some(u)) => format!("user:{u}"),
+        (None, None) => format!("credential:{}", credential.id),
+    };
+    let roles: Vec<String> = credential.roles.iter().map(|r| role_id(r)).collect();
+    let principal = Principal {
+        credential: Credential {
+            user_id: credential.user_id.as_deref().map(normalize_id),
+            client_id: credential.client_id.as_deref().map(normalize_id),
+            roles: roles.clone(),
+            ..credential.clone()
+        },
+        user: None,
+    };
+    Ok(OcsCaller {
+        tenant: credential.tenant_id.clone(),
+        client_id: credential.client_id.as_deref().map(normalize_id),
+        user_id: credential.user_id.as_deref().map(normalize_id),
+        roles,
+        actor,
+        principal,
+    })
 }

@@ -49,6 +49,15 @@ impl Vendor for Ocs {
     const REQUEST_ID_HEADER: Option<&'static str> = Some("operation-id");
     type Config = OcsConfig;
     type State = OcsState;
+    type Principal = auth::OcsCaller;
+
+    fn authenticate(
+        req: HttpRequest,
+        state: web::Data<AppState<Self>>,
+        presented: grant_http::Presented,
+    ) -> impl std::future::Future<Output = Result<auth::OcsCaller, ApiError>> + 'static {
+        auth::authenticate(req, state, presented)
+    }
 
     fn state(cfg: &GatewayConfig<OcsConfig>) -> Result<OcsState, String> {
         let types = cfg
@@ -72,6 +81,7 @@ impl Vendor for Ocs {
         routes::configure(cfg);
     }
 
+    const BUILT_IN_CONFIG: &'static str = include_str!("../../../config/ocs.toml");
     const IMPORT_FORMAT: &'static str = "JSON documents of captured AuthorizationCodeClients, ClientCredentialClients, Users and PersistedGrants; see the README";
 
     fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {

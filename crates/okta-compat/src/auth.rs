@@ -6,15 +6,11 @@
 //! against the org's, the others (no or an invalid credential) against their source
 //! address's own, so anonymous traffic cannot spend the org's budget.
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use actix_web::{HttpMessage, HttpRequest};
 use grant_core::model::{Credential, CredentialKind, Face, Principal, User};
 use grant_core::service::authz::{self, OKTA_ADMIN_ROLES};
 use grant_core::service::credentials;
-use grant_http::{ApiError, client_ip, header_text};
+use grant_http::{ApiError, Presented, client_ip};
 
 use crate::ratelimit::Family;
 use crate::{State, json};
@@ -35,26 +31,15 @@ pub enum Scheme {
 
 /// The authenticated caller of an Okta endpoint: the credential and the user it acts as.
 #[derive(Debug, Clone)]
-pub struct Caller {
+pub struct OktaCaller {
     pub principal: Principal,
     pub scheme: Scheme,
 }
 
-/// Splits `Authorization` into scheme and token; the space after the scheme is optional.
-pub fn parse_authorization(value: &str) -> Option<(Scheme, &str)> {
-    let value = value.trim();
-    let (scheme, rest) = if value.len() >= 4 && value[..4].eq_ignore_ascii_case("ssws") {
-        (Scheme::Ssws, &value[4..])
-    } else if value.len() >= 6 && value[..6].eq_ignore_ascii_case("bearer") {
-        (Scheme::Bearer, &value[6..])
-    } else {
-        return None;
-    };
-    let token = rest.trim_start();
-    (!token.is_empty()).then_some((scheme, token))
-}
+/// A handler's caller (authenticated once per request by grant-http's extractor).
+pub type Caller = grant_http::Principal<crate::Okta>;
 
-impl Caller {
+impl OktaCaller {
     pub fn credential(&self) -> &Credential {
         &self.principal.credential
     }
@@ -89,13 +74,15 @@ impl Caller {
     }
 }
 
-/// Authenticates the request (no rate limit yet).
-async fn authenticate(req: &HttpRequest, state: &State) -> Result<Caller, ApiError> {
-    let header = header_text(req, "authorization")
-        .map_err(|_| json::invalid_token())?
-        .ok_or(ApiError::MissingCredentials)?;
-    let (scheme, token) = parse_authorization(header).ok_or_else(json::invalid_token)?;
-    let token = token.to_owned();
+/// Who presented what: the credential (an API token for SSWS, an access token for
+/// Bearer) of this org, made for Okta.
+async fn identify(state: &State, presented: Presented) -> Result<OktaCaller, ApiError> {
+    let (scheme, token) = match presented {
+        Presented::Missing => return Err(ApiError::MissingCredentials),
+        Presented::Ssws(t) if !t.is_empty() => (Scheme::Ssws, t),
+        Presented::Bearer(t) if !t.is_empty() => (Scheme::Bearer, t),
+        _ => return Err(json::invalid_token()),
+    };
     let principal = state
         .db(move |conn| credentials::authenticate_principal(conn, &token, &Face::Okta))
         .await?
@@ -108,68 +95,38 @@ async fn authenticate(req: &HttpRequest, state: &State) -> Result<Caller, ApiErr
     if c.kind != expected || c.tenant_id != state.tenant() {
         return Err(json::invalid_token());
     }
-    Ok(Caller { principal, scheme })
+    Ok(OktaCaller { principal, scheme })
 }
 
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = req.app_data::<State>().cloned().ok_or(ApiError::Internal)?;
-            let family = req.app_data::<Family>().copied().unwrap_or(Family::Other);
-            let now = chrono::Utc::now().timestamp();
-            let caller = authenticate(&req, &state).await;
-            let limiter = &state.vendor.rate_limiter;
-            let counted = match &caller {
-                Ok(_) => limiter.acquire(family, now),
-                Err(_) => {
-                    let source = client_ip(&req, &state.config.server);
-                    limiter.acquire_anonymous(&source, family, now)
-                }
-            };
-            match counted {
-                Ok(status) => {
-                    req.extensions_mut().insert(status);
-                }
-                Err(status) => {
-                    req.extensions_mut().insert(status);
-                    return Err(ApiError::RateLimited {
-                        limit: status.limit,
-                        reset_epoch_secs: status.reset_epoch_secs,
-                    });
-                }
-            }
-            caller
-        })
+/// `Vendor::authenticate` for Okta: identifies the caller, then counts the request in the
+/// org's rate-limit window (authenticated) or its source address's own (anything else).
+pub async fn authenticate(
+    req: HttpRequest,
+    state: State,
+    presented: Presented,
+) -> Result<OktaCaller, ApiError> {
+    let family = req.app_data::<Family>().copied().unwrap_or(Family::Other);
+    let now = chrono::Utc::now().timestamp();
+    let caller = identify(&state, presented).await;
+    let limiter = &state.vendor.rate_limiter;
+    let counted = match &caller {
+        Ok(_) => limiter.acquire(family, now),
+        Err(_) => {
+            let source = client_ip(&req, &state.config.server);
+            limiter.acquire_anonymous(&source, family, now)
+        }
+    };
+    match counted {
+        Ok(status) => {
+            req.extensions_mut().insert(status);
+        }
+        Err(status) => {
+            req.extensions_mut().insert(status);
+            return Err(ApiError::RateLimited {
+                limit: status.limit,
+                reset_epoch_secs: status.reset_epoch_secs,
+            });
+        }
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scheme_with_or_without_space() {
-        assert_eq!(
-            parse_authorization("SSWS 00abc"),
-            Some((Scheme::Ssws, "00abc"))
-        );
-        assert_eq!(
-            parse_authorization("SSWS00abc"),
-            Some((Scheme::Ssws, "00abc"))
-        );
-        assert_eq!(
-            parse_authorization("Bearer eyJ"),
-            Some((Scheme::Bearer, "eyJ"))
-        );
-        assert_eq!(
-            parse_authorization("Bearereyj"),
-            Some((Scheme::Bearer, "eyj"))
-        );
-        assert_eq!(parse_authorization("Basic abc"), None);
-        assert_eq!(parse_authorization("SSWS "), None);
-    }
+    caller
 }

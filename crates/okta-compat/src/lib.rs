@@ -47,6 +47,15 @@ impl Vendor for Okta {
     const REQUEST_ID_HEADER: Option<&'static str> = Some("x-okta-request-id");
     type Config = OktaConfig;
     type State = OktaState;
+    type Principal = auth::OktaCaller;
+
+    fn authenticate(
+        req: HttpRequest,
+        state: web::Data<AppState<Self>>,
+        presented: grant_http::Presented,
+    ) -> impl std::future::Future<Output = Result<auth::OktaCaller, ApiError>> + 'static {
+        auth::authenticate(req, state, presented)
+    }
 
     fn state(cfg: &GatewayConfig<OktaConfig>) -> Result<OktaState, String> {
         Ok(OktaState {
@@ -62,6 +71,7 @@ impl Vendor for Okta {
         json::random_id("req", 26)
     }
 
+    const BUILT_IN_CONFIG: &'static str = include_str!("../../../config/okta.toml");
     const IMPORT_FORMAT: &'static str =
         "JSON arrays of Okta grant objects (GET /api/v1/users/{id}/grants)";
 

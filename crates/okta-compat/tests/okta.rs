@@ -1222,10 +1222,15 @@ fn import_subcommand_loads_every_file_in_one_transaction_or_none() {
         String::from_utf8_lossy(&out.stdout).trim(),
         "tenant default: imported 1 grants (1 users and 1 clients created)"
     );
-    // The usage names the format.
+    // No file is a usage error; the subcommand's help names the format.
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("JSON arrays of Okta grant objects"));
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_okta-compat"))
+        .args(["import", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("JSON arrays of Okta grant objects"));
     let _ = std::fs::remove_dir_all(dir);
 }
 

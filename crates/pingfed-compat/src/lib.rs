@@ -64,6 +64,15 @@ impl Vendor for PingFed {
     const NAME: &'static str = "pingfed";
     type Config = PingFedConfig;
     type State = PingFedState;
+    type Principal = auth::PingFedCaller;
+
+    fn authenticate(
+        req: HttpRequest,
+        state: web::Data<AppState<Self>>,
+        presented: grant_http::Presented,
+    ) -> impl std::future::Future<Output = Result<auth::PingFedCaller, ApiError>> + 'static {
+        auth::authenticate(req, state, presented)
+    }
 
     fn state(cfg: &GatewayConfig<PingFedConfig>) -> Result<PingFedState, String> {
         let runtime_log = RuntimeApiLog::open(
@@ -77,6 +86,7 @@ impl Vendor for PingFed {
         routes::configure(cfg);
     }
 
+    const BUILT_IN_CONFIG: &'static str = include_str!("../../../config/pingfed.toml");
     const IMPORT_FORMAT: &'static str =
         "captured grant lists ({\"items\": [...]} as the grant service returns them)";
 

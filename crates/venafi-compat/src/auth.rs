@@ -3,41 +3,35 @@
 //! or expired grant stops its tokens at once). The legacy `X-Venafi-API-Key` is not
 //! implemented and is answered 401 `invalid_token`.
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::HttpRequest;
 use grant_core::model::{Credential, Grant, Principal, Scope, ScopeSet, User, UserKey};
 use grant_core::service::authz::{self, VENAFI_ADMIN_ROLES};
 use grant_core::service::{directory, tokens};
-use grant_http::ApiError;
+use grant_http::{ApiError, Presented};
 
 use crate::{State, scope};
 
 /// The authenticated caller of a WebSDK or VEDauth method.
 #[derive(Debug, Clone)]
-pub struct Caller {
+pub struct VenafiCaller {
     pub credential: Credential,
     pub grant: Option<Grant>,
     pub user: Option<User>,
 }
 
-/// The bearer token of a request, if it carries one. A token with bytes outside visible
-/// ASCII is still a token (one that matches nothing), not a missing one.
-pub fn bearer(req: &HttpRequest) -> Option<String> {
-    let raw = req.headers().get("authorization")?;
-    let value = String::from_utf8_lossy(raw.as_bytes());
-    let value = value.trim();
-    if value.len() < 7 || !value[..7].eq_ignore_ascii_case("bearer ") {
-        return None;
+/// The bearer token presented, if any: `Ok(None)` for an `Authorization` header that is
+/// not visible ASCII (a token that matches nothing), `Err(MissingCredentials)` when no
+/// bearer token came.
+pub fn bearer(presented: Presented) -> Result<Option<String>, ApiError> {
+    match presented {
+        Presented::Bearer(token) if !token.is_empty() => Ok(Some(token)),
+        Presented::Malformed => Ok(None),
+        _ => Err(ApiError::MissingCredentials),
     }
-    let token = value[7..].trim();
-    (!token.is_empty()).then(|| token.to_owned())
 }
 
 /// Looks the token up; None when it is unknown, revoked, expired or its grant is gone.
-pub async fn lookup(state: &State, token: String) -> Result<Option<Caller>, ApiError> {
+pub async fn lookup(state: &State, token: String) -> Result<Option<VenafiCaller>, ApiError> {
     let tenant = state.tenant().to_owned();
     state
         .db(move |conn| {
@@ -49,7 +43,7 @@ pub async fn lookup(state: &State, token: String) -> Result<Option<Caller>, ApiE
                 Some(id) => directory::find_user(conn, &tenant, UserKey::Id, id)?,
                 None => None,
             };
-            Ok(Some(Caller {
+            Ok(Some(VenafiCaller {
                 credential,
                 grant,
                 user,
@@ -58,7 +52,10 @@ pub async fn lookup(state: &State, token: String) -> Result<Option<Caller>, ApiE
         .await
 }
 
-impl Caller {
+/// A handler's caller (authenticated once per request by grant-http's extractor).
+pub type Caller = grant_http::Principal<crate::Venafi>;
+
+impl VenafiCaller {
     /// The scopes the token carries.
     pub fn scopes(&self) -> ScopeSet {
         match &self.grant {
@@ -118,20 +115,16 @@ impl Caller {
     }
 }
 
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = req.app_data::<State>().cloned().ok_or(ApiError::Internal)?;
-            let token = bearer(&req).ok_or(ApiError::MissingCredentials)?;
-            lookup(&state, token)
-                .await?
-                .ok_or(ApiError::InvalidCredentials {
-                    reason: String::new(),
-                })
-        })
-    }
+/// `Vendor::authenticate` for the WebSDK: the bearer token VEDauth issued, with the grant
+/// it was issued under and its user.
+pub async fn authenticate(
+    _req: HttpRequest,
+    state: State,
+    presented: Presented,
+) -> Result<VenafiCaller, ApiError> {
+    let invalid = || ApiError::InvalidCredentials {
+        reason: String::new(),
+    };
+    let token = bearer(presented)?.ok_or_else(invalid)?;
+    lookup(&state, token).await?.ok_or_else(invalid)
 }

@@ -46,6 +46,15 @@ impl Vendor for Venafi {
     const NAME: &'static str = "venafi";
     type Config = VenafiConfig;
     type State = VenafiState;
+    type Principal = auth::VenafiCaller;
+
+    fn authenticate(
+        req: HttpRequest,
+        state: web::Data<AppState<Self>>,
+        presented: grant_http::Presented,
+    ) -> impl std::future::Future<Output = Result<auth::VenafiCaller, ApiError>> + 'static {
+        auth::authenticate(req, state, presented)
+    }
 
     fn state(_cfg: &GatewayConfig<VenafiConfig>) -> Result<VenafiState, String> {
         Ok(VenafiState)
@@ -55,6 +64,7 @@ impl Vendor for Venafi {
         routes::configure(cfg);
     }
 
+    const BUILT_IN_CONFIG: &'static str = include_str!("../../../config/venafi.toml");
     const IMPORT_FORMAT: &'static str = "TPP GetGrants responses or arrays of grants";
 
     fn parse_import(text: &str) -> Result<grant_core::service::import::ImportBatch, String> {

@@ -121,6 +121,12 @@ grant::text_enum!(
         TokenIssued = "token.issued",
         TokenRefreshed = "token.refreshed",
         TokenRevoked = "token.revoked",
+        TenantDeleted = "tenant.deleted",
+        UserDeleted = "user.deleted",
+        UserStatus = "user.status",
+        ScopeDeleted = "scope.deleted",
+        GrantDeleted = "grant.deleted",
+        CredentialDeleted = "credential.deleted",
     }
 );
 

@@ -1,6 +1,7 @@
 //! Business rules as plain synchronous functions over a connection. Every mutation runs in
 //! one write transaction together with its audit row.
 
+pub mod admin;
 pub mod audit;
 pub mod authz;
 pub mod client_secrets;

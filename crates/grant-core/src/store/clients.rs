@@ -2,7 +2,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::rows::ClientRow;
-use super::schema::{client_counts, clients, grants};
+use super::schema::{client_counts, client_tags, clients, grants};
 use crate::Result;
 use crate::model::{Client, ClientFilter};
 
@@ -14,11 +14,33 @@ pub fn insert_clients(conn: &mut DbConn, items: &[Client]) -> Result<()> {
         let rows: Vec<ClientRow> = chunk.iter().map(ClientRow::from).collect();
         super::dialect::insert_rows!(conn, clients::table, &rows)?;
     }
+    insert_tags(conn, items)?;
     for c in items {
         *added.entry((&c.tenant_id, c.kind.as_str())).or_default() += 1;
     }
     for ((tenant, kind), n) in added {
         super::dialect::add_client_count(conn, tenant, kind, n)?;
+    }
+    Ok(())
+}
+
+/// One `client_tags` row per distinct tag of each client.
+fn insert_tags(conn: &mut DbConn, items: &[Client]) -> Result<()> {
+    let mut rows = Vec::new();
+    for c in items {
+        let mut tags: Vec<&str> = c.tags.iter().map(String::as_str).collect();
+        tags.sort_unstable();
+        tags.dedup();
+        rows.extend(tags.into_iter().map(|tag| {
+            (
+                client_tags::tenant_id.eq(c.tenant_id.as_str()),
+                client_tags::client_id.eq(c.id.as_str()),
+                client_tags::tag.eq(tag),
+            )
+        }));
+    }
+    for chunk in rows.chunks(300) {
+        super::dialect::insert_rows!(conn, client_tags::table, chunk)?;
     }
     Ok(())
 }
@@ -72,12 +94,21 @@ pub fn count_clients(conn: &mut DbConn, tenant: &str) -> Result<i64> {
     counted_clients(conn, tenant, None)
 }
 
+/// Writes a client's fields and its tag rows; callers run it inside a write transaction.
 pub fn update_client(conn: &mut DbConn, client: &Client) -> Result<usize> {
-    Ok(
-        diesel::update(clients::table.find((&client.tenant_id, &client.id)))
-            .set(ClientRow::from(client))
-            .execute(conn)?,
-    )
+    let changed = diesel::update(clients::table.find((&client.tenant_id, &client.id)))
+        .set(ClientRow::from(client))
+        .execute(conn)?;
+    if changed > 0 {
+        diesel::delete(
+            client_tags::table
+                .filter(client_tags::tenant_id.eq(&client.tenant_id))
+                .filter(client_tags::client_id.eq(&client.id)),
+        )
+        .execute(conn)?;
+        insert_tags(conn, std::slice::from_ref(client))?;
+    }
+    Ok(changed)
 }
 
 /// Deletes a client and its grants; returns how many clients were deleted. Callers run it
@@ -93,6 +124,12 @@ pub fn delete_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<usize>
         grants::table
             .filter(grants::tenant_id.eq(tenant))
             .filter(grants::client_id.eq(id)),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        client_tags::table
+            .filter(client_tags::tenant_id.eq(tenant))
+            .filter(client_tags::client_id.eq(id)),
     )
     .execute(conn)?;
     let deleted = diesel::delete(clients::table.find((tenant, id))).execute(conn)?;
@@ -115,12 +152,21 @@ fn filtered<'a>(
     if !filter.ids.is_empty() {
         q = q.filter(clients::id.eq_any(&filter.ids));
     }
+    if !filter.tags.is_empty() {
+        q = q.filter(
+            clients::id.eq_any(
+                client_tags::table
+                    .filter(client_tags::tenant_id.eq(tenant))
+                    .filter(client_tags::tag.eq_any(&filter.tags))
+                    .select(client_tags::client_id),
+            ),
+        );
+    }
     q
 }
 
-/// A page (`skip`, `count`) of the clients matching `filter`, oldest first, and how many
-/// match in all. Tags are matched on the decoded lists (exactly, on both backends), so a tag
-/// filter reads the candidate rows' ids and tags only.
+/// A page (`skip`, `count`) of the clients matching `filter` (kind, ids, any of the tags),
+/// oldest first, and how many match in all — both counted and paged by the database.
 pub fn list_clients_page(
     conn: &mut DbConn,
     tenant: &str,
@@ -128,44 +174,20 @@ pub fn list_clients_page(
     skip: i64,
     count: i64,
 ) -> Result<(Vec<Client>, i64)> {
-    let order = (clients::created_at.asc(), clients::id.asc());
-    if filter.tags.is_empty() {
-        let total: i64 = if filter.ids.is_empty() {
-            counted_clients(conn, tenant, filter.kind.map(|k| k.as_str()))?
-        } else {
-            filtered(tenant, filter).count().get_result(conn)?
-        };
-        let rows = filtered(tenant, filter)
-            .order(order)
-            .offset(skip.max(0))
-            .limit(count.max(0))
-            .select(ClientRow::as_select())
-            .load(conn)?;
-        let items = rows
-            .into_iter()
-            .map(Client::try_from)
-            .collect::<Result<Vec<_>>>()?;
-        return Ok((items, total));
-    }
-    let candidates: Vec<(String, String)> = filtered(tenant, filter)
-        .order(order)
-        .select((clients::id, clients::tags))
+    let total: i64 = if filter.ids.is_empty() && filter.tags.is_empty() {
+        counted_clients(conn, tenant, filter.kind.map(|k| k.as_str()))?
+    } else {
+        filtered(tenant, filter).count().get_result(conn)?
+    };
+    let rows = filtered(tenant, filter)
+        .order((clients::created_at.asc(), clients::id.asc()))
+        .offset(skip.max(0))
+        .limit(count.max(0))
+        .select(ClientRow::as_select())
         .load(conn)?;
-    let mut matching = Vec::new();
-    for (id, tags) in candidates {
-        let tags: Vec<String> = serde_json::from_str(&tags)?;
-        if tags.iter().any(|t| filter.tags.contains(t)) {
-            matching.push(id);
-        }
-    }
-    let total = matching.len() as i64;
-    let page: Vec<&str> = matching
-        .iter()
-        .skip(skip.max(0) as usize)
-        .take(count.max(0) as usize)
-        .map(String::as_str)
-        .collect();
-    let mut items = find_clients(conn, tenant, &page)?;
-    items.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    let items = rows
+        .into_iter()
+        .map(Client::try_from)
+        .collect::<Result<Vec<_>>>()?;
     Ok((items, total))
 }

@@ -7,6 +7,7 @@ pub mod migrate;
 pub mod rows;
 pub mod schema;
 
+pub mod admin;
 pub mod audit;
 pub mod clients;
 pub mod credentials;

@@ -136,6 +136,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    client_tags (tenant_id, client_id, tag) {
+        tenant_id -> Text,
+        client_id -> Text,
+        tag -> Text,
+    }
+}
+
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(grant_scopes -> grants (grant_id));
@@ -150,4 +158,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     credentials,
     audit_log,
     client_counts,
+    client_tags,
 );

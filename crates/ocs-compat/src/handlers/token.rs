@@ -5,10 +5,8 @@
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use grant_core::service::client_secrets;
-use grant_http::{ApiError, ApiResult, header_str, header_text};
+use grant_http::{ApiError, ApiResult, Presented, header_str};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -44,17 +42,15 @@ fn form_decode(s: &str) -> String {
 /// `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1). An
 /// Authorization header that is not visible ASCII is a credential matching no client.
 fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
-    let value = match header_text(req, "authorization") {
-        Ok(v) => v?.trim(),
-        Err(_) => return Some((String::new(), String::new())),
-    };
-    if value.len() < 6 || !value[..6].eq_ignore_ascii_case("basic ") {
-        return None;
+    match Presented::of(req) {
+        Presented::Basic { username, password } => Some((
+            form_decode(&username),
+            form_decode(password.expose_secret()),
+        )),
+        // A header that is there but unreadable is a bad client credential.
+        Presented::Malformed => Some((String::new(), String::new())),
+        _ => None,
     }
-    let decoded = STANDARD.decode(value[6..].trim()).ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (id, secret) = text.split_once(':')?;
-    Some((form_decode(id), form_decode(secret)))
 }
 
 pub async fn token(req: HttpRequest, body: web::Bytes, state: State) -> ApiResult<HttpResponse> {

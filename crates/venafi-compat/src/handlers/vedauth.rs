@@ -171,8 +171,11 @@ pub async fn verify(caller: Caller) -> ApiResult<HttpResponse> {
 /// `GET /vedauth/Revoke/Token`: revokes the caller's grant and every token of it. 200 `{}`;
 /// 202 when the token is unknown (already revoked or expired).
 pub async fn revoke_token(state: State, req: HttpRequest) -> ApiResult<HttpResponse> {
-    let token = auth::bearer(&req).ok_or(ApiError::MissingCredentials)?;
-    let Some(caller) = auth::lookup(&state, token).await? else {
+    let caller = match auth::bearer(grant_http::Presented::of(&req))? {
+        Some(token) => auth::lookup(&state, token).await?,
+        None => None,
+    };
+    let Some(caller) = caller else {
         return Ok(respond(StatusCode::ACCEPTED, None, &serde_json::json!({})));
     };
     let tenant = state.tenant().to_owned();
