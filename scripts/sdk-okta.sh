@@ -62,6 +62,23 @@ run_sdk() {
   kill "$p1" "$p2" 2>/dev/null || true
 }
 
+# Through a reverse proxy (scripts/test-proxy.sh): SDK_OKTA_ORG_URL is the proxy's address
+# of an org served from SDK_OKTA_DB (empty, seeded here); only the Python SDK runs, its
+# rate-limited org is a local gateway as above.
+if [ -n "${SDK_OKTA_ORG_URL:-}" ]; then
+  rl_port="$(free_port)"
+  seed "$SDK_OKTA_DB" "$SDK_OKTA_ORG_URL"
+  seed "sqlite://$WORK/proxy-rl.db" "http://127.0.0.1:$rl_port"
+  start_gateway okta-compat "$rl_port" "sqlite://$WORK/proxy-rl.db" "$WORK/rate-limited.toml"; PIDS+=("$GATEWAY_PID")
+  echo "== okta SDK conformance: python, through $SDK_OKTA_ORG_URL"
+  OKTA_ORG_URL="$SDK_OKTA_ORG_URL" OKTA_RATE_LIMITED_ORG_URL="http://127.0.0.1:$rl_port" \
+    OKTA_API_TOKEN="$TOKEN" OKTA_USER_ID="$ALICE" OKTA_OTHER_USER_ID="$BOB" OKTA_MULTI_SCOPE_USER_ID="$CAROL" \
+    OKTA_CLIENT_ID="$CLIENT" OKTA_OTHER_CLIENT_ID="$OTHER_CLIENT" \
+    "$ROOT/.venv-sdk/okta/bin/python" "$ROOT/tests/sdk/okta/conformance.py"
+  echo "okta SDK conformance through the proxy: passed"
+  exit 0
+fi
+
 run_sdk python "$ROOT/.venv-sdk/okta/bin/python" "$ROOT/tests/sdk/okta/conformance.py"
 run_sdk node node "$ROOT/tests/sdk/okta-node/conformance.mjs"
 echo "okta SDK conformance: passed"

@@ -10,25 +10,38 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-PASSWORD="$(random_secret)"
-DB="sqlite://$WORK/pingfed.db"
+# Through a reverse proxy (scripts/test-proxy.sh): SDK_PINGFED_BASE_URL is the proxy's
+# address of a gateway serving tenant SDK_PINGFED_TENANT of SDK_PINGFED_DB (seeded here),
+# writing SDK_PINGFED_RUNTIME_LOG, with SDK_PINGFED_PASSWORD for ws-admin.
+PASSWORD="${SDK_PINGFED_PASSWORD:-$(random_secret)}"
+DB="${SDK_PINGFED_DB:-sqlite://$WORK/pingfed.db}"
+TENANT="${SDK_PINGFED_TENANT:-default}"
 ctl=("$BIN/grantctl" --database-url "$DB")
-"${ctl[@]}" tenant add --id default --name "PingFederate conformance" >/dev/null
-for login in asmith bob "j.doe@example.com"; do "${ctl[@]}" user add --login "$login" >/dev/null; done
-"${ctl[@]}" client add --id ac_client --name "AC Client" >/dev/null
-"${ctl[@]}" client add --id im_client --name "Implicit Client" >/dev/null
-add() { "${ctl[@]}" grant add --id-format pingfed "$@" >/dev/null; }
+"${ctl[@]}" tenant add --id "$TENANT" --name "PingFederate conformance" >/dev/null
+for login in asmith bob "j.doe@example.com"; do "${ctl[@]}" user add --tenant "$TENANT" --login "$login" >/dev/null; done
+"${ctl[@]}" client add --tenant "$TENANT" --id ac_client --name "AC Client" >/dev/null
+"${ctl[@]}" client add --tenant "$TENANT" --id im_client --name "Implicit Client" >/dev/null
+add() { "${ctl[@]}" grant add --tenant "$TENANT" --id-format pingfed "$@" >/dev/null; }
 add --user asmith --client ac_client --grant-type authorization_code --count 3 \
   --attribute "pgeaAttrMulti=CN=group1,CN=group2" --attribute "pgeaAttrSingle=asmith@example.local"
 add --user asmith --client im_client --grant-type implicit --count 2
 add --user bob --client ac_client --grant-type authorization_code --scope openid --scope profile --expires-in 86400 --count 2
 add --user "j.doe@example.com" --client ac_client --grant-type password --scope email
-PF_PASSWORD="$PASSWORD" "${ctl[@]}" credential add --kind password --name ws-admin --secret-env PF_PASSWORD >/dev/null
+PF_PASSWORD="$PASSWORD" "${ctl[@]}" credential add --tenant "$TENANT" --kind password --name ws-admin --secret-env PF_PASSWORD >/dev/null
 
 cat >"$WORK/pingfed.toml" <<TOML
 [vendor]
 runtime_api_log = "$WORK/runtime-api.log"
 TOML
+
+if [ -n "${SDK_PINGFED_BASE_URL:-}" ]; then
+  echo "== pingfed conformance: python requests, through $SDK_PINGFED_BASE_URL"
+  PF_BASE_URL="$SDK_PINGFED_BASE_URL" PF_USER=ws-admin PF_PASSWORD="$PASSWORD" \
+    PF_RUNTIME_LOG="$SDK_PINGFED_RUNTIME_LOG" \
+    "$ROOT/.venv-sdk/pingfed/bin/python" "$ROOT/tests/sdk/pingfed/conformance.py"
+  echo "pingfed conformance through the proxy: passed"
+  exit 0
+fi
 
 port="$(free_port)"
 start_gateway pingfed-compat "$port" "$DB" "$WORK/pingfed.toml"; PIDS+=("$GATEWAY_PID")

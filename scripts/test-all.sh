@@ -4,7 +4,9 @@
 #   2. the same suites on PostgreSQL, in a database created for this run and dropped after
 #      (server: $GRANT_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres);
 #      skipped with a notice when no server answers — a failure when CI=true;
-#   3. grantctl and migration checks, and the vendor SDK conformance runs (scripts/sdk-*.sh).
+#   3. grantctl and migration checks, and the vendor SDK conformance runs (scripts/sdk-*.sh);
+#   4. the gateways behind a real nginx over PostgreSQL (scripts/test-proxy.sh; installs
+#      Debian's nginx when missing; skipped with a notice without PostgreSQL unless CI=true).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
@@ -46,7 +48,12 @@ done
 step "a newcomer's demo run"
 "$ROOT/scripts/test-newcomer.sh"
 
+step "behind nginx (deploy/nginx, deploy/systemd)"
+proxy_out="$("$ROOT/scripts/test-proxy.sh" 2>&1 | tee /dev/stderr | tail -n 1)"
+
 step "summary"
 echo "SQLite suite: passed"
 if [ "$PG_RAN" = 1 ]; then echo "PostgreSQL suite: passed"; else echo "PostgreSQL suite: SKIPPED (no server)"; fi
 echo "SDK conformance: passed"
+echo "Newcomer demo run: passed"
+echo "Proxy test: $proxy_out"

@@ -123,6 +123,7 @@ pub fn build_app<V: Vendor>(
                 Ok(finish::<V>(res.map_into_boxed_body(), &request_id, started))
             })
         })
+        .service(web::resource("/metrics").route(web::get().to(crate::metrics::scrape::<V>)))
         .service(
             web::resource("/healthz")
                 .route(web::get().to(healthz))
@@ -242,6 +243,12 @@ fn finish<V: Vendor>(
         actix_web::body::BodySize::None => "0".to_owned(),
         actix_web::body::BodySize::Stream => "-".to_owned(),
     };
+    crate::metrics::record(
+        V::NAME,
+        &req,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     access_log(
         &req,
         &state.config.server,
@@ -413,7 +420,8 @@ fn command<V: Vendor>() -> clap::Command {
              defaults to ./config; built-in copies when it has no default.toml),\n  \
              --config FILE,\n  \
              GRANT_DATABASE_URL, GRANT_BIND, GRANT_WORKERS, GRANT_PUBLIC_BASE_URL, \
-             GRANT_ALLOWED_HOSTS, GRANT_TENANT, GRANT_TLS_CERT, GRANT_TLS_KEY,\n  \
+             GRANT_ALLOWED_HOSTS, GRANT_TRUSTED_PROXIES (comma-separated), GRANT_TENANT, GRANT_TLS_CERT, \
+              GRANT_TLS_KEY,\n  \
              any key as GRANT_<SECTION>__<KEY> (e.g. GRANT_SERVER__KEEP_ALIVE_SECS=30, \
              GRANT_HASHING__MAX_HASH_THREADS=4),\n  \
              and the same with the {upper}_COMPAT_ prefix, which wins over GRANT_.\n\
@@ -469,6 +477,7 @@ pub fn describe_database(url: &str) -> String {
 /// The whole `main` of a gateway binary: the server, or the `import FILE…` subcommand.
 pub fn run_main<V: Vendor>() -> ExitCode {
     crate::logging::init();
+    crate::metrics::init();
     let matches = match command::<V>().try_get_matches() {
         Ok(m) => m,
         Err(e) => {

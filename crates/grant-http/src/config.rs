@@ -1,7 +1,11 @@
 //! Gateway configuration: `config/default.toml`, then the vendor's file, then environment
 //! overrides. Unknown keys are an error at start-up.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use ipnet::IpNet;
 
 use grant_core::{DatabaseConfig, HashingConfig};
 use serde::Deserialize;
@@ -35,12 +39,55 @@ pub struct ServerConfig {
     /// not the server, close idle connections — a server closing first races a client
     /// sending its next request on that connection.
     pub keep_alive_secs: u64,
-    /// Peers (IP addresses) whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
-    pub trusted_proxies: Vec<String>,
+    /// Proxies (IP addresses or CIDR ranges) whose `X-Forwarded-For` / `Forwarded` /
+    /// `X-Forwarded-Proto` / `X-Forwarded-Host` are believed. The client address is the
+    /// right-most forwarded hop that is not one of them.
+    pub trusted_proxies: Vec<TrustedProxy>,
     /// PEM certificate chain to serve HTTPS with (with `tls_key`); empty: plain HTTP.
     pub tls_cert: String,
     /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `tls_cert`.
     pub tls_key: String,
+}
+
+/// One `trusted_proxies` entry: an IP address (`10.0.0.5`, `::1`) or a CIDR range
+/// (`10.0.0.0/8`, `fd00::/8`). An entry that is neither fails the configuration, named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrustedProxy(IpNet);
+
+impl TrustedProxy {
+    /// Whether `ip` is this address or inside this range (IPv4-mapped IPv6 addresses
+    /// count as their IPv4 address).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.0.contains(&ip.to_canonical())
+    }
+}
+
+impl FromStr for TrustedProxy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        t.parse::<IpNet>()
+            .map(|n| n.trunc())
+            .or_else(|_| t.parse::<IpAddr>().map(|ip| IpNet::from(ip.to_canonical())))
+            .map(TrustedProxy)
+            .map_err(|_| {
+                format!("trusted_proxies: `{s}` is neither an IP address nor a CIDR range")
+            })
+    }
+}
+
+impl std::fmt::Display for TrustedProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<'de> Deserialize<'de> for TrustedProxy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 impl ServerConfig {
@@ -133,6 +180,7 @@ const ENV_KEYS: &[(&str, &str, &str, Kind)] = &[
     ("WORKERS", "server", "workers", Kind::Number),
     ("PUBLIC_BASE_URL", "server", "public_base_url", Kind::Text),
     ("ALLOWED_HOSTS", "server", "allowed_hosts", Kind::List),
+    ("TRUSTED_PROXIES", "server", "trusted_proxies", Kind::List),
     ("TENANT", "server", "tenant", Kind::Text),
     ("TLS_CERT", "server", "tls_cert", Kind::Text),
     ("TLS_KEY", "server", "tls_key", Kind::Text),
@@ -300,6 +348,7 @@ pub fn load<V: DeserializeOwned + Default>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -342,6 +391,71 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_take_addresses_and_ranges_from_the_environment() {
+        let dir = tempfile_dir();
+        let env = |k: &str| match k {
+            "GRANT_TRUSTED_PROXIES" => Some("10.0.0.0/8, 127.0.0.1,fd00::/8,::1".to_owned()),
+            _ => None,
+        };
+        let cfg: GatewayConfig<Extra> = load("x", &dir, None, &env).unwrap();
+        let list: Vec<String> = cfg
+            .server
+            .trusted_proxies
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(list, ["10.0.0.0/8", "127.0.0.1/32", "fd00::/8", "::1/128"]);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let p = &cfg.server.trusted_proxies;
+        assert!(p[0].contains(ip("10.200.3.4")));
+        assert!(!p[0].contains(ip("11.0.0.1")));
+        assert!(p[1].contains(ip("::ffff:127.0.0.1")), "IPv4-mapped peer");
+        assert!(p[2].contains(ip("fd12::1")));
+        // A host address written with its host bits set is its network.
+        assert_eq!(
+            "192.168.1.7/24"
+                .parse::<TrustedProxy>()
+                .unwrap()
+                .to_string(),
+            "192.168.1.0/24"
+        );
+    }
+
+    #[test]
+    fn an_unparsable_trusted_proxy_is_a_start_up_error_naming_it() {
+        let dir = tempfile_dir();
+        for (file, env) in [
+            (
+                "[server]\ntrusted_proxies = [\"10.0.0.1\", \"10.0.0.0/33\"]\n",
+                None,
+            ),
+            ("", Some("127.0.0.1,proxy.internal")),
+        ] {
+            // The vendor file is read beside a default.toml (else the built-in copies are).
+            std::fs::write(dir.join("default.toml"), "").unwrap();
+            std::fs::write(dir.join("x.toml"), file).unwrap();
+            let env = |k: &str| match k {
+                "X_COMPAT_TRUSTED_PROXIES" => env.map(str::to_owned),
+                _ => None,
+            };
+            let err = load::<Extra>("x", &dir, None, &env)
+                .err()
+                .unwrap_or_default();
+            let bad = if file.is_empty() {
+                "proxy.internal"
+            } else {
+                "10.0.0.0/33"
+            };
+            assert!(
+                err.contains(&format!(
+                    "`{bad}` is neither an IP address nor a CIDR range"
+                )),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
     fn explicit_file_layers_over_the_defaults_and_nested_env_sets_any_key() {
         let dir = tempfile_dir();
         std::fs::write(
@@ -368,7 +482,13 @@ mod tests {
         assert_eq!(cfg.server.bind, "0.0.0.0:1");
         assert_eq!(cfg.database.url, "sqlite://d.db");
         assert_eq!(cfg.server.keep_alive_secs, 30);
-        assert_eq!(cfg.server.trusted_proxies, ["10.0.0.1"]);
+        let proxies: Vec<String> = cfg
+            .server
+            .trusted_proxies
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(proxies, ["10.0.0.1/32"]);
         assert_eq!(cfg.vendor.realm, "Inner");
         assert_eq!(loaded.sources.len(), 5, "{:?}", loaded.sources);
     }

@@ -8,6 +8,7 @@ pub mod config;
 mod db;
 mod error;
 mod logging;
+pub mod metrics;
 pub mod pagination;
 mod request;
 pub mod routing;
@@ -25,11 +26,12 @@ use serde::de::DeserializeOwned;
 
 pub use app::{build_app, import_files, run_main, serve};
 pub use auth::{Presented, Principal};
-pub use config::{GatewayConfig, ServerConfig};
+pub use config::{GatewayConfig, ServerConfig, TrustedProxy};
 pub use db::run_db;
 pub use error::{ApiError, ApiResult};
 pub use request::{
-    NotText, RequestId, base_url, client_ip, header_str, header_text, requested_base_url,
+    NotText, RequestId, base_url, client_addr, client_ip, header_str, header_text,
+    requested_base_url,
 };
 
 /// What a vendor gateway supplies; everything else is shared.

@@ -31,27 +31,98 @@ pub fn header_text<'a>(req: &'a HttpRequest, name: &str) -> Result<Option<&'a st
     }
 }
 
-fn peer_is_trusted(req: &HttpRequest, cfg: &ServerConfig) -> bool {
-    match req.peer_addr() {
-        Some(peer) => cfg
-            .trusted_proxies
-            .iter()
-            .any(|p| p.parse::<IpAddr>().ok() == Some(peer.ip())),
-        None => false,
-    }
+fn is_trusted(ip: IpAddr, cfg: &ServerConfig) -> bool {
+    cfg.trusted_proxies.iter().any(|p| p.contains(ip))
 }
 
-/// The caller's IP: the first `X-Forwarded-For` hop when the peer is a trusted proxy,
-/// the peer address otherwise.
-pub fn client_ip(req: &HttpRequest, cfg: &ServerConfig) -> String {
-    if peer_is_trusted(req, cfg)
-        && let Some(first) = header_str(req, "x-forwarded-for").and_then(|v| v.split(',').next())
-        && !first.trim().is_empty()
-    {
-        return first.trim().to_owned();
-    }
+fn peer_is_trusted(req: &HttpRequest, cfg: &ServerConfig) -> bool {
     req.peer_addr()
-        .map(|a| a.ip().to_string())
+        .is_some_and(|peer| is_trusted(peer.ip(), cfg))
+}
+
+/// The hops a request went through, left (the original client) to right (the proxy's own
+/// peer): every `X-Forwarded-For` header's entries in order, or, when there is none, the
+/// `for=` parameters of `Forwarded` (RFC 7239). `None` marks an entry that is not an IP
+/// address (`unknown`, an obfuscated `_name`, garbage).
+fn forwarded_hops(req: &HttpRequest) -> Vec<Option<IpAddr>> {
+    let values = |name: &str| -> Vec<String> {
+        req.headers()
+            .get_all(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect()
+    };
+    let xff = values("x-forwarded-for");
+    if !xff.is_empty() {
+        return xff
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(parse_hop)
+            .collect();
+    }
+    values("forwarded")
+        .iter()
+        .flat_map(|v| v.split(','))
+        .filter_map(|element| {
+            element.split(';').find_map(|pair| {
+                let (key, value) = pair.split_once('=')?;
+                key.trim()
+                    .eq_ignore_ascii_case("for")
+                    .then(|| parse_hop(value.trim().trim_matches('"')))
+            })
+        })
+        .collect()
+}
+
+/// `192.0.2.1`, `192.0.2.1:4711`, `2001:db8::1`, `[2001:db8::1]:4711` → the address.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    if let Some(rest) = hop.strip_prefix('[') {
+        return rest
+            .split_once(']')?
+            .0
+            .parse::<IpAddr>()
+            .ok()
+            .map(|ip| ip.to_canonical());
+    }
+    hop.parse::<SocketAddr>()
+        .ok()
+        .map(|a| a.ip().to_canonical())
+}
+
+/// The caller's address. From an untrusted peer: the peer. From a trusted proxy: the
+/// right-most forwarded hop (`X-Forwarded-For`, else `Forwarded`) that is not itself a
+/// trusted proxy — hops to its left were written by the caller and may be forged. When
+/// every hop is trusted, the left-most; when the walk meets an entry that is not an
+/// address, the last trusted address before it (the caller is unknown, its proxy is not).
+pub fn client_addr(req: &HttpRequest, cfg: &ServerConfig) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip().to_canonical();
+    if !is_trusted(peer, cfg) {
+        return Some(peer);
+    }
+    let mut client = peer;
+    for hop in forwarded_hops(req).into_iter().rev() {
+        match hop {
+            Some(ip) => {
+                client = ip;
+                if !is_trusted(ip, cfg) {
+                    break;
+                }
+            }
+            None => break,
+        }
+    }
+    Some(client)
+}
+
+/// [`client_addr`] as text (empty when the peer is unknown): what the access log, the
+/// vendors' logs and the per-address limits use.
+pub fn client_ip(req: &HttpRequest, cfg: &ServerConfig) -> String {
+    client_addr(req, cfg)
+        .map(|ip| ip.to_string())
         .unwrap_or_default()
 }
 

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use grant_core::{DatabaseConfig, Store};
 use grant_http::testing::TestServer;
 use grant_http::testing::{parse_responses, raw_exchange};
-use grant_http::{ApiError, AppState, GatewayConfig, Vendor, base_url};
+use grant_http::{ApiError, AppState, GatewayConfig, Vendor, base_url, client_ip};
 use serde_json::{Value, json};
 
 struct TestVendor;
@@ -35,6 +35,18 @@ impl Vendor for TestVendor {
             web::get().to(
                 |req: HttpRequest, st: web::Data<AppState<TestVendor>>| async move {
                     HttpResponse::Ok().json(json!({"base": base_url(&req, &st.config.server)}))
+                },
+            ),
+        )
+        .service(
+            web::resource(grant_http::routing::any_case("/Mixed/{id}"))
+                .route(web::get().to(|| async { HttpResponse::Ok().json(json!({})) })),
+        )
+        .route(
+            "/client",
+            web::get().to(
+                |req: HttpRequest, st: web::Data<AppState<TestVendor>>| async move {
+                    HttpResponse::Ok().json(json!({"ip": client_ip(&req, &st.config.server)}))
                 },
             ),
         )
@@ -508,6 +520,300 @@ async fn sequential_get_then_head_keep_their_framing() {
     assert_eq!(responses[0].body, br#"{"status":"ok"}"#);
     assert!(responses[1].body.is_empty());
     assert!(rest.is_empty());
+}
+
+fn with_proxies(list: &[&str]) -> GatewayConfig<()> {
+    let mut cfg = config();
+    cfg.server.trusted_proxies = list.iter().map(|p| p.parse().unwrap()).collect();
+    cfg
+}
+
+/// What the gateway takes for the caller's address, given these request headers.
+async fn client_seen(srv: &TestServer<TestVendor>, headers: &[(&str, &str)]) -> String {
+    let mut req = srv.client.get(srv.url("/client"));
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let (s, body, _) = call(req.send().await.unwrap()).await;
+    assert_eq!(s, 200);
+    body["ip"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_trusted_proxy_forged_left_most_hop_is_not_the_client() {
+    let srv = TestServer::<TestVendor>::start(with_proxies(&["127.0.0.1"]));
+    // The caller wrote 6.6.6.6; the proxy appended the address it saw.
+    let xff = [("x-forwarded-for", "6.6.6.6, 203.0.113.7")];
+    assert_eq!(client_seen(&srv, &xff).await, "203.0.113.7");
+    // Several X-Forwarded-For headers are one list, in order.
+    let split = [
+        ("x-forwarded-for", "6.6.6.6"),
+        ("x-forwarded-for", "203.0.113.8"),
+    ];
+    assert_eq!(client_seen(&srv, &split).await, "203.0.113.8");
+    // RFC 7239 Forwarded, when there is no X-Forwarded-For.
+    let fwd = [(
+        "forwarded",
+        "for=6.6.6.6;proto=https, for=\"[2001:db8::1]:4711\";by=proxy",
+    )];
+    assert_eq!(client_seen(&srv, &fwd).await, "2001:db8::1");
+    let fwd_v4_port = [("forwarded", "for=\"198.51.100.2:5000\"")];
+    assert_eq!(client_seen(&srv, &fwd_v4_port).await, "198.51.100.2");
+    // A hop that is not an address: the caller is unknown, the trusted proxy is not.
+    let junk = [("x-forwarded-for", "6.6.6.6, not-an-ip")];
+    assert_eq!(client_seen(&srv, &junk).await, "127.0.0.1");
+    // No forwarding header: the proxy itself.
+    assert_eq!(client_seen(&srv, &[]).await, "127.0.0.1");
+}
+
+#[tokio::test]
+async fn trusted_proxy_ranges_are_skipped_right_to_left() {
+    let srv = TestServer::<TestVendor>::start(with_proxies(&["127.0.0.0/8", "10.0.0.0/8"]));
+    let chain = [(
+        "x-forwarded-for",
+        "6.6.6.6, 203.0.113.7, 10.1.2.3, 10.200.0.1",
+    )];
+    assert_eq!(client_seen(&srv, &chain).await, "203.0.113.7");
+    // Every hop a trusted proxy: the left-most one.
+    let inner = [("x-forwarded-for", "10.9.9.9, 10.1.2.3")];
+    assert_eq!(client_seen(&srv, &inner).await, "10.9.9.9");
+    let fwd = [("forwarded", "for=6.6.6.6, for=192.0.2.9, for=10.0.0.2")];
+    assert_eq!(client_seen(&srv, &fwd).await, "192.0.2.9");
+}
+
+#[tokio::test]
+async fn forwarded_headers_from_an_untrusted_peer_are_ignored() {
+    let srv = TestServer::<TestVendor>::start(with_proxies(&["10.0.0.0/8", "::1"]));
+    let forged = [
+        ("x-forwarded-for", "203.0.113.7"),
+        ("forwarded", "for=203.0.113.9"),
+    ];
+    assert_eq!(client_seen(&srv, &forged).await, "127.0.0.1");
+}
+
+/// Access-log lines (target `access`) written by this test binary.
+fn access_lines() -> &'static std::sync::Mutex<Vec<String>> {
+    static LINES: std::sync::OnceLock<std::sync::Mutex<Vec<String>>> = std::sync::OnceLock::new();
+    struct Capture;
+    impl log::Log for Capture {
+        fn enabled(&self, meta: &log::Metadata) -> bool {
+            meta.target() == "access"
+        }
+        fn log(&self, record: &log::Record) {
+            if record.target() == "access" {
+                access_lines()
+                    .lock()
+                    .unwrap()
+                    .push(record.args().to_string());
+            }
+        }
+        fn flush(&self) {}
+    }
+    LINES.get_or_init(|| {
+        if log::set_boxed_logger(Box::new(Capture)).is_ok() {
+            log::set_max_level(log::LevelFilter::Info);
+        }
+        std::sync::Mutex::new(Vec::new())
+    })
+}
+
+#[tokio::test]
+async fn the_access_log_records_the_client_behind_a_trusted_proxy() {
+    access_lines();
+    let srv = TestServer::<TestVendor>::start(with_proxies(&["127.0.0.1"]));
+    let path = format!("/nowhere-{}", uuid::Uuid::new_v4().simple());
+    let res = srv
+        .client
+        .get(srv.url(&path))
+        .header("x-forwarded-for", "6.6.6.6, 203.0.113.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    let lines = access_lines().lock().unwrap().clone();
+    let line = lines
+        .iter()
+        .find(|l| l.contains(&path))
+        .expect("an access line");
+    let fields: Vec<&str> = line.split(' ').collect();
+    assert_eq!(
+        fields[1..4],
+        ["203.0.113.7", "GET", path.as_str()],
+        "{line}"
+    );
+}
+
+/// One sample of the Prometheus text format: name, labels, value.
+type Sample = (String, Vec<(String, String)>, f64);
+
+/// Parses the text exposition format (0.0.4): `# TYPE` lines and samples
+/// `name{label="value",…} value`, label values with `\\`, `\"` and `\n` escapes.
+fn parse_prometheus(text: &str) -> (Vec<(String, String)>, Vec<Sample>) {
+    let mut types = Vec::new();
+    let mut samples = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').expect("TYPE name kind");
+            types.push((name.to_owned(), kind.to_owned()));
+            continue;
+        }
+        if line.starts_with('#') {
+            assert!(line.starts_with("# HELP "), "unknown comment: {line}");
+            continue;
+        }
+        let name_end = line.find(['{', ' ']).expect("a sample name");
+        let name = line[..name_end].to_owned();
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "metric name {name}"
+        );
+        let mut labels = Vec::new();
+        let mut rest = &line[name_end..];
+        if let Some(body) = rest.strip_prefix('{') {
+            let mut chars = body.char_indices().peekable();
+            let end = loop {
+                let (i, c) = chars.next().expect("unterminated labels");
+                if c == '}' {
+                    break i;
+                }
+                if c == ',' {
+                    continue;
+                }
+                let mut key = c.to_string();
+                for (_, c) in chars.by_ref() {
+                    if c == '=' {
+                        break;
+                    }
+                    key.push(c);
+                }
+                assert_eq!(chars.next().map(|x| x.1), Some('"'), "{line}");
+                let mut value = String::new();
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => match chars.next().map(|x| x.1) {
+                            Some('n') => value.push('\n'),
+                            Some(other) => value.push(other),
+                            None => panic!("{line}"),
+                        },
+                        c => value.push(c),
+                    }
+                }
+                labels.push((key, value));
+            };
+            rest = &body[end + 1..];
+        }
+        let value = rest.trim();
+        let value = match value {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            v => v.parse().unwrap_or_else(|_| panic!("value of {line}")),
+        };
+        samples.push((name, labels, value));
+    }
+    (types, samples)
+}
+
+fn label<'a>(sample: &'a Sample, key: &str) -> Option<&'a str> {
+    sample
+        .1
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+async fn metrics_are_scraped_in_the_prometheus_text_format() {
+    let srv = TestServer::<TestVendor>::start(config());
+    let c = &srv.client;
+    let stray = format!("/nowhere-{}", uuid::Uuid::new_v4().simple());
+    for path in [
+        "/base",
+        "/grants/abc",
+        "/grants/def",
+        "/MIXED/x",
+        stray.as_str(),
+    ] {
+        c.get(srv.url(path)).send().await.unwrap();
+    }
+    let res = c.get(srv.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let text = res.text().await.unwrap();
+    let (types, samples) = parse_prometheus(&text);
+    let kind = |name: &str| {
+        types
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, k)| k.as_str())
+    };
+    assert_eq!(kind("grant_http_requests_total"), Some("counter"));
+    assert_eq!(
+        kind("grant_http_request_duration_seconds"),
+        Some("histogram")
+    );
+    assert_eq!(kind("grant_db_pool_connections"), Some("gauge"));
+    assert_eq!(kind("grant_argon2_queue_depth"), Some("gauge"));
+    assert_eq!(kind("grant_argon2_verifications_total"), Some("counter"));
+
+    let requests = |route: &str, status: &str| -> f64 {
+        samples
+            .iter()
+            .filter(|s| s.0 == "grant_http_requests_total")
+            .filter(|s| label(s, "gateway") == Some("test") && label(s, "method") == Some("GET"))
+            .filter(|s| label(s, "route") == Some(route) && label(s, "status") == Some(status))
+            .map(|s| s.2)
+            .sum()
+    };
+    // Route templates, not paths: two grants are one series.
+    assert!(requests("/grants/{id}", "404") >= 2.0, "{text}");
+    assert!(requests("/base", "200") >= 1.0, "{text}");
+    // any_case patterns are shown as written.
+    assert!(requests("/Mixed/{id}", "200") >= 1.0, "{text}");
+    assert!(requests("unmatched", "404") >= 1.0, "{text}");
+    assert!(!text.contains(&stray), "a raw path is never a label");
+
+    // The histogram: cumulative buckets ending at +Inf = _count, for the /grants series.
+    let series = |suffix: &str| -> Vec<&Sample> {
+        samples
+            .iter()
+            .filter(|s| s.0 == format!("grant_http_request_duration_seconds{suffix}"))
+            .filter(|s| label(s, "gateway") == Some("test") && label(s, "method") == Some("GET"))
+            .filter(|s| label(s, "route") == Some("/grants/{id}"))
+            .collect()
+    };
+    let buckets = series("_bucket");
+    assert!(buckets.len() >= 10, "{text}");
+    let les: Vec<f64> = buckets
+        .iter()
+        .map(|s| label(s, "le").unwrap().parse::<f64>().unwrap())
+        .collect();
+    assert!(les.windows(2).all(|w| w[0] < w[1]), "le ascending: {les:?}");
+    assert_eq!(*les.last().unwrap(), f64::INFINITY);
+    assert!(buckets.windows(2).all(|w| w[0].2 <= w[1].2), "cumulative");
+    let count = series("_count")[0].2;
+    assert_eq!(buckets.last().unwrap().2, count);
+    assert!(count >= 2.0);
+    assert!(series("_sum")[0].2 > 0.0);
+
+    // The database pool.
+    let pool = |state: &str| {
+        samples.iter().find(|s| {
+            s.0 == "grant_db_pool_connections"
+                && label(s, "gateway") == Some("test")
+                && label(s, "state") == Some(state)
+        })
+    };
+    assert!(pool("in_use").is_some() && pool("idle").is_some(), "{text}");
+    let max = samples
+        .iter()
+        .find(|s| s.0 == "grant_db_pool_max_connections" && label(s, "gateway") == Some("test"))
+        .map(|s| s.2);
+    assert!(max.unwrap_or(0.0) >= 1.0, "{text}");
 }
 
 #[tokio::test]

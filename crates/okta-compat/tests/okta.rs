@@ -1064,6 +1064,39 @@ async fn anonymous_requests_do_not_spend_the_orgs_rate_limit() {
 }
 
 #[tokio::test]
+async fn anonymous_windows_behind_a_trusted_proxy_are_per_right_most_untrusted_hop() {
+    let mut cfg = config();
+    cfg.vendor.rate_limit = RateLimitConfig {
+        enabled: true,
+        window_secs: 3600,
+        users: 2,
+        other: 100,
+    };
+    cfg.server.trusted_proxies = vec![
+        "127.0.0.0/8".parse().unwrap(),
+        "10.0.0.0/8".parse().unwrap(),
+    ];
+    let o = org_with(cfg);
+    let path = "/api/v1/users/00ualice000000000001/grants";
+    let anon = |xff: String| {
+        let req = o
+            .srv
+            .client
+            .get(o.srv.url(path))
+            .header("x-forwarded-for", xff);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    // A caller behind the proxy forging a new left-most hop each time is still one address.
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        statuses.push(anon(format!("198.51.100.{i}, 203.0.113.1, 10.0.0.7")).await);
+    }
+    assert_eq!(statuses, [403, 403, 429, 429]);
+    // Another caller through the same proxies has a window of its own.
+    assert_eq!(anon("203.0.113.2, 10.0.0.7".into()).await, 403);
+}
+
+#[tokio::test]
 async fn tokens_not_made_for_okta_are_invalid() {
     let o = org();
     let path = "/api/v1/users/me/grants";

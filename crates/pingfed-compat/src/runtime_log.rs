@@ -210,11 +210,12 @@ impl RuntimeApiLog {
     }
 }
 
-/// Writes the line of one request (health probes excepted: they are not PingFederate's).
+/// Writes the line of one request (health probes and metrics scrapes excepted: they are not
+/// PingFederate's).
 pub fn record(req: &HttpRequest, state: &AppState<PingFed>, status: u16) {
     let log = &state.vendor.runtime_log;
     let Some(sink) = &log.sink else { return };
-    if matches!(req.path(), "/healthz" | "/readyz") {
+    if matches!(req.path(), "/healthz" | "/readyz" | "/metrics") {
         return;
     }
     let line = log.line(req, state, status);

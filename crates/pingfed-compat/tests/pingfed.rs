@@ -878,7 +878,9 @@ fn split_line(line: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn runtime_api_log_lines_for_a_success_and_a_401() {
-    let p = pf_with(|c| c.server.trusted_proxies = vec!["127.0.0.1".into()]);
+    let p = pf_with(|c| {
+        c.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap(), "10.0.0.0/8".parse().unwrap()]
+    });
     seed_grants(&p);
     let (s, _, _) = delete(
         &p,
@@ -904,7 +906,8 @@ async fn runtime_api_log_lines_for_a_success_and_a_401() {
         &[
             ("authorization", SEED_AUTH),
             ("x-xsrf-header", "x"),
-            ("x-forwarded-for", "203.0.113.7, 10.0.0.1"),
+            // The left-most hop is the caller's to forge; 10.0.0.1 is a trusted proxy.
+            ("x-forwarded-for", "6.6.6.6, 203.0.113.7, 10.0.0.1"),
         ],
     )
     .await;
@@ -926,6 +929,8 @@ async fn runtime_api_log_lines_for_a_success_and_a_401() {
     assert_eq!(s, 405);
     let (s, _, _) = send_with(&p, reqwest::Method::GET, "/healthz", &[]).await;
     assert_eq!(s, 200);
+    let (s, _, _) = send_with(&p, reqwest::Method::GET, "/metrics", &[]).await;
+    assert_eq!(s, 200, "scrapes are not API calls: not in the runtime log");
 
     let raw_text = log_text(&p);
     assert!(raw_text.ends_with(" \n"), "trailing space then newline");
@@ -1195,7 +1200,7 @@ fn pf_hashing(hashing: grant_core::HashingConfig) -> TestServer<PingFed> {
     cfg.hashing = hashing.clone();
     cfg.server.workers = 1;
     cfg.server.shutdown_timeout_secs = 0;
-    cfg.server.trusted_proxies = vec!["127.0.0.1".into()];
+    cfg.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     let store = db.store();
     let srv = TestServer::<PingFed>::start_with_store(cfg, store, Some(db));
     let t = srv.tenant().to_owned();

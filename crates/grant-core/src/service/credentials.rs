@@ -362,6 +362,11 @@ impl PasswordVerifier {
         self.inner.hashes_run.load(Ordering::Relaxed)
     }
 
+    /// How many verifications are waiting for an argon2 thread now (for metrics).
+    pub fn queued(&self) -> usize {
+        self.inner.waiting.load(Ordering::Relaxed)
+    }
+
     /// True when `password` matches the PHC string `phc` (callers without a source address).
     pub async fn verify(&self, phc: String, password: SecretString) -> Result<bool> {
         self.verify_from(phc, password, "").await

@@ -76,6 +76,24 @@ impl Store {
     pub fn backend(&self) -> Backend {
         self.backend
     }
+
+    /// The pool's connections now (open, idle) and its size limit, for metrics.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle_connections: state.idle_connections,
+            max_size: self.pool.max_size(),
+        }
+    }
+}
+
+/// See [`Store::pool_state`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    pub connections: u32,
+    pub idle_connections: u32,
+    pub max_size: u32,
 }
 
 /// Proves the database can take a write, without keeping one. SQLite: a table is created
