@@ -568,6 +568,29 @@ pub mod fuzz {
     /// Sends every case; returns a description of each answer that is a 5xx or whose error
     /// body `check` rejects (`check(case, status, headers, body)`; called for statuses
     /// ≥ 400).
+    /// Sends `n` cases generated from `seed` and fails the test, listing every offender,
+    /// unless none answered 5xx and every error passed `check` (the vendor's error shape).
+    pub async fn assert_vendor_errors<V: Vendor>(
+        srv: &TestServer<V>,
+        seed: u64,
+        n: usize,
+        target: &Target<'_>,
+        check: impl Fn(&Case, u16, &HeaderMap, &[u8]) -> Result<(), String>,
+    ) {
+        let cases = cases(seed, n, target);
+        let started = std::time::Instant::now();
+        let failures = run(srv, &cases, check).await;
+        eprintln!(
+            "{} fuzz: {} requests in {:?}",
+            V::NAME,
+            cases.len(),
+            started.elapsed()
+        );
+        if !failures.is_empty() {
+            panic!("{} failures:\n{}", failures.len(), failures.join("\n"));
+        }
+    }
+
     pub async fn run<V: Vendor>(
         srv: &TestServer<V>,
         cases: &[Case],
