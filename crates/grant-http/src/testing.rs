@@ -568,6 +568,34 @@ pub mod fuzz {
     /// Sends every case; returns a description of each answer that is a 5xx or whose error
     /// body `check` rejects (`check(case, status, headers, body)`; called for statuses
     /// ≥ 400).
+    /// The common error check: nothing on HEAD, else a JSON object with exactly `keys`.
+    pub fn json_error_with_keys(
+        case: &Case,
+        headers: &HeaderMap,
+        body: &[u8],
+        keys: &[&str],
+    ) -> Result<(), String> {
+        if case.method == reqwest::Method::HEAD {
+            return if body.is_empty() {
+                Ok(())
+            } else {
+                Err("a body on HEAD".into())
+            };
+        }
+        let ct = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !ct.starts_with("application/json") {
+            return Err(format!("content-type {ct:?}"));
+        }
+        let found = object_keys(body)?;
+        if found != keys {
+            return Err(format!("not the vendor's error object: {found:?}"));
+        }
+        Ok(())
+    }
+
     /// Sends `n` cases generated from `seed` and fails the test, listing every offender,
     /// unless none answered 5xx and every error passed `check` (the vendor's error shape).
     pub async fn assert_vendor_errors<V: Vendor>(

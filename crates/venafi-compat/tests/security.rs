@@ -177,25 +177,7 @@ fn check_error(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(), String> {
-    if case.method == reqwest::Method::HEAD {
-        return if body.is_empty() {
-            Ok(())
-        } else {
-            Err("a body on HEAD".into())
-        };
-    }
-    let ct = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !ct.starts_with("application/json") {
-        return Err(format!("content-type {ct:?}"));
-    }
-    let keys = fuzz::object_keys(body)?;
-    if keys != ["error", "error_description"] {
-        return Err(format!("not a TPP error: {keys:?}"));
-    }
-    Ok(())
+    fuzz::json_error_with_keys(case, headers, body, &["error", "error_description"])
 }
 
 #[tokio::test]
