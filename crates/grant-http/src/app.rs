@@ -238,11 +238,7 @@ fn finish<V: Vendor>(
             .headers_mut()
             .insert(HeaderName::from_static(name), value);
     }
-    let bytes = match response.body().size() {
-        actix_web::body::BodySize::Sized(n) => n.to_string(),
-        actix_web::body::BodySize::None => "0".to_owned(),
-        actix_web::body::BodySize::Stream => "-".to_owned(),
-    };
+    let bytes = response.body().size();
     crate::metrics::record(
         V::NAME,
         &req,
@@ -253,7 +249,7 @@ fn finish<V: Vendor>(
         &req,
         &state.config.server,
         response.status().as_u16(),
-        &bytes,
+        bytes,
         request_id,
         started,
     );
@@ -300,7 +296,7 @@ fn access_log(
     req: &HttpRequest,
     server: &crate::ServerConfig,
     status: u16,
-    bytes: &str,
+    bytes: actix_web::body::BodySize,
     request_id: &str,
     started: Instant,
 ) {
@@ -313,6 +309,11 @@ fn access_log(
         .get("authorization")
         .map(|v| auth_tag(v.as_bytes()))
         .unwrap_or_else(|| "-".into());
+    let bytes = match bytes {
+        actix_web::body::BodySize::Sized(n) => n.to_string(),
+        actix_web::body::BodySize::None => "0".to_owned(),
+        actix_web::body::BodySize::Stream => "-".to_owned(),
+    };
     let query = req.query_string();
     let target = if query.is_empty() {
         req.path().to_owned()
