@@ -878,3 +878,12 @@ fn client_tag_migration_indexes_the_tags_clients_already_have() {
     assert_eq!(page(&["a", "b"]), (vec![], 0));
     assert_eq!(page(&["zz"]), (vec!["c2".to_owned()], 1));
 }
+
+#[test]
+fn database_url_describe_never_shows_credentials() {
+    let pg = DatabaseUrl::parse("postgres://app:s3cret@db.internal:5432/grants?sslmode=require")
+        .unwrap();
+    assert_eq!(pg.describe(), "PostgreSQL db.internal:5432/grants");
+    let lite = DatabaseUrl::parse("sqlite://data/grants.db").unwrap();
+    assert_eq!(lite.describe(), "SQLite data/grants.db");
+}

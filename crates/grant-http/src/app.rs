@@ -456,25 +456,6 @@ fn load_config<V: Vendor>(
     )
 }
 
-/// The database a URL names, for a log line: a SQLite path, or PostgreSQL's host and
-/// database — never a user or password.
-pub fn describe_database(url: &str) -> String {
-    let url = url.trim();
-    if let Some(rest) = url
-        .strip_prefix("postgres://")
-        .or_else(|| url.strip_prefix("postgresql://"))
-    {
-        let after_user = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
-        let location = after_user.split('?').next().unwrap_or_default();
-        return format!("PostgreSQL {location}");
-    }
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
-    format!("SQLite {path}")
-}
-
 /// The whole `main` of a gateway binary: the server, or the `import FILE…` subcommand.
 pub fn run_main<V: Vendor>() -> ExitCode {
     crate::logging::init();
@@ -504,7 +485,9 @@ pub fn run_main<V: Vendor>() -> ExitCode {
         return run_import::<V>(&loaded.config, &files);
     }
     let config = loaded.config;
-    let database = describe_database(&config.database.url);
+    let database = grant_core::store::DatabaseUrl::parse(&config.database.url)
+        .map(|u| u.describe())
+        .unwrap_or_else(|_| "(invalid URL)".into());
     let store = match grant_core::Store::connect(&config.database) {
         Ok(s) => s,
         Err(e) => {

@@ -87,6 +87,22 @@ impl DatabaseUrl {
     pub fn target(&self) -> &str {
         &self.target
     }
+
+    /// The database for a log line: a SQLite path, or PostgreSQL's host and database —
+    /// never a user or password.
+    pub fn describe(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("SQLite {}", self.target),
+            Backend::Postgres => {
+                let rest = self.target.split_once("://").map_or("", |(_, r)| r);
+                let location = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+                format!(
+                    "PostgreSQL {}",
+                    location.split('?').next().unwrap_or_default()
+                )
+            }
+        }
+    }
 }
 
 /// r2d2 manager that opens exactly the backend the URL named and applies per-connection
