@@ -687,3 +687,86 @@ pub mod fuzz {
         Ok(keys)
     }
 }
+
+/// Redactions for `insta` JSON snapshots of wire bodies. Each one first asserts that the
+/// value has the shape the vendor documents (a UUID, an RFC 3339 timestamp, an id of a
+/// given prefix and length, a URL of this server), then replaces it with a stable marker:
+/// a snapshot never hides a malformed value.
+pub mod snapshot {
+    use insta::internals::{Content, ContentPath, Redaction};
+
+    fn text(value: &Content, path: &ContentPath<'_>) -> String {
+        match value.as_str() {
+            Some(s) => s.to_owned(),
+            None => panic!("{path}: expected a string, found {value:?}"),
+        }
+    }
+
+    /// Asserts `is(value)` and writes `[label]` in its place.
+    pub fn shape(label: &'static str, is: fn(&str) -> bool) -> Redaction {
+        insta::dynamic_redaction(move |value: Content, path: ContentPath<'_>| {
+            let s = text(&value, &path);
+            assert!(is(&s), "{path}: {s:?} is not {label}");
+            Content::from(format!("[{label}]").as_str())
+        })
+    }
+
+    /// An id made of `prefix` and ASCII letters and digits, `len` characters in all
+    /// (Okta's `oag…`/`oae…` ids), written as `[label]`.
+    pub fn prefixed_id(label: &'static str, prefix: &'static str, len: usize) -> Redaction {
+        insta::dynamic_redaction(move |value: Content, path: ContentPath<'_>| {
+            let s = text(&value, &path);
+            assert!(
+                s.starts_with(prefix)
+                    && s.len() == len
+                    && s.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{path}: {s:?} is not {prefix}… of {len} letters and digits"
+            );
+            Content::from(format!("[{label}]").as_str())
+        })
+    }
+
+    /// A URL on the test server (`base`, e.g. `http://127.0.0.1:41234`), whose varying
+    /// base is written `[base]`; the rest of the URL stays in the snapshot.
+    pub fn base_url(base: &str) -> Redaction {
+        let base = base.to_owned();
+        insta::dynamic_redaction(move |value: Content, path: ContentPath<'_>| {
+            let s = text(&value, &path);
+            match s.strip_prefix(base.as_str()) {
+                Some(rest) => Content::from(format!("[base]{rest}").as_str()),
+                None => panic!("{path}: {s:?} is not a URL of this server ({base})"),
+            }
+        })
+    }
+
+    /// A JSON body with every occurrence of this server's base URL written `[base]` (for
+    /// documents whose URLs sit under many keys, e.g. an OpenID discovery document).
+    pub fn rebase(text: &str, base: &str) -> serde_json::Value {
+        match serde_json::from_str(&text.replace(base, "[base]")) {
+            Ok(v) => v,
+            Err(e) => panic!("not JSON ({e}): {text}"),
+        }
+    }
+
+    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lowercase hexadecimal.
+    pub fn is_uuid(s: &str) -> bool {
+        s.len() == 36
+            && s.char_indices().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => c == '-',
+                _ => c.is_ascii_digit() || ('a'..='f').contains(&c),
+            })
+    }
+
+    /// RFC 3339 in UTC with exactly three fractional digits: `2024-01-01T00:00:00.000Z`.
+    pub fn is_rfc3339_millis(s: &str) -> bool {
+        s.len() == 24
+            && s.ends_with('Z')
+            && s.as_bytes().get(19) == Some(&b'.')
+            && chrono::DateTime::parse_from_rfc3339(s).is_ok()
+    }
+
+    /// RFC 3339 with an offset or `Z`, any precision.
+    pub fn is_rfc3339(s: &str) -> bool {
+        chrono::DateTime::parse_from_rfc3339(s).is_ok()
+    }
+}
