@@ -726,6 +726,18 @@ pub mod snapshot {
         })
     }
 
+    /// A Unix time in seconds within `from..=to` (e.g. "now + lifetime" measured around the
+    /// request), written `[label]`.
+    pub fn unix_time_between(label: &'static str, from: i64, to: i64) -> Redaction {
+        insta::dynamic_redaction(move |value: Content, path: ContentPath<'_>| {
+            match value.as_i64() {
+                Some(t) if (from..=to).contains(&t) => {}
+                _ => panic!("{path}: {value:?} is not a Unix time in {from}..={to}"),
+            }
+            Content::from(format!("[{label}]").as_str())
+        })
+    }
+
     /// A URL on the test server (`base`, e.g. `http://127.0.0.1:41234`), whose varying
     /// base is written `[base]`; the rest of the URL stays in the snapshot.
     pub fn base_url(base: &str) -> Redaction {

@@ -1,103 +1,21 @@
-//! Robustness of venafi-compat on the wire: body deadline, undecodable credentials and a
-//! seeded fuzz run (plain HTTP here: raw sockets; SQLite, or PostgreSQL when
-//! GRANT_TEST_DATABASE_URL is set).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Robustness on the wire (plain HTTP here: raw sockets): body deadline, undecodable credentials and a seeded fuzz run.
 
-use std::time::Duration;
-
-use grant_core::model::*;
-use grant_core::service::{clients, credentials, directory};
 use grant_http::GatewayConfig;
-use grant_http::testing::{TestServer, fuzz, parse_responses, raw_exchange};
+use grant_http::testing::{fuzz, parse_responses, raw_exchange};
 use reqwest::header::{HeaderMap, HeaderValue};
-use secrecy::SecretString;
 use serde_json::{Value, json};
+use std::time::Duration;
+use venafi_compat::VenafiConfig;
 use venafi_compat::error::INVALID_TOKEN_DESCRIPTION;
-use venafi_compat::{Venafi, VenafiConfig};
 
-const ALICE: &str = "local:{5a32c46e-e7d8-404d-9987-2e68c0928219}";
-const APP: &str = "my-app";
-const PASSWORD: &str = "Passw0rd!";
-
-fn start(cfg: GatewayConfig<VenafiConfig>) -> TestServer<Venafi> {
-    let srv = TestServer::<Venafi>::start(cfg);
-    let t = srv.tenant().to_owned();
-    let mut conn = srv.conn();
-    directory::create_tenant(&mut conn, Some(t.clone()), "tpp").unwrap();
-    let user = directory::create_user(
-        &mut conn,
-        &t,
-        NewUser {
-            login: "alice".into(),
-            universal: Some(ALICE.into()),
-            roles: vec!["Admin".into()],
-            ..NewUser::default()
-        },
-        "test",
-    )
-    .unwrap();
-    credentials::create_credential(
-        &mut conn,
-        &t,
-        NewCredential {
-            kind: CredentialKind::Password,
-            name: "alice".into(),
-            user_id: Some(user.id),
-            client_id: None,
-            grant_id: None,
-            scopes: vec![],
-            roles: vec![],
-            expires_at: None,
-            token_prefix: String::new(),
-            faces: vec![],
-        },
-        Some(SecretString::from(PASSWORD)),
-        &grant_core::testing::fast_hashing(),
-        "test",
-    )
-    .unwrap();
-    clients::create_client(
-        &mut conn,
-        &t,
-        NewClient {
-            id: Some(APP.into()),
-            name: Some(APP.into()),
-            kind: Some(ClientKind::ApiIntegration),
-            access_token_lifetime: Some(7_776_000),
-            refresh_token_lifetime: Some(31_536_000),
-            allowed_scopes: vec!["admin:delete".into(), "certificate:manage".into()],
-            ..NewClient::default()
-        },
-        "test",
-    )
-    .unwrap();
-    drop(conn);
-    srv
-}
-
-async fn login(srv: &TestServer<Venafi>) -> String {
-    let res = srv
-        .client
-        .post(srv.url("/vedauth/Authorize/OAuth"))
-        .json(
-            &json!({"username": "alice", "password": PASSWORD, "client_id": APP,
-                      "scope": "admin:delete;certificate:manage"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    res.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
+use crate::common::*;
 
 #[tokio::test]
 async fn authorize_body_slower_than_the_deadline_is_408_then_closed() {
     let mut cfg = GatewayConfig::<VenafiConfig>::default();
     cfg.server.body_read_timeout_secs = 1;
-    let srv = start(cfg);
+    let o = tpp_with(cfg, false);
+    let srv = &o.srv;
     let addr = srv.addr();
     let request = format!(
         "POST /vedauth/Authorize/OAuth HTTP/1.1\r\nHost: {addr}\r\n\
@@ -134,7 +52,8 @@ async fn authorize_body_slower_than_the_deadline_is_408_then_closed() {
 
 #[tokio::test]
 async fn undecodable_bearer_token_is_an_unknown_token() {
-    let srv = start(GatewayConfig::default());
+    let o = tpp_with(config(), false);
+    let srv = &o.srv;
     let bad = HeaderValue::from_bytes(b"Bearer \xc3\xa9t\xc3\xa9").unwrap();
     let res = srv
         .client
@@ -182,8 +101,13 @@ fn check_error(
 
 #[tokio::test]
 async fn fuzz_never_5xx_and_errors_keep_the_tpp_shape() {
-    let srv = start(GatewayConfig::default());
-    let token = format!("Bearer {}", login(&srv).await);
+    let o = tpp_with(config(), false);
+    let srv = &o.srv;
+    // An Admin's login with the scopes the fuzz run's paths need.
+    let token = format!(
+        "Bearer {}",
+        o.token("admin", "admin:delete;certificate:manage").await
+    );
     let paths = [
         "/vedsdk/OAuth/GetGrants",
         "/vedsdk/OAuth/RevokeGrants",
@@ -213,5 +137,5 @@ async fn fuzz_never_5xx_and_errors_keep_the_tpp_shape() {
         ],
         extra_headers: &[],
     };
-    fuzz::assert_vendor_errors(&srv, 0x7e_aaf1, 4000, &target, check_error).await;
+    fuzz::assert_vendor_errors(srv, 0x7e_aaf1, 4000, &target, check_error).await;
 }
