@@ -91,7 +91,7 @@ impl Scope {
 
     /// Stored form of one scope: the escaped name, then `:` and the escaped restrictions
     /// separated by `,` when there are any. Lossless for any name.
-    fn stored_token(&self) -> String {
+    pub(crate) fn stored_token(&self) -> String {
         let mut out = String::with_capacity(self.name.len());
         escape(&self.name, &mut out);
         for (i, r) in self.restrictions.iter().enumerate() {
@@ -194,7 +194,7 @@ pub struct GrantAttribute {
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vm])* $variant),+ }
 

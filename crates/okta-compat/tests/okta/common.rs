@@ -44,7 +44,7 @@ pub fn org_with(cfg: GatewayConfig<OktaConfig>) -> Org {
     let user = |conn: &mut grant_core::DbConn, login: &str, okta: &str| {
         let new = NewUser {
             login: login.into(),
-            okta_id: Some(okta.into()),
+            aliases: [(AliasVendor::Okta, okta.to_owned())].into(),
             display_name: Some(format!("{login} Example")),
             ..NewUser::default()
         };
@@ -220,7 +220,7 @@ pub async fn as_bearer(o: &Org, method: reqwest::Method, path: &str, tok: &str) 
 pub fn user_with_roles(o: &Org, login: &str, okta_id: &str, roles: &[&str]) -> User {
     let new = NewUser {
         login: login.into(),
-        okta_id: Some(okta_id.into()),
+        aliases: [(AliasVendor::Okta, okta_id.to_owned())].into(),
         roles: roles.iter().map(|r| r.to_string()).collect(),
         ..NewUser::default()
     };

@@ -215,7 +215,7 @@ async fn import_takes_users_and_clients_without_grants_and_serves_them_as_captur
     let dana = directory::get_user(
         &mut conn,
         o.srv.tenant(),
-        UserKey::OktaId,
+        UserKey::Alias(AliasVendor::Okta),
         "00uImpDana0000000001",
     )
     .unwrap();

@@ -270,7 +270,8 @@ async fn credentials_not_made_for_venafi_are_refused() {
     let o = tpp();
     let t = o.srv.tenant().to_owned();
     let mut conn = o.srv.conn();
-    let alice = directory::get_user(&mut conn, &t, UserKey::Universal, ALICE).unwrap();
+    let alice =
+        directory::get_user(&mut conn, &t, UserKey::Alias(AliasVendor::Venafi), ALICE).unwrap();
     let new = |kind, name: &str, faces: &[&str]| {
         credential(kind)
             .name(name)

@@ -58,7 +58,7 @@ pub fn tpp_with(cfg: GatewayConfig<VenafiConfig>, tls: bool) -> Tpp {
             &t,
             NewUser {
                 login: login.into(),
-                universal: Some(universal.into()),
+                aliases: [(AliasVendor::Venafi, universal.to_owned())].into(),
                 roles,
                 ..NewUser::default()
             },

@@ -143,7 +143,7 @@ async fn import_takes_identities_and_api_integrations_with_every_property() {
     let user = directory::get_user(
         &mut conn,
         o.srv.tenant(),
-        UserKey::Universal,
+        UserKey::Alias(AliasVendor::Venafi),
         &carol.to_uppercase(),
     )
     .unwrap();
