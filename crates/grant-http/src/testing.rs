@@ -254,6 +254,31 @@ pub fn raw_exchange(addr: &str, request: &[u8], wait: std::time::Duration) -> Ra
     }
 }
 
+/// Sends `request`, whose headers promise more body than it carries, to a server with a
+/// 1-second body deadline; asserts that exactly one response came, between 0.9 and 2.5 s
+/// after the request, and that the server then closed the connection. Returns it.
+#[allow(clippy::expect_used)]
+pub async fn send_stalled_body(addr: String, request: String) -> RawResponse {
+    let wait = std::time::Duration::from_secs(4);
+    let ex = tokio::task::spawn_blocking(move || raw_exchange(&addr, request.as_bytes(), wait))
+        .await
+        .expect("raw exchange");
+    let (mut responses, _) = parse_responses(&ex.bytes, &[false]);
+    assert_eq!(responses.len(), 1, "{}", String::from_utf8_lossy(&ex.bytes));
+    let answered = ex.first_byte_after.expect("an answer");
+    eprintln!(
+        "answered after {answered:?}, closed after {:?}",
+        ex.closed_after
+    );
+    assert!(
+        answered >= std::time::Duration::from_millis(900)
+            && answered < std::time::Duration::from_millis(2500),
+        "{answered:?}"
+    );
+    assert!(ex.closed_after.is_some(), "connection left open");
+    responses.remove(0)
+}
+
 /// Splits a byte stream into HTTP/1.1 responses framed by `Content-Length` (chunked bodies
 /// are not expected here). `head[i]` tells whether response `i` answers a HEAD (no body
 /// whatever its Content-Length). Returns the responses parsed and the unparsed rest.

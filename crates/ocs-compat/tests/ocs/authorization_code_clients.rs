@@ -1,4 +1,5 @@
-//! AuthorizationCodeClients: paging and filters, create, read, merge, delete, and the per-tenant limit.
+//! AuthorizationCodeClients: paging and filters, create, read, merge, delete, and the per-
+//! tenant limit.
 
 use chrono::Utc;
 use grant_core::model::*;

@@ -1,4 +1,5 @@
-//! Importing captured OCS tenants: clients, users, roles and persisted grants, all or nothing, served back as captured.
+//! Importing captured OCS tenants: clients, users, roles and persisted grants, all or nothing,
+//! served back as captured.
 
 use chrono::{Duration, Utc};
 use grant_core::model::*;

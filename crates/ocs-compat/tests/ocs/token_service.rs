@@ -1,4 +1,5 @@
-//! The token service: discovery, client-credentials tokens and their errors, and which bearer tokens the API accepts.
+//! The token service: discovery, client-credentials tokens and their errors, and which bearer
+//! tokens the API accepts.
 
 use chrono::{Duration, Utc};
 use grant_core::model::*;

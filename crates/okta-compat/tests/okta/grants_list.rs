@@ -1,4 +1,5 @@
-//! Listing and reading grants: Okta's grant objects, `expand=scope`, pagination, the per-client views and scope ids of any shape.
+//! Listing and reading grants: Okta's grant objects, `expand=scope`, pagination, the per-client
+//! views and scope ids of any shape.
 
 use grant_core::model::*;
 use grant_core::service::grants;

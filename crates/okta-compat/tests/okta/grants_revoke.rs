@@ -1,4 +1,5 @@
-//! Revoking grants: one, per client, all; one user's grants never reachable through another's path; multi-scope grants as one Okta grant per scope.
+//! Revoking grants: one, per client, all; one user's grants never reachable through another's
+//! path; multi-scope grants as one Okta grant per scope.
 
 use grant_core::model::*;
 use grant_core::service::grants;

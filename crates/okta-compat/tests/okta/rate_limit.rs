@@ -1,4 +1,5 @@
-//! Okta's rate-limit headers and 429s: per org for callers with a credential, per address for the others.
+//! Okta's rate-limit headers and 429s: per org for callers with a credential, per address for
+//! the others.
 
 use chrono::Utc;
 use okta_compat::RateLimitConfig;

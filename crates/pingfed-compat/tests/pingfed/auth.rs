@@ -1,4 +1,5 @@
-//! Basic authentication, the XSRF header, challenges, the verified-password cache and which passwords the grant service accepts.
+//! Basic authentication, the XSRF header, challenges, the verified-password cache and which
+//! passwords the grant service accepts.
 
 use grant_core::model::*;
 use grant_core::service::credentials;

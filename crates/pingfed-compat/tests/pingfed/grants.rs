@@ -1,4 +1,5 @@
-//! The grant service's eight operations: the seed's requests replayed byte for byte, paths in every spelling, what another user's or client's path shows, 405s, and scopes of any shape.
+//! The grant service's eight operations: the seed's requests replayed byte for byte, paths in
+//! every spelling, what another user's or client's path shows, 405s, and scopes of any shape.
 
 use grant_core::model::*;
 use grant_core::service::{clients, directory, grants};

@@ -1,4 +1,5 @@
-//! argon2 verification under load: one verification shared by concurrent logins, and a wrong-password flood from one address that does not starve the others.
+//! argon2 verification under load: one verification shared by concurrent logins, and a wrong-
+//! password flood from one address that does not starve the others.
 
 use grant_core::service::directory;
 use grant_http::GatewayConfig;

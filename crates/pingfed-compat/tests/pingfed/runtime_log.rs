@@ -1,4 +1,5 @@
-//! The runtime API log: PingFederate's line format, and client addresses through trusted proxies only.
+//! The runtime API log: PingFederate's line format, and client addresses through trusted
+//! proxies only.
 
 use chrono::NaiveDateTime;
 

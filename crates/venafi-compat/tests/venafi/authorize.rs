@@ -1,4 +1,5 @@
-//! Logging in (`/vedauth/authorize/oauth`): tokens bound to a grant, OAuth errors, one grant per login, credentials made for other gateways.
+//! Logging in (`/vedauth/authorize/oauth`): tokens bound to a grant, OAuth errors, one grant
+//! per login, credentials made for other gateways.
 
 use grant_core::model::*;
 use grant_core::service::directory;

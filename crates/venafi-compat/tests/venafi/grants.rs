@@ -1,4 +1,5 @@
-//! GetGrants, EnumerateGrants, GrantCount and RevokeGrants: the seed's bytes, who sees which grants, and revocation by grantee and by application.
+//! GetGrants, EnumerateGrants, GrantCount and RevokeGrants: the seed's bytes, who sees which
+//! grants, and revocation by grantee and by application.
 
 use grant_core::model::*;
 use serde_json::json;

@@ -1,10 +1,10 @@
-//! Robustness on the wire (plain HTTP here: raw sockets): body deadline, undecodable credentials and a seeded fuzz run.
+//! Robustness on the wire (plain HTTP here: raw sockets): body deadline, undecodable
+//! credentials and a seeded fuzz run.
 
 use grant_http::GatewayConfig;
-use grant_http::testing::{fuzz, parse_responses, raw_exchange};
+use grant_http::testing::{fuzz, send_stalled_body};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
-use std::time::Duration;
 use venafi_compat::VenafiConfig;
 use venafi_compat::error::INVALID_TOKEN_DESCRIPTION;
 
@@ -21,14 +21,7 @@ async fn authorize_body_slower_than_the_deadline_is_408_then_closed() {
         "POST /vedauth/Authorize/OAuth HTTP/1.1\r\nHost: {addr}\r\n\
          Content-Type: application/json\r\nContent-Length: 120\r\n\r\n{{\"username\": \"alice\""
     );
-    let ex = tokio::task::spawn_blocking(move || {
-        raw_exchange(&addr, request.as_bytes(), Duration::from_secs(4))
-    })
-    .await
-    .unwrap();
-    let (responses, _) = parse_responses(&ex.bytes, &[false]);
-    assert_eq!(responses.len(), 1, "{}", String::from_utf8_lossy(&ex.bytes));
-    let res = &responses[0];
+    let res = &send_stalled_body(addr, request).await;
     assert_eq!(res.status, 408);
     assert_eq!(res.header("connection"), Some("close"));
     assert!(
@@ -41,13 +34,6 @@ async fn authorize_body_slower_than_the_deadline_is_408_then_closed() {
         json!({"error": "invalid_request",
                "error_description": "The request body was not received in time"})
     );
-    let answered = ex.first_byte_after.unwrap();
-    eprintln!("408 after {answered:?}, closed after {:?}", ex.closed_after);
-    assert!(
-        answered >= Duration::from_millis(900) && answered < Duration::from_millis(2500),
-        "{answered:?}"
-    );
-    assert!(ex.closed_after.is_some(), "connection left open");
 }
 
 #[tokio::test]
