@@ -893,9 +893,10 @@ fn alias_and_list_migrations_keep_identifiers_roles_and_scopes() {
     use diesel::connection::SimpleConnection;
     let f = Fixture::new();
     f.tenant("t");
+    f.client("t", "c1");
     let mut conn = f.store.conn().unwrap();
-    // Back to the schema with `okta_id`/`universal` columns and joined lists, with a user and
-    // a credential written the way that schema stored them.
+    // Back to the schema with `okta_id`/`universal` columns and joined lists, with a user,
+    // credentials and a grant written the way that schema stored them.
     let reverted = migrate::revert_from(&mut conn, "2026-12-07-050100").unwrap();
     conn.batch_execute(
         "INSERT INTO users (id, tenant_id, login, display_name, roles, created_at, profile, \
@@ -908,7 +909,11 @@ fn alias_and_list_migrations_keep_identifiers_roles_and_scopes() {
          'ocsapi cert:manage,revoke', 'SUPER_ADMIN,READ_ONLY_ADMIN', 'active', \
          '2020-01-01 00:00:00', NULL, NULL, '[\"ocs\"]'), \
          ('k2', 't', 'api_token', 'empty', 'u1', NULL, NULL, NULL, NULL, '', '', 'active', \
-         '2020-01-01 00:00:00', NULL, NULL, '[\"okta\"]');",
+         '2020-01-01 00:00:00', NULL, NULL, '[\"okta\"]'); \
+         INSERT INTO grants (id, tenant_id, user_id, client_id, grant_type, status, source, \
+         issuer, scopes, attributes, created_at, updated_at) VALUES ('g1', 't', 'u1', 'c1', \
+         'consent', 'active', 'end_user', '', 'a%20b x%3Ay:r%2C1,100%25 \"q\\', '', \
+         '2020-01-01 00:00:00', '2020-01-01 00:00:00');",
     )
     .unwrap();
     assert_eq!(migrate::run_pending(&mut conn).unwrap(), reverted);
@@ -946,6 +951,19 @@ fn alias_and_list_migrations_keep_identifiers_roles_and_scopes() {
     assert_eq!(k1.roles, ["SUPER_ADMIN", "READ_ONLY_ADMIN"]);
     let k2 = grant_core::service::admin::get_credential(&mut conn, "t", "k2").unwrap();
     assert!(k2.scopes.is_empty() && k2.roles.is_empty());
+    // Escaped names and restrictions come back as they were given.
+    let g1 = grants::get_grant(&mut conn, "t", "g1", &GrantFilter::by_user("u1")).unwrap();
+    assert_eq!(
+        g1.scopes,
+        ScopeSet(vec![
+            Scope::new("a b"),
+            Scope {
+                name: "x:y".into(),
+                restrictions: vec!["r,1".into(), "100%".into()],
+            },
+            Scope::new("\"q\\"),
+        ])
+    );
     // And back down: the columns come back from the alias rows.
     migrate::revert_from(&mut conn, "2026-12-07-050100").unwrap();
     assert_eq!(

@@ -100,7 +100,7 @@ fn token_row(
                 .scopes
                 .0
                 .iter()
-                .map(Scope::stored_token)
+                .map(Scope::venafi_token)
                 .collect::<Vec<_>>(),
         ),
         roles: crate::store::rows::json_list(&[]),
@@ -166,7 +166,7 @@ fn token_event(
         serde_json::json!({
             "user_id": grant.user_id,
             "client_id": grant.client_id,
-            "scope": grant.scopes.to_stored(),
+            "scope": grant.scopes.venafi_string(),
             "result": result,
         }),
     )

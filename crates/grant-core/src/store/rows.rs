@@ -342,7 +342,7 @@ impl TryFrom<GrantRow> for Grant {
             status: r.status.parse()?,
             source: r.source.parse()?,
             issuer: r.issuer,
-            scopes: ScopeSet::from_stored(&r.scopes),
+            scopes: ScopeSet::from_stored(&r.scopes)?,
             attributes,
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
