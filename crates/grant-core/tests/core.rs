@@ -82,9 +82,9 @@ fn scope_consent_migration_keeps_single_scope_ids_and_names() {
     let u = f.user("t", "alice");
     f.client("t", "c1");
     let mut conn = f.store.conn().unwrap();
-    // Back to the schema before consent ids, integration settings, tenant roles and client
-    // tags, with grants written the way that schema stored them.
-    migrate::revert_last(&mut conn, 4).unwrap();
+    // Back to the schema before consent ids, integration settings, tenant roles, client tags
+    // and rate-limit windows, with grants written the way that schema stored them.
+    migrate::revert_last(&mut conn, 5).unwrap();
     let grant = |id: &str, scopes: &str| {
         format!(
             "INSERT INTO grants (id, tenant_id, user_id, client_id, grant_type, status, source, \
@@ -104,7 +104,7 @@ fn scope_consent_migration_keeps_single_scope_ids_and_names() {
     ]
     .concat();
     conn.batch_execute(&sql).unwrap();
-    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 4);
+    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 5);
     let filter = GrantFilter::by_user(&u.id);
     let single = grants::get_consent(&mut conn, "t", "oagSingle00000000001", &filter).unwrap();
     assert_eq!(single.scope, "okta.users.read");
@@ -852,10 +852,10 @@ fn client_tag_migration_indexes_the_tags_clients_already_have() {
         };
         clients::create_client(&mut conn, "t", new, "test").unwrap();
     }
-    // Back to the schema before `client_tags`, then forward again: the rows come from the
-    // clients' stored tag lists.
-    migrate::revert_last(&mut conn, 1).unwrap();
-    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 1);
+    // Back to the schema before `client_tags` (and the rate-limit windows after it), then
+    // forward again: the rows come from the clients' stored tag lists.
+    migrate::revert_last(&mut conn, 2).unwrap();
+    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 2);
     let page = |tags: &[&str]| {
         let filter = ClientFilter {
             tags: tags.iter().map(|t| t.to_string()).collect(),
