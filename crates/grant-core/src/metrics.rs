@@ -47,3 +47,31 @@ pub(crate) fn filter_kind(filter: &crate::model::GrantFilter) -> &'static str {
         _ => "filter",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::GrantFilter;
+
+    #[test]
+    fn filters_name_what_was_revoked() {
+        assert_eq!(filter_kind(&GrantFilter::by_user("u")), "user");
+        assert_eq!(filter_kind(&GrantFilter::by_client("c")), "client");
+        assert_eq!(
+            filter_kind(&GrantFilter::by_user_and_client("u", "c").scoped_only()),
+            "user_client"
+        );
+        let by_scope = GrantFilter {
+            scope: Some("s".into()),
+            ..GrantFilter::by_user("u")
+        };
+        assert_eq!(filter_kind(&by_scope), "filter");
+    }
+
+    #[test]
+    fn attribution_is_restored_after_the_work() {
+        let inner = attributed("okta", || attributed("venafi", || SOURCE.with(Cell::get)));
+        assert_eq!(inner, "venafi");
+        assert_eq!(SOURCE.with(Cell::get), "none");
+    }
+}
