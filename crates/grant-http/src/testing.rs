@@ -39,15 +39,22 @@ pub fn self_signed_pem() -> Result<(String, String), String> {
 impl<V: Vendor> TestServer<V> {
     /// Starts a gateway on a fresh test database with the given configuration (its
     /// `database` section is replaced by the test database's).
-    #[allow(clippy::expect_used)]
-    pub fn start(mut config: GatewayConfig<V::Config>) -> Self {
+    pub fn start(config: GatewayConfig<V::Config>) -> Self {
         let db = TestDb::new();
+        let mut srv = Self::start_on(config, &db);
+        srv.db = Some(db);
+        srv
+    }
+
+    /// Starts a gateway on an existing test database, which outlives it: several servers
+    /// on one database are replicas of one gateway, and a server started again on it after
+    /// another was dropped is a restart.
+    pub fn start_on(mut config: GatewayConfig<V::Config>, db: &TestDb) -> Self {
         config.database = db.config.clone();
         config.hashing = fast_hashing();
         config.server.workers = 1;
         config.server.shutdown_timeout_secs = 0;
-        let store = db.store();
-        Self::start_with_store(config, store, Some(db))
+        Self::start_with_store(config, db.store(), None)
     }
 
     /// Like `start`, serving HTTPS with a fresh self-signed certificate; the client trusts
@@ -151,6 +158,33 @@ pub fn test_client() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(std::time::Duration::from_secs(1))
+}
+
+/// The certificate (DER) a new connection to the HTTPS `url` is served (any certificate is
+/// accepted).
+#[allow(clippy::expect_used)]
+pub async fn served_certificate(url: &str) -> Vec<u8> {
+    let client = test_client()
+        .danger_accept_invalid_certs(true)
+        .tls_info(true)
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("reqwest client");
+    let res = client.get(url).send().await.expect("an HTTPS answer");
+    res.extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|info| info.peer_certificate())
+        .expect("a peer certificate")
+        .to_vec()
+}
+
+/// The DER of the first certificate of a PEM text.
+#[allow(clippy::expect_used)]
+pub fn certificate_der(pem: &str) -> Vec<u8> {
+    use rustls_pki_types::pem::PemObject;
+    rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
+        .expect("a PEM certificate")
+        .to_vec()
 }
 
 impl<V: Vendor> TestServer<V> {

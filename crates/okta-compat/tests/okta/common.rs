@@ -37,7 +37,11 @@ pub fn unlimited() -> GatewayConfig<OktaConfig> {
 }
 
 pub fn org_with(cfg: GatewayConfig<OktaConfig>) -> Org {
-    let srv = TestServer::<Okta>::start(cfg);
+    seed(TestServer::<Okta>::start(cfg))
+}
+
+/// The org (tenant, alice and bob, two apps, a scope, an admin token) on a new server.
+pub fn seed(srv: TestServer<Okta>) -> Org {
     let t = srv.tenant().to_owned();
     let mut conn = srv.conn();
     directory::create_tenant(&mut conn, Some(t.clone()), "org").unwrap();

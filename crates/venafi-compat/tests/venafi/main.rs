@@ -10,4 +10,5 @@ mod errors;
 mod grants;
 mod integrations;
 mod security;
+mod tls_reload;
 mod tokens;
