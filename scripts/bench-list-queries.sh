@@ -13,11 +13,11 @@ cargo build --release --quiet -p grant-core --example bench_list
 cargo build --quiet -p grantctl
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
 python3 scripts/bench_data.py "$WORK/data.json" --grants "$GRANTS" --users "$USERS" >/dev/null
-"$ROOT/target/debug/grantctl" --database-url "sqlite://$WORK/b.db" import "$WORK/data.json" >/dev/null
+"$BIN/grantctl" --database-url "sqlite://$WORK/b.db" import "$WORK/data.json" >/dev/null
 TOKEN="00$(python3 -c 'import secrets; print(secrets.token_hex(20))')"
-BENCH_TOKEN="$TOKEN" "$ROOT/target/debug/grantctl" --database-url "sqlite://$WORK/b.db" credential add \
+BENCH_TOKEN="$TOKEN" "$BIN/grantctl" --database-url "sqlite://$WORK/b.db" credential add \
   --kind api_token --name bench --user alice --role SUPER_ADMIN --secret-env BENCH_TOKEN >/dev/null
-EX="$ROOT/target/release/examples/bench_list"
+EX="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/bench_list"
 count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$EX" "$WORK/b.db" "$TOKEN" 00uA1iceBench0000001 "$1" 2>&1 | awk '/Collected/ {print $4}'; }
 a=$(count 300); b=$(count 600)
 echo "LIBSQLITE3_FLAGS=${LIBSQLITE3_FLAGS:-(from .cargo/config.toml)}; $GRANTS grants, alice holds $((GRANTS / USERS))"
