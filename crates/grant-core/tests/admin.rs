@@ -7,7 +7,7 @@ use grant_core::CoreError;
 use grant_core::model::*;
 use grant_core::service::admin;
 use grant_core::store::dialect;
-use grant_core::testing::fixture::Fixture;
+use grant_core::testing::fixture::{Fixture, credential};
 
 #[test]
 fn deletes_inside_a_failed_outer_transaction_leave_everything_in_place() {
@@ -73,28 +73,11 @@ fn user_disable_and_enable_switch_only_its_credentials() {
     let alice = fx.user("t", "alice");
     let mut conn = fx.conn();
     let issue = |conn: &mut grant_core::DbConn, name: &str, status: CredentialStatus| {
-        let new = NewCredential {
-            kind: CredentialKind::ApiToken,
-            name: name.into(),
-            user_id: Some(alice.id.clone()),
-            client_id: None,
-            grant_id: None,
-            scopes: vec![],
-            roles: vec![],
-            expires_at: None,
-            token_prefix: String::new(),
-            faces: vec![],
-        };
-        let c = grant_core::service::credentials::create_credential(
-            conn,
-            "t",
-            new,
-            None,
-            &grant_core::testing::fast_hashing(),
-            "test",
-        )
-        .unwrap()
-        .credential;
+        let c = credential(CredentialKind::ApiToken)
+            .name(name)
+            .user(&alice.id)
+            .issue_with(conn, "t", None, &grant_core::testing::fast_hashing())
+            .credential;
         admin::set_credential_status(conn, "t", &c.id, status, "test").unwrap()
     };
     let active = issue(&mut conn, "one", CredentialStatus::Active);

@@ -8,7 +8,7 @@ use chrono::Duration;
 use grant_core::model::*;
 use grant_core::service::{clients, credentials, directory, export, grants};
 use grant_core::store::{DatabaseUrl, migrate};
-use grant_core::testing::fixture::Fixture;
+use grant_core::testing::fixture::{Fixture, credential};
 use grant_core::testing::{TestDb, fast_hashing};
 use grant_core::{CoreError, DatabaseConfig, Store};
 use secrecy::SecretString;
@@ -392,20 +392,12 @@ fn tokens_are_stored_as_digests_and_stop_working_when_disabled() {
     let f = Fixture::new();
     f.tenant("t");
     let mut conn = f.store.conn().unwrap();
-    let new = NewCredential {
-        kind: CredentialKind::ApiToken,
-        name: "ci".into(),
-        user_id: None,
-        client_id: None,
-        grant_id: None,
-        scopes: vec!["okta.users.read".into()],
-        roles: vec!["admin".into()],
-        expires_at: None,
-        token_prefix: "00".into(),
-        faces: vec![],
-    };
-    let issued =
-        credentials::create_credential(&mut conn, "t", new, None, &fast_hashing(), "x").unwrap();
+    let issued = credential(CredentialKind::ApiToken)
+        .name("ci")
+        .scopes(&["okta.users.read"])
+        .roles(&["admin"])
+        .prefix("00")
+        .issue_with(&mut conn, "t", None, &fast_hashing());
     let token = secrecy::ExposeSecret::expose_secret(&issued.secret).to_owned();
     assert!(token.starts_with("00") && token.len() == 42);
     assert!(
@@ -681,19 +673,10 @@ fn disabling_or_deleting_a_client_revokes_its_tokens_and_secrets() {
     let c = f.client("t", "cli");
     let mut conn = f.store.conn().unwrap();
     let mk = |conn: &mut grant_core::DbConn, kind: CredentialKind, name: &str| {
-        let new = NewCredential {
-            kind,
-            name: name.into(),
-            user_id: None,
-            client_id: Some(c.id.clone()),
-            grant_id: None,
-            scopes: vec![],
-            roles: vec![],
-            expires_at: None,
-            token_prefix: String::new(),
-            faces: vec![],
-        };
-        credentials::create_credential(conn, "t", new, None, &fast_hashing(), "x").unwrap()
+        credential(kind)
+            .name(name)
+            .client(&c.id)
+            .issue_with(conn, "t", None, &fast_hashing())
     };
     let secret = mk(&mut conn, CredentialKind::ClientSecret, "s1");
     let token = mk(&mut conn, CredentialKind::BearerToken, "tok1");

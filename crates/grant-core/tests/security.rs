@@ -11,6 +11,7 @@ use grant_core::service::credentials::{self, PasswordVerifier};
 use grant_core::service::{directory, export};
 use grant_core::store::credentials as credential_store;
 use grant_core::store::migrate;
+use grant_core::testing::fixture::credential;
 use grant_core::testing::{TestDb, fast_hashing};
 use grant_core::{CoreError, HashingConfig};
 use secrecy::SecretString;
@@ -86,19 +87,10 @@ fn exports_carry_faces_and_format_1_imports_derive_them() {
     let mut conn = store.conn().unwrap();
     directory::create_tenant(&mut conn, Some("t".into()), "t").unwrap();
     let mk = |conn: &mut grant_core::DbConn, kind, name: &str, faces: &[&str]| {
-        let new = NewCredential {
-            kind,
-            name: name.into(),
-            user_id: None,
-            client_id: None,
-            grant_id: None,
-            scopes: vec![],
-            roles: vec![],
-            expires_at: None,
-            token_prefix: String::new(),
-            faces: faces.iter().map(|f| f.to_string()).collect(),
-        };
-        credentials::create_credential(conn, "t", new, None, &fast_hashing(), "x").unwrap()
+        credential(kind)
+            .name(name)
+            .faces(faces)
+            .issue_with(conn, "t", None, &fast_hashing())
     };
     mk(
         &mut conn,
@@ -151,18 +143,10 @@ fn exports_carry_faces_and_format_1_imports_derive_them() {
     let again = export::export(&mut store3.conn().unwrap()).unwrap();
     assert_eq!(again.credentials, snap.credentials);
     // Unknown faces are refused when a credential is made.
-    let bad = NewCredential {
-        kind: CredentialKind::ApiToken,
-        name: "bad".into(),
-        user_id: None,
-        client_id: None,
-        grant_id: None,
-        scopes: vec![],
-        roles: vec![],
-        expires_at: None,
-        token_prefix: String::new(),
-        faces: vec!["oktaa".into()],
-    };
+    let bad = credential(CredentialKind::ApiToken)
+        .name("bad")
+        .faces(&["oktaa"])
+        .build();
     let err = credentials::create_credential(&mut conn, "t", bad, None, &fast_hashing(), "x")
         .unwrap_err();
     assert!(
@@ -180,27 +164,10 @@ async fn login_password_checks_password_usability_and_face() {
         let mut conn = store.conn().unwrap();
         directory::create_tenant(&mut conn, Some("t".into()), "t").unwrap();
         for (name, faces) in [("pcv", vec!["pingfed:P1"]), ("tpp", vec!["venafi"])] {
-            let new = NewCredential {
-                kind: CredentialKind::Password,
-                name: name.into(),
-                user_id: None,
-                client_id: None,
-                grant_id: None,
-                scopes: vec![],
-                roles: vec![],
-                expires_at: None,
-                token_prefix: String::new(),
-                faces: faces.iter().map(|f| f.to_string()).collect(),
-            };
-            credentials::create_credential(
-                &mut conn,
-                "t",
-                new,
-                Some(SecretString::from("pw")),
-                &hashing,
-                "x",
-            )
-            .unwrap();
+            credential(CredentialKind::Password)
+                .name(name)
+                .faces(&faces)
+                .issue_with(&mut conn, "t", Some("pw"), &hashing);
         }
     }
     let verifier = PasswordVerifier::new(&hashing);

@@ -3,13 +3,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use grant_core::model::*;
-use grant_core::service::{clients, credentials, directory, grants};
+use grant_core::service::{clients, directory, grants};
+use grant_core::testing::fixture::credential;
 use grant_core::testing::{TestDb, fast_hashing};
 use grant_http::GatewayConfig;
 use grant_http::testing::TestServer;
 use okta_compat::Okta;
 use pingfed_compat::PingFed;
-use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 fn config<V: Default>(db: &TestDb) -> GatewayConfig<V> {
@@ -60,47 +60,14 @@ async fn a_grant_revoked_through_okta_is_gone_from_pingfederate() {
         ids.push(grants::issue_grant(&mut conn, &t, g, "test").unwrap().id);
     }
     ids.sort();
-    let token = credentials::create_credential(
-        &mut conn,
-        &t,
-        NewCredential {
-            kind: CredentialKind::ApiToken,
-            name: "admin".into(),
-            user_id: None,
-            client_id: None,
-            grant_id: None,
-            scopes: vec![],
-            roles: vec!["SUPER_ADMIN".into()],
-            expires_at: None,
-            token_prefix: "00".into(),
-            faces: vec![],
-        },
-        None,
-        &fast_hashing(),
-        "test",
-    )
-    .unwrap();
-    let pcv = NewCredential {
-        kind: CredentialKind::Password,
-        name: "ws-admin".into(),
-        user_id: None,
-        client_id: None,
-        grant_id: None,
-        scopes: vec![],
-        roles: vec![],
-        expires_at: None,
-        token_prefix: String::new(),
-        faces: vec![],
-    };
-    credentials::create_credential(
-        &mut conn,
-        &t,
-        pcv,
-        Some(SecretString::from("pw")),
-        &fast_hashing(),
-        "test",
-    )
-    .unwrap();
+    let token = credential(CredentialKind::ApiToken)
+        .name("admin")
+        .roles(&["SUPER_ADMIN"])
+        .prefix("00")
+        .issue(&mut conn, &t);
+    credential(CredentialKind::Password)
+        .name("ws-admin")
+        .issue_secret(&mut conn, &t, "pw");
     drop(conn);
 
     let pf_list = || async {
@@ -132,10 +99,7 @@ async fn a_grant_revoked_through_okta_is_gone_from_pingfederate() {
             alice.alias(AliasVendor::Okta),
             ids[0]
         )))
-        .header(
-            "authorization",
-            format!("SSWS {}", token.secret.expose_secret()),
-        )
+        .header("authorization", format!("SSWS {token}"))
         .send()
         .await
         .unwrap();
@@ -161,10 +125,7 @@ async fn a_grant_revoked_through_okta_is_gone_from_pingfederate() {
             "/api/v1/users/{}/grants",
             alice.alias(AliasVendor::Okta)
         )))
-        .header(
-            "authorization",
-            format!("SSWS {}", token.secret.expose_secret()),
-        )
+        .header("authorization", format!("SSWS {token}"))
         .send()
         .await
         .unwrap();
@@ -227,49 +188,18 @@ async fn opaque_scopes_round_trip_through_every_gateway() {
     g.id = Some("ixqWL3k9ZnPxjTaphcFLrVqwdrtvc6tV".into());
     g.scopes = ScopeSet::from_names(SCOPES);
     grants::issue_grant(&mut conn, &t, g, "test").unwrap();
-    let admin = |name: &str, kind: CredentialKind, roles: Vec<String>, user: Option<String>| {
-        NewCredential {
-            kind,
-            name: name.into(),
-            user_id: user,
-            client_id: None,
-            grant_id: None,
-            scopes: vec![],
-            roles,
-            expires_at: None,
-            token_prefix: if kind == CredentialKind::ApiToken {
-                "00".into()
-            } else {
-                String::new()
-            },
-            faces: vec![],
+    let ssws = credential(CredentialKind::ApiToken)
+        .name("admin")
+        .roles(&["SUPER_ADMIN"])
+        .prefix("00")
+        .issue(&mut conn, &t);
+    let ssws = format!("SSWS {ssws}");
+    for (name, user) in [("ws-admin", None), ("alice", Some(alice.id.as_str()))] {
+        let mut pw = credential(CredentialKind::Password).name(name);
+        if let Some(user) = user {
+            pw = pw.user(user);
         }
-    };
-    let ssws = credentials::create_credential(
-        &mut conn,
-        &t,
-        admin(
-            "admin",
-            CredentialKind::ApiToken,
-            vec!["SUPER_ADMIN".into()],
-            None,
-        ),
-        None,
-        &fast_hashing(),
-        "test",
-    )
-    .unwrap();
-    let ssws = format!("SSWS {}", ssws.secret.expose_secret());
-    for (name, user) in [("ws-admin", None), ("alice", Some(alice.id.clone()))] {
-        credentials::create_credential(
-            &mut conn,
-            &t,
-            admin(name, CredentialKind::Password, vec![], user),
-            Some(SecretString::from("pw")),
-            &fast_hashing(),
-            "test",
-        )
-        .unwrap();
+        pw.issue_secret(&mut conn, &t, "pw");
     }
     drop(conn);
 
