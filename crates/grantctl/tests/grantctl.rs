@@ -426,6 +426,45 @@ fn tenant_get_list_delete() {
 }
 
 #[test]
+fn tenant_disable_enable() {
+    let db = populated("1");
+    assert_eq!(
+        json_of(&db, &["tenant", "get", "default"])["status"],
+        "active"
+    );
+    let t = json_of(&db, &["tenant", "disable", "default"]);
+    assert_eq!(t["id"], "default");
+    assert_eq!(t["status"], "disabled");
+    assert_eq!(json_of(&db, &["tenant", "list"])[0]["status"], "disabled");
+    let (code, table, err) = run(&db, &["-o", "table", "tenant", "get", "default"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("status") && l.trim_end().ends_with("disabled")),
+        "{table}"
+    );
+    // The status travels with an export.
+    let exported = run(&db, &["export"]).1;
+    assert!(exported.contains("\"status\": \"disabled\""), "{exported}");
+    assert_eq!(
+        json_of(&db, &["tenant", "enable", "default"])["status"],
+        "active"
+    );
+    assert_eq!(
+        json_of(&db, &["tenant", "enable", "default"])["status"],
+        "active"
+    );
+    for verb in ["disable", "enable"] {
+        let (code, _, err) = run(&db, &["tenant", verb, "nope"]);
+        assert_eq!(code, 3, "{verb}: {err}");
+        assert!(err.contains("tenant 'nope' does not exist"), "{err}");
+    }
+    let actions = audit_actions(&db);
+    assert_eq!(actions.iter().filter(|a| *a == "tenant.status").count(), 3);
+}
+
+#[test]
 fn user_get_disable_enable_delete() {
     let db = populated("2");
     let alice = json_of(&db, &["user", "get", "alice"]);

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use grant_core::model::*;
-use grant_core::service::{clients, credentials, directory};
+use grant_core::service::{admin, clients, credentials, directory};
 use grant_core::testing::fast_hashing;
 use grant_http::GatewayConfig;
 use grant_http::testing::{TestServer, fuzz, parse_responses, raw_exchange};
@@ -65,9 +65,9 @@ fn start(cfg: GatewayConfig<OcsConfig>) -> TestServer<Ocs> {
     srv
 }
 
-async fn token(srv: &TestServer<Ocs>) -> String {
-    let res = srv
-        .client
+/// The admin client's client-credentials request at the token endpoint.
+async fn request_token(srv: &TestServer<Ocs>) -> reqwest::Response {
+    srv.client
         .post(srv.url("/identity/connect/token"))
         .form(&[
             ("client_id", ADMIN_CLIENT),
@@ -76,7 +76,11 @@ async fn token(srv: &TestServer<Ocs>) -> String {
         ])
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn token(srv: &TestServer<Ocs>) -> String {
+    let res = request_token(srv).await;
     assert_eq!(res.status(), 200);
     res.json::<Value>().await.unwrap()["access_token"]
         .as_str()
@@ -327,4 +331,35 @@ async fn fuzz_never_5xx_and_errors_keep_the_ocs_shape() {
         extra_headers: &[],
     };
     fuzz::assert_vendor_errors(&srv, 0x0c5_f022, 4000, &target, check_error).await;
+}
+
+#[tokio::test]
+async fn a_disabled_tenant_is_401_and_invalid_client_until_enabled() {
+    let srv = start(GatewayConfig::default());
+    let bearer = token(&srv).await;
+    let users = || {
+        srv.client
+            .get(srv.url(&format!("/api/v1/Tenants/{T}/Users")))
+            .bearer_auth(&bearer)
+            .send()
+    };
+    assert_eq!(users().await.unwrap().status(), 200);
+    let set = |status| {
+        let mut conn = srv.conn();
+        admin::set_tenant_status(&mut conn, T, status, "test").unwrap();
+    };
+    set(TenantStatus::Disabled);
+    let res = users().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+    assert_eq!(res.text().await.unwrap(), "");
+    let res = request_token(&srv).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"error": "invalid_client"})
+    );
+    set(TenantStatus::Active);
+    assert_eq!(users().await.unwrap().status(), 200);
+    token(&srv).await;
 }

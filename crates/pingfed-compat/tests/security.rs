@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use grant_core::model::*;
-use grant_core::service::{clients, credentials, directory, grants};
+use grant_core::service::{admin, clients, credentials, directory, grants};
 use grant_core::testing::fast_hashing;
 use grant_http::GatewayConfig;
 use grant_http::testing::{TestServer, fuzz};
@@ -138,4 +138,33 @@ async fn fuzz_never_5xx_and_errors_keep_the_pingfed_shape() {
         extra_headers: &[("x-xsrf-header", "pingfed")],
     };
     fuzz::assert_vendor_errors(&p.srv, 0x9f_ed, 4000, &target, check_error).await;
+}
+
+#[tokio::test]
+async fn a_disabled_tenant_is_invalid_credentials_until_enabled() {
+    let p = pf();
+    let url = p.srv.url("/pf-ws/rest/oauth/users/asmith/grants");
+    let get = || {
+        p.srv
+            .client
+            .get(&url)
+            .header("authorization", ADMIN)
+            .header("x-xsrf-header", "pingfed")
+            .send()
+    };
+    assert_eq!(get().await.unwrap().status(), 200);
+    let set = |status| {
+        let mut conn = p.srv.conn();
+        admin::set_tenant_status(&mut conn, p.srv.tenant(), status, "test").unwrap();
+    };
+    set(TenantStatus::Disabled);
+    let res = get().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.headers().contains_key("www-authenticate"));
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"error": "unauthorized", "error_description": INVALID_CREDENTIALS})
+    );
+    set(TenantStatus::Active);
+    assert_eq!(get().await.unwrap().status(), 200);
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use grant_core::model::*;
-use grant_core::service::{clients, credentials, directory};
+use grant_core::service::{admin, clients, credentials, directory};
 use grant_http::GatewayConfig;
 use grant_http::testing::{TestServer, fuzz, parse_responses, raw_exchange};
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -75,9 +75,9 @@ fn start(cfg: GatewayConfig<VenafiConfig>) -> TestServer<Venafi> {
     srv
 }
 
-async fn login(srv: &TestServer<Venafi>) -> String {
-    let res = srv
-        .client
+/// Alice's password login at Authorize/OAuth.
+async fn request_login(srv: &TestServer<Venafi>) -> reqwest::Response {
+    srv.client
         .post(srv.url("/vedauth/Authorize/OAuth"))
         .json(
             &json!({"username": "alice", "password": PASSWORD, "client_id": APP,
@@ -85,7 +85,11 @@ async fn login(srv: &TestServer<Venafi>) -> String {
         )
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn login(srv: &TestServer<Venafi>) -> String {
+    let res = request_login(srv).await;
     assert_eq!(res.status(), 200);
     res.json::<Value>().await.unwrap()["access_token"]
         .as_str()
@@ -214,4 +218,42 @@ async fn fuzz_never_5xx_and_errors_keep_the_tpp_shape() {
         extra_headers: &[],
     };
     fuzz::assert_vendor_errors(&srv, 0x7e_aaf1, 4000, &target, check_error).await;
+}
+
+#[tokio::test]
+async fn a_disabled_tenant_is_an_invalid_token_and_an_invalid_grant_until_enabled() {
+    let srv = start(GatewayConfig::default());
+    let token = login(&srv).await;
+    let verify = || {
+        srv.client
+            .get(srv.url("/vedauth/Authorize/Verify"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(verify().await.unwrap().status(), 200);
+    let set = |status| {
+        let mut conn = srv.conn();
+        admin::set_tenant_status(&mut conn, srv.tenant(), status, "test").unwrap();
+    };
+    set(TenantStatus::Disabled);
+    let res = verify().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"error": "invalid_token", "error_description": INVALID_TOKEN_DESCRIPTION})
+    );
+    let res = request_login(&srv).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"error": "invalid_grant",
+               "error_description": "Username/password combination not valid"})
+    );
+    set(TenantStatus::Active);
+    assert_eq!(verify().await.unwrap().status(), 200);
+    login(&srv).await;
 }

@@ -487,3 +487,58 @@ pub fn dump_grants(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<Grant>
         .load(conn)?;
     rows.into_iter().map(Grant::try_from).collect()
 }
+
+/// Every grant of every tenant, any status, in export order (tenant, creation, id), one at a
+/// time (streamed from the database).
+pub fn for_each_grant(conn: &mut DbConn, mut f: impl FnMut(Grant) -> Result<()>) -> Result<()> {
+    super::dialect::for_each_row!(
+        conn,
+        GrantRow,
+        grants::table
+            .order((grants::tenant_id, grants::created_at, grants::id))
+            .select(GrantRow::as_select()),
+        |r: GrantRow| f(Grant::try_from(r)?)
+    )
+}
+
+/// Every consent id, in export order (grant, scope), one at a time.
+pub fn for_each_consent_id(
+    conn: &mut DbConn,
+    mut f: impl FnMut(ConsentId) -> Result<()>,
+) -> Result<()> {
+    super::dialect::for_each_row!(
+        conn,
+        (String, String, String),
+        grant_scopes::table
+            .order((grant_scopes::grant_id, grant_scopes::scope))
+            .select((
+                grant_scopes::grant_id,
+                grant_scopes::scope,
+                grant_scopes::consent_id,
+            )),
+        |(grant_id, scope, id)| f(ConsentId {
+            grant_id,
+            scope,
+            id
+        })
+    )
+}
+
+/// The consent ids now held by these grants, as (grant, scope) → id.
+pub fn consent_ids_of(
+    conn: &mut DbConn,
+    grant_ids: &[&str],
+) -> Result<std::collections::HashMap<(String, String), String>> {
+    let rows: Vec<(String, String, String)> = grant_scopes::table
+        .filter(grant_scopes::grant_id.eq_any(grant_ids))
+        .select((
+            grant_scopes::grant_id,
+            grant_scopes::scope,
+            grant_scopes::consent_id,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(grant_id, scope, id)| ((grant_id, scope), id))
+        .collect())
+}
