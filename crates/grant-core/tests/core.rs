@@ -82,9 +82,9 @@ fn scope_consent_migration_keeps_single_scope_ids_and_names() {
     let u = f.user("t", "alice");
     f.client("t", "c1");
     let mut conn = f.store.conn().unwrap();
-    // Back to the schema before consent ids, integration settings, tenant roles, client
-    // tags and tenant status, with grants written the way that schema stored them.
-    migrate::revert_last(&mut conn, 5).unwrap();
+    // Back to the schema before consent ids, integration settings, tenant roles and client
+    // tags, with grants written the way that schema stored them.
+    let reverted = migrate::revert_from(&mut conn, "2026-12-07-020100").unwrap();
     let grant = |id: &str, scopes: &str| {
         format!(
             "INSERT INTO grants (id, tenant_id, user_id, client_id, grant_type, status, source, \
@@ -104,7 +104,7 @@ fn scope_consent_migration_keeps_single_scope_ids_and_names() {
     ]
     .concat();
     conn.batch_execute(&sql).unwrap();
-    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 5);
+    assert_eq!(migrate::run_pending(&mut conn).unwrap(), reverted);
     let filter = GrantFilter::by_user(&u.id);
     let single = grants::get_consent(&mut conn, "t", "oagSingle00000000001", &filter).unwrap();
     assert_eq!(single.scope, "okta.users.read");
@@ -484,7 +484,7 @@ fn export_import_export_is_identical() {
     }];
     g.expires_at = Some(now() + Duration::days(1));
     g.created_by = Some(Actor {
-        id: u.okta_id.clone(),
+        id: u.alias(AliasVendor::Okta).to_owned(),
         kind: "User".into(),
     });
     let mut conn = f.store.conn().unwrap();
@@ -816,7 +816,7 @@ fn exports_carry_roles_and_profiles_and_format_2_still_imports() {
     )
     .unwrap();
     let snap = export::export(&mut conn).unwrap();
-    assert_eq!(snap.format, 3);
+    assert_eq!(snap.format, 4);
     assert_eq!(snap.roles.len(), 1);
     assert_eq!(snap.users[0].profile.as_ref(), Some(&profile));
     let first = serde_json::to_string_pretty(&snap).unwrap();
@@ -852,10 +852,10 @@ fn client_tag_migration_indexes_the_tags_clients_already_have() {
         };
         clients::create_client(&mut conn, "t", new, "test").unwrap();
     }
-    // Back to the schema before `client_tags` (and tenant status, which came after), then
-    // forward again: the rows come from the clients' stored tag lists.
-    migrate::revert_last(&mut conn, 2).unwrap();
-    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 2);
+    // Back to the schema before `client_tags`, then forward again: the rows come from the
+    // clients' stored tag lists.
+    let reverted = migrate::revert_from(&mut conn, "2026-12-07-040000").unwrap();
+    assert_eq!(migrate::run_pending(&mut conn).unwrap(), reverted);
     let page = |tags: &[&str]| {
         let filter = ClientFilter {
             tags: tags.iter().map(|t| t.to_string()).collect(),
@@ -982,6 +982,92 @@ async fn a_disabled_tenant_authenticates_nothing_until_enabled() {
         vec![
             ("ops".to_owned(), serde_json::json!("disabled")),
             ("ops".to_owned(), serde_json::json!("active")),
+
+#[test]
+fn alias_and_list_migrations_keep_identifiers_roles_and_scopes() {
+    use diesel::connection::SimpleConnection;
+    let f = Fixture::new();
+    f.tenant("t");
+    f.client("t", "c1");
+    let mut conn = f.store.conn().unwrap();
+    // Back to the schema with `okta_id`/`universal` columns and joined lists, with a user,
+    // credentials and a grant written the way that schema stored them.
+    let reverted = migrate::revert_from(&mut conn, "2026-12-07-050100").unwrap();
+    conn.batch_execute(
+        "INSERT INTO users (id, tenant_id, login, display_name, roles, created_at, profile, \
+         okta_id, universal, universal_folded) VALUES ('u1', 't', 'alice', 'Alice', \
+         'Admin,Grant Admin', '2020-01-01 00:00:00', NULL, '00uAlice000000000001', \
+         'local:{ABC}', 'local:{abc}'); \
+         INSERT INTO credentials (id, tenant_id, kind, name, user_id, client_id, grant_id, \
+         digest, password_hash, scopes, roles, status, created_at, expires_at, last_used_at, \
+         faces) VALUES ('k1', 't', 'bearer_token', 'n', 'u1', NULL, NULL, NULL, NULL, \
+         'ocsapi cert:manage,revoke', 'SUPER_ADMIN,READ_ONLY_ADMIN', 'active', \
+         '2020-01-01 00:00:00', NULL, NULL, '[\"ocs\"]'), \
+         ('k2', 't', 'api_token', 'empty', 'u1', NULL, NULL, NULL, NULL, '', '', 'active', \
+         '2020-01-01 00:00:00', NULL, NULL, '[\"okta\"]'); \
+         INSERT INTO grants (id, tenant_id, user_id, client_id, grant_type, status, source, \
+         issuer, scopes, attributes, created_at, updated_at) VALUES ('g1', 't', 'u1', 'c1', \
+         'consent', 'active', 'end_user', '', 'a%20b x%3Ay:r%2C1,100%25 \"q\\', '', \
+         '2020-01-01 00:00:00', '2020-01-01 00:00:00');",
+    )
+    .unwrap();
+    assert_eq!(migrate::run_pending(&mut conn).unwrap(), reverted);
+    let by_okta = directory::get_user(
+        &mut conn,
+        "t",
+        UserKey::Alias(AliasVendor::Okta),
+        "00uAlice000000000001",
+    )
+    .unwrap();
+    assert_eq!(by_okta.id, "u1");
+    assert_eq!(by_okta.roles, ["Admin", "Grant Admin"]);
+    assert_eq!(by_okta.alias(AliasVendor::Venafi), "local:{ABC}");
+    // Venafi universals still compare case-insensitively; Okta ids exactly.
+    let by_universal = directory::get_user(
+        &mut conn,
+        "t",
+        UserKey::Alias(AliasVendor::Venafi),
+        "LOCAL:{abc}",
+    )
+    .unwrap();
+    assert_eq!(by_universal.id, "u1");
+    assert!(
+        directory::find_user(
+            &mut conn,
+            "t",
+            UserKey::Alias(AliasVendor::Okta),
+            "00ualice000000000001"
+        )
+        .unwrap()
+        .is_none()
+    );
+    let k1 = grant_core::service::admin::get_credential(&mut conn, "t", "k1").unwrap();
+    assert_eq!(k1.scopes, ["ocsapi", "cert:manage,revoke"]);
+    assert_eq!(k1.roles, ["SUPER_ADMIN", "READ_ONLY_ADMIN"]);
+    let k2 = grant_core::service::admin::get_credential(&mut conn, "t", "k2").unwrap();
+    assert!(k2.scopes.is_empty() && k2.roles.is_empty());
+    // Escaped names and restrictions come back as they were given.
+    let g1 = grants::get_grant(&mut conn, "t", "g1", &GrantFilter::by_user("u1")).unwrap();
+    assert_eq!(
+        g1.scopes,
+        ScopeSet(vec![
+            Scope::new("a b"),
+            Scope {
+                name: "x:y".into(),
+                restrictions: vec!["r,1".into(), "100%".into()],
+            },
+            Scope::new("\"q\\"),
+        ])
+    );
+    // And back down: the columns come back from the alias rows.
+    migrate::revert_from(&mut conn, "2026-12-07-050100").unwrap();
+    assert_eq!(
+        conn_row(&mut conn),
+        [
+            "00uAlice000000000001",
+            "local:{ABC}",
+            "local:{abc}",
+            "Admin,Grant Admin"
         ]
     );
 }
@@ -1212,4 +1298,95 @@ fn a_failing_record_midway_names_it_and_leaves_the_store_unchanged() {
     let err = export::import_from(&mut conn, &b"{\"format\": 1, \"tenants\": ["[..]).unwrap_err();
     assert!(matches!(err, export::TransferError::Document(_)), "{err}");
     assert_eq!(streamed(&mut conn), before);
+
+/// The reverted schema's user columns of u1, as text.
+fn conn_row(conn: &mut grant_core::DbConn) -> Vec<String> {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+    #[derive(QueryableByName)]
+    struct R {
+        #[diesel(sql_type = Text)]
+        okta_id: String,
+        #[diesel(sql_type = Text)]
+        universal: String,
+        #[diesel(sql_type = Text)]
+        universal_folded: String,
+        #[diesel(sql_type = Text)]
+        roles: String,
+    }
+    let r: R = diesel::sql_query(
+        "SELECT okta_id, universal, universal_folded, roles FROM users WHERE id = 'u1'",
+    )
+    .get_result(conn)
+    .unwrap();
+    vec![r.okta_id, r.universal, r.universal_folded, r.roles]
+}
+
+#[test]
+fn format_3_users_with_okta_id_and_universal_still_import() {
+    let db = TestDb::new();
+    let store = db.store();
+    let mut conn = store.conn().unwrap();
+    let doc = serde_json::json!({
+        "format": 3,
+        "tenants": [{"id": "t", "name": "T", "created_at": "2020-01-01T00:00:00Z"}],
+        "users": [{"id": "u1", "tenant_id": "t", "okta_id": "00uAlice000000000001",
+                   "login": "alice", "universal": "local:{1}", "display_name": "Alice",
+                   "roles": ["Admin"], "created_at": "2020-01-01T00:00:00Z"}],
+        "clients": [], "scopes": [], "grants": [],
+        "credentials": [{"id": "k1", "tenant_id": "t", "kind": "api_token", "name": "n",
+                         "user_id": "u1", "client_id": null, "grant_id": null,
+                         "digest": null, "password_hash": null, "scopes": "a b",
+                         "roles": "SUPER_ADMIN,ORG_ADMIN", "status": "active",
+                         "created_at": "2020-01-01T00:00:00Z", "expires_at": null,
+                         "last_used_at": null, "faces": ["okta"]}],
+        "audit": []
+    });
+    export::import(&mut conn, &serde_json::from_value(doc).unwrap()).unwrap();
+    let snap = export::export(&mut conn).unwrap();
+    let user = serde_json::to_value(&snap.users[0]).unwrap();
+    assert_eq!(
+        user["aliases"],
+        serde_json::json!({"okta": "00uAlice000000000001", "venafi": "local:{1}"})
+    );
+    assert!(user.get("okta_id").is_none() && user.get("universal").is_none());
+    let cred = serde_json::to_value(&snap.credentials[0]).unwrap();
+    assert_eq!(cred["scopes"], serde_json::json!(["a", "b"]));
+    assert_eq!(
+        cred["roles"],
+        serde_json::json!(["SUPER_ADMIN", "ORG_ADMIN"])
+    );
+}
+
+#[test]
+fn one_alias_per_vendor_and_tenant() {
+    let f = Fixture::new();
+    f.tenant("t");
+    f.tenant("t2");
+    let mut conn = f.store.conn().unwrap();
+    let new = |login: &str, okta: &str| NewUser {
+        login: login.into(),
+        aliases: [(AliasVendor::Okta, okta.to_owned())].into(),
+        ..NewUser::default()
+    };
+    directory::create_user(&mut conn, "t", new("a", "00uSame00000000000001"), "x").unwrap();
+    let err =
+        directory::create_user(&mut conn, "t", new("b", "00uSame00000000000001"), "x").unwrap_err();
+    assert!(
+        matches!(&err, CoreError::Conflict(m) if m == "okta id 00uSame00000000000001 already belongs to a user"),
+        "{err:?}"
+    );
+    // Another tenant may use the same alias.
+    directory::create_user(&mut conn, "t2", new("b", "00uSame00000000000001"), "x").unwrap();
+    // A Venafi universal is taken whatever its case.
+    let venafi = |login: &str, u: &str| NewUser {
+        login: login.into(),
+        aliases: [(AliasVendor::Venafi, u.to_owned())].into(),
+        ..NewUser::default()
+    };
+    directory::create_user(&mut conn, "t", venafi("c", "local:{X}"), "x").unwrap();
+    assert!(matches!(
+        directory::create_user(&mut conn, "t", venafi("d", "LOCAL:{x}"), "x"),
+        Err(CoreError::Conflict(_))
+    ));
 }

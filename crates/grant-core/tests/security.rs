@@ -36,11 +36,7 @@ fn migration_gives_existing_credentials_the_faces_their_kind_was_used_for() {
     )
     .unwrap();
     // Back to the schema before the migration, as an existing database is.
-    sql(&mut conn, "ALTER TABLE credentials DROP COLUMN faces");
-    sql(
-        &mut conn,
-        "DELETE FROM __diesel_schema_migrations WHERE version = '20261207000100'",
-    );
+    let reverted = migrate::revert_from(&mut conn, "2026-12-07-000100").unwrap();
     let rows = [
         ("c1", "api_token", "NULL", "", "NULL"),
         ("c2", "bearer_token", "NULL", "okta.users.read", "NULL"),
@@ -62,7 +58,7 @@ fn migration_gives_existing_credentials_the_faces_their_kind_was_used_for() {
             ),
         );
     }
-    assert_eq!(migrate::run_pending(&mut conn).unwrap(), 1);
+    assert_eq!(migrate::run_pending(&mut conn).unwrap(), reverted);
     let faces: Vec<(String, Vec<String>)> = credential_store::list_credentials(&mut conn, None)
         .unwrap()
         .into_iter()

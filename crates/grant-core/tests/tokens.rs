@@ -67,7 +67,7 @@ fn pair(n: u32) -> TokenPair {
 }
 
 fn scopes(s: &str) -> ScopeSet {
-    ScopeSet::from_stored(s)
+    ScopeSet(s.split(' ').map(Scope::parse_venafi).collect())
 }
 
 #[test]

@@ -28,6 +28,12 @@ pub const BOB_OKTA_ID: &str = "00uB0bDemoUser000002";
 pub const WEB_APP: &str = "0oaDemoWebApp0000001";
 pub const CLI_APP: &str = "0oaDemoCliTool000002";
 
+/// A demo user's identifiers, as scripts read them.
+fn user_summary(u: &User) -> serde_json::Value {
+    json!({"okta_id": u.alias(AliasVendor::Okta), "login": u.login, "id": u.id,
+           "universal": u.alias(AliasVendor::Venafi)})
+}
+
 fn grant(user: &User, client: &str, scope: &str, issuer: &str, id: String) -> NewGrant {
     let mut g = NewGrant::new(&user.id, client);
     g.id = Some(id);
@@ -35,7 +41,7 @@ fn grant(user: &User, client: &str, scope: &str, issuer: &str, id: String) -> Ne
     g.issuer = issuer.to_owned();
     g.scopes = ScopeSet::from_names([scope]);
     g.created_by = Some(Actor {
-        id: user.okta_id.clone(),
+        id: user.alias(AliasVendor::Okta).to_owned(),
         kind: "User".into(),
     });
     g
@@ -52,7 +58,7 @@ pub fn seed(conn: &mut DbConn, args: SeedDemo, out: &Out) -> crate::output::Resu
             t,
             NewUser {
                 login: login.into(),
-                okta_id: Some(okta_id.into()),
+                aliases: [(AliasVendor::Okta, okta_id.to_owned())].into(),
                 display_name: Some(name.into()),
                 ..NewUser::default()
             },
@@ -102,8 +108,7 @@ pub fn seed(conn: &mut DbConn, args: SeedDemo, out: &Out) -> crate::output::Resu
     summary.insert("tenant".into(), json!(t));
     summary.insert(
         "users".into(),
-        json!({"alice": {"okta_id": demo.alice.okta_id, "login": demo.alice.login, "id": demo.alice.id, "universal": demo.alice.universal},
-               "bob": {"okta_id": demo.bob.okta_id, "login": demo.bob.login, "id": demo.bob.id, "universal": demo.bob.universal}}),
+        json!({"alice": user_summary(&demo.alice), "bob": user_summary(&demo.bob)}),
     );
     // One section per gateway: its grants and its ready credential.
     summary.insert("okta".into(), seed_okta(conn, &demo).map_err(e)?);
@@ -170,7 +175,7 @@ fn seed_okta(conn: &mut DbConn, d: &Demo) -> grant_core::Result<serde_json::Valu
         ACTOR,
     )?;
     Ok(
-        json!({"api_token": token.secret.expose_secret(), "user_id": d.alice.okta_id, "grant_ids": ids}),
+        json!({"api_token": token.secret.expose_secret(), "user_id": d.alice.alias(AliasVendor::Okta), "grant_ids": ids}),
     )
 }
 
@@ -418,7 +423,7 @@ fn seed_venafi(conn: &mut DbConn, d: &Demo) -> grant_core::Result<serde_json::Va
         "username": VENAFI_ADMIN,
         "password": password.secret.expose_secret(),
         "client_id": VENAFI_APP,
-        "admin_universal": admin.universal,
-        "alice_universal": d.alice.universal,
+        "admin_universal": admin.alias(AliasVendor::Venafi),
+        "alice_universal": d.alice.alias(AliasVendor::Venafi),
     }))
 }

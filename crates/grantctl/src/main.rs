@@ -502,8 +502,8 @@ const USER_COLUMNS: &[&str] = &[
     "tenant_id",
     "id",
     "login",
-    "okta_id",
-    "universal",
+    "aliases.okta",
+    "aliases.venafi",
     "roles",
     "created_at",
 ];
@@ -558,8 +558,8 @@ pub(crate) fn find_user(
 ) -> grant_core::Result<User> {
     for key in [
         UserKey::Login,
-        UserKey::OktaId,
-        UserKey::Universal,
+        UserKey::Alias(AliasVendor::Okta),
+        UserKey::Alias(AliasVendor::Venafi),
         UserKey::Id,
     ] {
         if let Some(u) = directory::find_user(conn, tenant, key, value)? {
@@ -797,11 +797,17 @@ fn user_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: UserCmd, actor: &str)
             roles,
         } => {
             let t = tenant(conn, &t)?;
+            let aliases = [
+                (AliasVendor::Okta, okta_id),
+                (AliasVendor::Venafi, universal),
+            ]
+            .into_iter()
+            .filter_map(|(vendor, alias)| alias.map(|a| (vendor, a)))
+            .collect();
             let new = NewUser {
                 id,
-                okta_id,
                 login,
-                universal,
+                aliases,
                 display_name,
                 roles,
                 ..NewUser::default()

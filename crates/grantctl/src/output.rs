@@ -181,7 +181,10 @@ impl Out {
                     .iter()
                     .map(|i| {
                         let v = to_value(i)?;
-                        Ok(columns.iter().map(|c| cell(&v[*c])).collect::<Vec<_>>())
+                        Ok(columns
+                            .iter()
+                            .map(|c| cell(column(&v, c)))
+                            .collect::<Vec<_>>())
                     })
                     .collect::<Result<Vec<_>>>()?;
                 let mut widths: Vec<usize> = columns.iter().map(|c| c.len()).collect();
@@ -220,6 +223,11 @@ fn table_line(cells: &[String], widths: &[usize]) -> String {
         }
     }
     line.trim_end().to_owned() + "\n"
+}
+
+/// A column's value: a field, or a nested one named with dots (`aliases.okta`).
+fn column<'a>(v: &'a Value, name: &str) -> &'a Value {
+    name.split('.').fold(v, |v, key| &v[key])
 }
 
 fn cell(v: &Value) -> String {

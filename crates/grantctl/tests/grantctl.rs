@@ -470,7 +470,7 @@ fn user_get_disable_enable_delete() {
     let alice = json_of(&db, &["user", "get", "alice"]);
     assert_eq!(alice["login"], "alice");
     // by another identifier
-    let okta_id = alice["okta_id"].as_str().unwrap();
+    let okta_id = alice["aliases"]["okta"].as_str().unwrap();
     assert_eq!(json_of(&db, &["user", "get", okta_id])["id"], alice["id"]);
     let token = json_of(
         &db,

@@ -9,7 +9,8 @@
 use chrono::{DateTime, Utc};
 use grant_core::CoreError;
 use grant_core::model::{
-    Actor, GrantSource, GrantType, NewClient, NewGrant, NewUser, ScopeSet, UserKey, UserProfile,
+    Actor, AliasVendor, GrantSource, GrantType, NewClient, NewGrant, NewUser, ScopeSet, UserKey,
+    UserProfile,
 };
 use grant_core::service::import::{ImportBatch, ImportedGrant};
 use serde::Deserialize;
@@ -73,7 +74,7 @@ pub fn to_imported(c: CapturedGrant) -> Result<ImportedGrant, CoreError> {
         kind: a.kind,
     });
     Ok(ImportedGrant {
-        user_key: UserKey::OktaId,
+        user_key: UserKey::Alias(AliasVendor::Okta),
         user_value: c.user_id,
         client_id: c.client_id,
         grant,
@@ -143,7 +144,7 @@ fn to_user(u: CapturedUser) -> Result<NewUser, CoreError> {
         .filter(|n| !n.is_empty())
         .or((!names.is_empty()).then_some(names));
     Ok(NewUser {
-        okta_id: Some(u.id),
+        aliases: [(AliasVendor::Okta, u.id)].into(),
         login: p.login,
         display_name,
         profile: Some(UserProfile {

@@ -1,7 +1,9 @@
 //! Okta's wire types: every field name, order, casing and date format lives here.
 
 use chrono::{DateTime, Utc};
-use grant_core::model::{Client, GrantSource, GrantStatus, ScopeConsent, ScopeDefinition, User};
+use grant_core::model::{
+    AliasVendor, Client, GrantSource, GrantStatus, ScopeConsent, ScopeDefinition, User,
+};
 use grant_http::ApiError;
 use rand::Rng;
 use rand::distributions::Alphanumeric;
@@ -157,7 +159,7 @@ impl GrantResponse {
     pub fn project(consent: &ScopeConsent, ctx: &GrantContext<'_>) -> Self {
         let g = &consent.grant;
         let base = ctx.base;
-        let user_id = &ctx.user.okta_id;
+        let user_id = ctx.user.alias(AliasVendor::Okta);
         let scope_id = consent.scope.clone();
         let client = ctx.clients.iter().find(|c| c.id == g.client_id);
         let client_title = client.map(|c| c.name.clone()).filter(|n| !n.is_empty());
@@ -177,7 +179,7 @@ impl GrantResponse {
                 kind: a.kind.clone(),
             },
             None => Actor {
-                id: user_id.clone(),
+                id: user_id.to_owned(),
                 kind: "User".into(),
             },
         };
@@ -192,7 +194,7 @@ impl GrantResponse {
             last_updated: okta_time(g.updated_at),
             issuer,
             client_id: g.client_id.clone(),
-            user_id: user_id.clone(),
+            user_id: user_id.to_owned(),
             embedded: ctx.scopes.map(|_| Embedded {
                 scope: EmbeddedScope {
                     id: scope_id.clone(),

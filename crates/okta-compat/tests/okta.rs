@@ -34,7 +34,7 @@ fn org_with(cfg: GatewayConfig<OktaConfig>) -> Org {
     let user = |conn: &mut grant_core::DbConn, login: &str, okta: &str| {
         let new = NewUser {
             login: login.into(),
-            okta_id: Some(okta.into()),
+            aliases: [(AliasVendor::Okta, okta.to_owned())].into(),
             display_name: Some(format!("{login} Example")),
             ..NewUser::default()
         };
@@ -894,7 +894,7 @@ fn tempfile_path() -> String {
 fn user_with_roles(o: &Org, login: &str, okta_id: &str, roles: &[&str]) -> User {
     let new = NewUser {
         login: login.into(),
-        okta_id: Some(okta_id.into()),
+        aliases: [(AliasVendor::Okta, okta_id.to_owned())].into(),
         roles: roles.iter().map(|r| r.to_string()).collect(),
         ..NewUser::default()
     };
@@ -1708,7 +1708,7 @@ async fn import_takes_users_and_clients_without_grants_and_serves_them_as_captur
     let dana = directory::get_user(
         &mut conn,
         o.srv.tenant(),
-        UserKey::OktaId,
+        UserKey::Alias(AliasVendor::Okta),
         "00uImpDana0000000001",
     )
     .unwrap();

@@ -30,7 +30,7 @@ fn org(mut cfg: GatewayConfig<OktaConfig>) -> Org {
     directory::create_tenant(&mut conn, Some(t.clone()), "org").unwrap();
     let new = NewUser {
         login: "alice".into(),
-        okta_id: Some(ALICE.into()),
+        aliases: [(AliasVendor::Okta, ALICE.to_owned())].into(),
         ..NewUser::default()
     };
     let alice = directory::create_user(&mut conn, &t, new, "test").unwrap();

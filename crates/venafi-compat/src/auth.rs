@@ -4,7 +4,9 @@
 //! implemented and is answered 401 `invalid_token`.
 
 use actix_web::HttpRequest;
-use grant_core::model::{Credential, Grant, Principal, Scope, ScopeSet, User, UserKey};
+use grant_core::model::{
+    AliasVendor, Credential, Grant, Principal, Scope, ScopeSet, User, UserKey,
+};
 use grant_core::service::authz::{self, VENAFI_ADMIN_ROLES};
 use grant_core::service::{directory, tokens};
 use grant_http::{ApiError, Presented};
@@ -74,7 +76,7 @@ impl VenafiCaller {
     pub fn universal(&self) -> &str {
         self.user
             .as_ref()
-            .map(|u| u.universal.as_str())
+            .map(|u| u.alias(AliasVendor::Venafi))
             .unwrap_or("")
     }
 
@@ -90,10 +92,15 @@ impl VenafiCaller {
     /// Grant Admin; Auditor, Application Owner), held on the user or the token; anyone may
     /// for their own grants. 401 `insufficient_rights` otherwise.
     pub fn may_access(&self, grantee: Option<&str>, write: bool) -> Result<(), ApiError> {
-        authz::may_access_grantee_grants(&self.principal(), &VENAFI_ADMIN_ROLES, grantee, write)
-            .map_err(|_| ApiError::Forbidden {
-                reason: String::new(),
-            })
+        authz::may_access_grantee_grants(
+            &self.principal(),
+            &VENAFI_ADMIN_ROLES,
+            grantee.map(|g| (AliasVendor::Venafi, g)),
+            write,
+        )
+        .map_err(|_| ApiError::Forbidden {
+            reason: String::new(),
+        })
     }
 
     /// The token must hold the `admin` scope (with `restriction`, when given): 403

@@ -10,7 +10,7 @@
 use chrono::DateTime;
 use grant_core::CoreError;
 use grant_core::model::{
-    ClientKind, GrantType, NewClient, NewGrant, NewUser, Scope, ScopeSet, UserKey,
+    AliasVendor, ClientKind, GrantType, NewClient, NewGrant, NewUser, Scope, ScopeSet, UserKey,
 };
 use grant_core::service::import::{ImportBatch, ImportedGrant};
 use serde::Deserialize;
@@ -112,7 +112,7 @@ fn to_user(i: CapturedIdentity) -> Result<NewUser, CoreError> {
         .unwrap_or_else(|| u.clone());
     Ok(NewUser {
         login,
-        universal: Some(u),
+        aliases: [(AliasVendor::Venafi, u)].into(),
         display_name: i.FullName.or(i.Name).filter(|s| !s.is_empty()),
         ..NewUser::default()
     })
@@ -218,7 +218,7 @@ pub fn to_imported(c: CapturedGrant) -> Result<ImportedGrant, CoreError> {
             .collect(),
     );
     Ok(ImportedGrant {
-        user_key: UserKey::Universal,
+        user_key: UserKey::Alias(AliasVendor::Venafi),
         user_value: c.GranteePrefixedUniversal,
         client_id: c.Application,
         grant,

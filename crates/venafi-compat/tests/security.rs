@@ -29,7 +29,7 @@ fn start(cfg: GatewayConfig<VenafiConfig>) -> TestServer<Venafi> {
         &t,
         NewUser {
             login: "alice".into(),
-            universal: Some(ALICE.into()),
+            aliases: [(AliasVendor::Venafi, ALICE.to_owned())].into(),
             roles: vec!["Admin".into()],
             ..NewUser::default()
         },

@@ -54,7 +54,7 @@ fn tpp_with(cfg: GatewayConfig<VenafiConfig>, tls: bool) -> Tpp {
             &t,
             NewUser {
                 login: login.into(),
-                universal: Some(universal.into()),
+                aliases: [(AliasVendor::Venafi, universal.to_owned())].into(),
                 roles,
                 ..NewUser::default()
             },
@@ -1113,7 +1113,8 @@ async fn credentials_not_made_for_venafi_are_refused() {
     let o = tpp();
     let t = o.srv.tenant().to_owned();
     let mut conn = o.srv.conn();
-    let alice = directory::get_user(&mut conn, &t, UserKey::Universal, ALICE).unwrap();
+    let alice =
+        directory::get_user(&mut conn, &t, UserKey::Alias(AliasVendor::Venafi), ALICE).unwrap();
     let new = |kind, name: &str, faces: &[&str]| NewCredential {
         kind,
         name: name.into(),
@@ -1400,7 +1401,7 @@ async fn import_takes_identities_and_api_integrations_with_every_property() {
     let user = directory::get_user(
         &mut conn,
         o.srv.tenant(),
-        UserKey::Universal,
+        UserKey::Alias(AliasVendor::Venafi),
         &carol.to_uppercase(),
     )
     .unwrap();

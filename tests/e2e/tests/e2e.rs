@@ -129,7 +129,8 @@ async fn a_grant_revoked_through_okta_is_gone_from_pingfederate() {
         .client
         .delete(okta.url(&format!(
             "/api/v1/users/{}/grants/{}",
-            alice.okta_id, ids[0]
+            alice.alias(AliasVendor::Okta),
+            ids[0]
         )))
         .header(
             "authorization",
@@ -156,7 +157,10 @@ async fn a_grant_revoked_through_okta_is_gone_from_pingfederate() {
     assert_eq!(res.status(), 204);
     let res = okta
         .client
-        .get(okta.url(&format!("/api/v1/users/{}/grants", alice.okta_id)))
+        .get(okta.url(&format!(
+            "/api/v1/users/{}/grants",
+            alice.alias(AliasVendor::Okta)
+        )))
         .header(
             "authorization",
             format!("SSWS {}", token.secret.expose_secret()),
@@ -192,7 +196,11 @@ async fn opaque_scopes_round_trip_through_every_gateway() {
         &t,
         NewUser {
             login: "alice".into(),
-            universal: Some("local:{5a32c46e-e7d8-404d-9987-2e68c0928219}".into()),
+            aliases: [(
+                AliasVendor::Venafi,
+                "local:{5a32c46e-e7d8-404d-9987-2e68c0928219}".to_owned(),
+            )]
+            .into(),
             roles: vec!["Admin".into()],
             ..NewUser::default()
         },
@@ -282,7 +290,10 @@ async fn opaque_scopes_round_trip_through_every_gateway() {
 
     let res = okta
         .client
-        .get(okta.url(&format!("/api/v1/users/{}/grants", alice.okta_id)))
+        .get(okta.url(&format!(
+            "/api/v1/users/{}/grants",
+            alice.alias(AliasVendor::Okta)
+        )))
         .header("authorization", &ssws)
         .send()
         .await
@@ -322,7 +333,7 @@ async fn opaque_scopes_round_trip_through_every_gateway() {
         .client
         .post(venafi.url("/vedsdk/oauth/getgrants"))
         .bearer_auth(login["access_token"].as_str().unwrap())
-        .json(&serde_json::json!({"GranteePrefixedUniversal": alice.universal, "ApplicationId": "ac_client"}))
+        .json(&serde_json::json!({"GranteePrefixedUniversal": alice.alias(AliasVendor::Venafi), "ApplicationId": "ac_client"}))
         .send()
         .await
         .unwrap();
@@ -345,7 +356,7 @@ async fn opaque_scopes_round_trip_through_every_gateway() {
         .client
         .delete(okta.url(&format!(
             "/api/v1/users/{}/grants/{api_read}",
-            alice.okta_id
+            alice.alias(AliasVendor::Okta)
         )))
         .header("authorization", &ssws)
         .send()

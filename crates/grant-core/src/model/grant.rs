@@ -12,50 +12,6 @@ pub struct Scope {
     pub restrictions: Vec<String>,
 }
 
-/// Escapes the characters that delimit the stored scope list inside a name or restriction.
-fn escape(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            ' ' => out.push_str("%20"),
-            ':' => out.push_str("%3A"),
-            ',' => out.push_str("%2C"),
-            c => out.push(c),
-        }
-    }
-}
-
-fn unescape(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_owned();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('%') {
-        out.push_str(&rest[..i]);
-        let code = rest.get(i + 1..i + 3);
-        let c = match code {
-            Some("25") => Some('%'),
-            Some("20") => Some(' '),
-            Some("3A") => Some(':'),
-            Some("2C") => Some(','),
-            _ => None,
-        };
-        match c {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[i + 3..];
-            }
-            None => {
-                out.push('%');
-                rest = &rest[i + 1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 impl Scope {
     pub fn new(name: impl Into<String>) -> Self {
         Self {
@@ -88,26 +44,6 @@ impl Scope {
             format!("{}:{}", self.name, self.restrictions.join(","))
         }
     }
-
-    /// Stored form of one scope: the escaped name, then `:` and the escaped restrictions
-    /// separated by `,` when there are any. Lossless for any name.
-    fn stored_token(&self) -> String {
-        let mut out = String::with_capacity(self.name.len());
-        escape(&self.name, &mut out);
-        for (i, r) in self.restrictions.iter().enumerate() {
-            out.push(if i == 0 { ':' } else { ',' });
-            escape(r, &mut out);
-        }
-        out
-    }
-
-    fn from_stored_token(token: &str) -> Self {
-        let parsed = Self::parse_venafi(token);
-        Self {
-            name: unescape(&parsed.name),
-            restrictions: parsed.restrictions.iter().map(|r| unescape(r)).collect(),
-        }
-    }
 }
 
 /// The scopes of a grant, in the order they were granted.
@@ -120,24 +56,36 @@ impl ScopeSet {
         Self(names.into_iter().map(|n| Scope::new(n)).collect())
     }
 
-    /// Stored form: scope tokens separated by single spaces; inside a token `%`, space,
-    /// `:` and `,` of names and restrictions are percent-escaped, so a `:` in the stored
-    /// form always introduces Venafi restrictions and a name comes back exactly as given.
+    /// Stored form: a JSON array with one array per scope, its name then its restrictions
+    /// (`[["openid"],["certificate","manage","revoke"]]`).
     pub fn to_stored(&self) -> String {
-        self.0
+        let scopes: Vec<Vec<&str>> = self
+            .0
             .iter()
-            .map(Scope::stored_token)
-            .collect::<Vec<_>>()
-            .join(" ")
+            .map(|s| {
+                std::iter::once(s.name.as_str())
+                    .chain(s.restrictions.iter().map(String::as_str))
+                    .collect()
+            })
+            .collect();
+        serde_json::to_string(&scopes).unwrap_or_else(|_| "[]".into())
     }
 
-    pub fn from_stored(s: &str) -> Self {
-        Self(
-            s.split(' ')
-                .filter(|t| !t.is_empty())
-                .map(Scope::from_stored_token)
+    /// Reads the stored form.
+    pub fn from_stored(s: &str) -> crate::Result<Self> {
+        let scopes: Vec<Vec<String>> = serde_json::from_str(s)?;
+        Ok(Self(
+            scopes
+                .into_iter()
+                .filter_map(|parts| {
+                    let mut parts = parts.into_iter();
+                    parts.next().map(|name| Scope {
+                        name,
+                        restrictions: parts.collect(),
+                    })
+                })
                 .collect(),
-        )
+        ))
     }
 
     /// Venafi's scope string: `name:r1,r2;name`.
@@ -194,7 +142,7 @@ pub struct GrantAttribute {
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vm])* $variant),+ }
 

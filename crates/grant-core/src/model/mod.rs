@@ -17,6 +17,8 @@ pub use grant::{
 };
 pub use page::{Cursor, Page, PageRequest};
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -44,16 +46,15 @@ grant::text_enum!(
 
 /// A resource owner (the subject of grants), with the identifier each vendor shows for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "UserDocument")]
 pub struct User {
     /// GUID; also the OCS user id.
     pub id: String,
     pub tenant_id: String,
-    /// Okta user id (`00u…`).
-    pub okta_id: String,
     /// Login name; PingFederate's USER_KEY.
     pub login: String,
-    /// Venafi prefixed universal (`local:{guid}`), compared case-insensitively.
-    pub universal: String,
+    /// The identifier each vendor with identifiers of its own shows for the user.
+    pub aliases: Aliases,
     pub display_name: String,
     /// Role names (Venafi: Admin, Grant Admin, Auditor, Application Owner; OCS role names).
     pub roles: Vec<String>,
@@ -62,6 +63,105 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<UserProfile>,
 }
+
+impl User {
+    /// The user's identifier in `vendor`'s namespace ("" when it has none).
+    pub fn alias(&self, vendor: AliasVendor) -> &str {
+        self.aliases.get(&vendor).map(String::as_str).unwrap_or("")
+    }
+
+    /// Whether `value` is one of the user's identifiers, compared as each vendor compares.
+    pub fn answers_to(&self, value: &str) -> bool {
+        self.aliases
+            .iter()
+            .any(|(vendor, alias)| !alias.is_empty() && vendor.same(alias, value))
+    }
+}
+
+/// A user as export documents hold it. Formats 1–3 carry `okta_id` and `universal` fields;
+/// format 4 an `aliases` map. Either is read.
+#[derive(Deserialize)]
+struct UserDocument {
+    id: String,
+    tenant_id: String,
+    login: String,
+    #[serde(default)]
+    aliases: Aliases,
+    #[serde(default)]
+    okta_id: Option<String>,
+    #[serde(default)]
+    universal: Option<String>,
+    display_name: String,
+    roles: Vec<String>,
+    created_at: DateTime<Utc>,
+    #[serde(default)]
+    profile: Option<UserProfile>,
+}
+
+impl From<UserDocument> for User {
+    fn from(d: UserDocument) -> Self {
+        let mut aliases = d.aliases;
+        for (vendor, value) in [
+            (AliasVendor::Okta, d.okta_id),
+            (AliasVendor::Venafi, d.universal),
+        ] {
+            if let Some(v) = value.filter(|v| !v.is_empty()) {
+                aliases.entry(vendor).or_insert(v);
+            }
+        }
+        User {
+            id: d.id,
+            tenant_id: d.tenant_id,
+            login: d.login,
+            aliases,
+            display_name: d.display_name,
+            roles: d.roles,
+            created_at: d.created_at,
+            profile: d.profile,
+        }
+    }
+}
+
+grant::text_enum!(
+    /// A vendor whose users are addressed by an identifier of its own (a row per user and
+    /// vendor in the store's alias table; another vendor adds a variant, not a column).
+    AliasVendor {
+        /// Okta user id (`00u…`), compared exactly.
+        Okta = "okta",
+        /// Venafi prefixed universal (`local:{guid}`), compared case-insensitively.
+        Venafi = "venafi",
+    }
+);
+
+impl AliasVendor {
+    /// The form an alias is looked up by: as given, or lower-cased where the vendor compares
+    /// case-insensitively.
+    pub fn lookup_key(self, alias: &str) -> String {
+        match self {
+            AliasVendor::Okta => alias.to_owned(),
+            AliasVendor::Venafi => alias.to_lowercase(),
+        }
+    }
+
+    /// Whether two aliases name the same user in this vendor's namespace.
+    pub fn same(self, a: &str, b: &str) -> bool {
+        match self {
+            AliasVendor::Okta => a == b,
+            AliasVendor::Venafi => a.to_lowercase() == b.to_lowercase(),
+        }
+    }
+
+    /// The alias a user gets when none is given: in the vendor's own format.
+    pub fn generated(self, user_id: &str) -> String {
+        match self {
+            AliasVendor::Okta => crate::service::ids::okta_id("00u"),
+            AliasVendor::Venafi => format!("local:{{{user_id}}}"),
+        }
+    }
+}
+
+/// A user's identifiers by vendor.
+pub type Aliases = BTreeMap<AliasVendor, String>;
 
 /// A user's directory profile, every field as the directory holds it (None: not set).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,9 +202,9 @@ pub struct TenantRole {
 #[serde(default, deny_unknown_fields)]
 pub struct NewUser {
     pub id: Option<String>,
-    pub okta_id: Option<String>,
     pub login: String,
-    pub universal: Option<String>,
+    /// Identifiers by vendor; a vendor left out gets one generated in its format.
+    pub aliases: Aliases,
     pub display_name: Option<String>,
     pub roles: Vec<String>,
     pub profile: Option<UserProfile>,
@@ -149,12 +249,14 @@ pub struct ScopeDefinition {
 }
 
 /// Which user identifier a gateway addresses users by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UserKey {
+    /// The GUID (OCS).
     Id,
-    OktaId,
+    /// The login (PingFederate's USER_KEY).
     Login,
-    Universal,
+    /// A vendor's own identifier.
+    Alias(AliasVendor),
 }
 
 grant::text_enum!(
@@ -224,12 +326,4 @@ pub fn to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
 /// Current time, truncated to milliseconds.
 pub fn now() -> DateTime<Utc> {
     to_millis(Utc::now())
-}
-
-/// Splits a space- or comma-free list stored as one text column.
-pub(crate) fn split_words(s: &str) -> Vec<String> {
-    s.split(' ')
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
 }

@@ -2,7 +2,7 @@
 //! revoke) user X's grants?". Gateways authenticate, then ask here; the answer is `Ok(())`
 //! or `CoreError::Forbidden`, which each gateway renders in its vendor's shape.
 
-use crate::model::Principal;
+use crate::model::{AliasVendor, Principal};
 use crate::{CoreError, Result};
 
 /// The admin roles of a face: holders of `write_any` read and revoke every user's grants,
@@ -65,17 +65,20 @@ pub fn may_access_user_grants(
     decide(principal, roles, own, write)
 }
 
-/// The same rule where the target is named by its prefixed universal (compared
-/// case-insensitively; `None`: no single user, e.g. every grant of an application, which
-/// only admins reach).
+/// The same rule where the target is named by a vendor's alias (compared as that vendor
+/// compares; `None`: no single user, e.g. every grant of an application, which only admins
+/// reach).
 pub fn may_access_grantee_grants(
     principal: &Principal,
     roles: &AdminRoles,
-    grantee_universal: Option<&str>,
+    grantee: Option<(AliasVendor, &str)>,
     write: bool,
 ) -> Result<()> {
-    let own = match (grantee_universal, &principal.user) {
-        (Some(g), Some(u)) => !u.universal.is_empty() && u.universal.eq_ignore_ascii_case(g),
+    let own = match (grantee, &principal.user) {
+        (Some((vendor, g)), Some(u)) => {
+            let mine = u.alias(vendor);
+            !mine.is_empty() && vendor.same(mine, g)
+        }
         _ => false,
     };
     decide(principal, roles, own, write)
@@ -117,9 +120,12 @@ mod tests {
             user: Some(User {
                 id: "u1".into(),
                 tenant_id: "t".into(),
-                okta_id: "00u1".into(),
                 login: "alice".into(),
-                universal: "local:{1}".into(),
+                aliases: [
+                    (AliasVendor::Okta, "00u1".to_owned()),
+                    (AliasVendor::Venafi, "local:{1}".to_owned()),
+                ]
+                .into(),
                 display_name: "Alice".into(),
                 roles: user_roles.iter().map(|r| r.to_string()).collect(),
                 created_at: at,
@@ -166,11 +172,20 @@ mod tests {
     fn venafi_grantee_by_universal_any_case() {
         let p = principal(&[], &[]);
         let r = &VENAFI_ADMIN_ROLES;
-        assert!(may_access_grantee_grants(&p, r, Some("LOCAL:{1}"), true).is_ok());
-        assert!(may_access_grantee_grants(&p, r, Some("local:{2}"), false).is_err());
+        assert!(
+            may_access_grantee_grants(&p, r, Some((AliasVendor::Venafi, "LOCAL:{1}")), true)
+                .is_ok()
+        );
+        assert!(
+            may_access_grantee_grants(&p, r, Some((AliasVendor::Venafi, "local:{2}")), false)
+                .is_err()
+        );
         assert!(may_access_grantee_grants(&p, r, None, false).is_err());
         let auditor = principal(&["auditor"], &[]);
-        assert!(may_access_grantee_grants(&auditor, r, Some("local:{2}"), false).is_ok());
+        assert!(
+            may_access_grantee_grants(&auditor, r, Some((AliasVendor::Venafi, "local:{2}")), false)
+                .is_ok()
+        );
         assert!(may_access_grantee_grants(&auditor, r, None, true).is_err());
         let grant_admin = principal(&["Grant Admin"], &[]);
         assert!(may_access_grantee_grants(&grant_admin, r, None, true).is_ok());

@@ -23,7 +23,7 @@ use crate::model::{
     UserKey, default_faces, now, to_millis, valid_face,
 };
 use crate::service::{audit, ids};
-use crate::store::rows::CredentialRow;
+use crate::store::rows::{CredentialRow, json_list};
 use crate::store::{DbConn, audit as audit_store, credentials, dialect};
 use crate::{CoreError, Result};
 
@@ -132,8 +132,8 @@ pub fn insert_credential(
         grant_id: new.grant_id,
         digest,
         password_hash,
-        scopes: new.scopes.join(" "),
-        roles: new.roles.join(","),
+        scopes: json_list(&new.scopes),
+        roles: json_list(&new.roles),
         status: CredentialStatus::Active.as_str().to_owned(),
         created_at: crate::store::rows::naive(now()),
         expires_at: new

@@ -3,7 +3,7 @@
 use crate::model::AuditAction;
 use crate::model::RecordKind;
 use crate::model::{
-    NewUser, ScopeDefinition, Tenant, TenantRole, TenantStatus, User, UserKey, now,
+    AliasVendor, NewUser, ScopeDefinition, Tenant, TenantRole, TenantStatus, User, UserKey, now,
 };
 use crate::service::{audit, ids};
 use crate::store::{DbConn, audit as audit_store, dialect, roles, scopes, tenants, users};
@@ -45,9 +45,14 @@ pub fn create_user(conn: &mut DbConn, tenant: &str, new: NewUser, actor: &str) -
         return Err(CoreError::invalid("login", "must not be empty"));
     }
     let id = new.id.unwrap_or_else(ids::guid);
+    let mut aliases = new.aliases;
+    for vendor in AliasVendor::ALL {
+        aliases
+            .entry(*vendor)
+            .or_insert_with(|| vendor.generated(&id));
+    }
     let user = User {
-        universal: new.universal.unwrap_or_else(|| format!("local:{{{id}}}")),
-        okta_id: new.okta_id.unwrap_or_else(|| ids::okta_id("00u")),
+        aliases,
         display_name: new.display_name.unwrap_or_else(|| new.login.clone()),
         login: new.login,
         roles: new.roles,
@@ -63,17 +68,10 @@ pub fn create_user(conn: &mut DbConn, tenant: &str, new: NewUser, actor: &str) -
         if tenants::find_tenant(conn, tenant)?.is_none() {
             return Err(CoreError::not_found(RecordKind::Tenant, tenant));
         }
-        for (key, field, value) in [
-            (UserKey::Id, "id", &user.id),
-            (UserKey::OktaId, "okta_id", &user.okta_id),
-            (UserKey::Login, "login", &user.login),
-            (UserKey::Universal, "universal", &user.universal),
-        ] {
-            if users::find_user(conn, tenant, key, value)?.is_some() {
-                return Err(CoreError::Conflict(format!(
-                    "{field} {value} already belongs to a user"
-                )));
-            }
+        if let Some((field, value)) = users::taken_identifier(conn, &user)? {
+            return Err(CoreError::Conflict(format!(
+                "{field} {value} already belongs to a user"
+            )));
         }
         users::insert_users(conn, std::slice::from_ref(&user))?;
         audit_store::insert_audit(

@@ -16,7 +16,7 @@ use crate::model::{
     AuditEvent, Client, ConsentId, CredentialKind, Grant, ScopeDefinition, Tenant, TenantRole,
     User, UserKey, default_faces,
 };
-use crate::store::rows::{CredentialRow, faces_column, naive, utc};
+use crate::store::rows::{CredentialRow, faces_column, json_list, naive, utc};
 use crate::store::{
     DbConn, audit, clients, credentials, dialect, grants, roles, scopes, tenants, users,
 };
@@ -26,7 +26,10 @@ use crate::{CoreError, Result};
 /// the faces their kind has been used for (`model::default_faces`, as the migration does).
 /// 3: tenant `roles` and users' `profile` (both absent in older documents: no tenant roles,
 /// no profiles).
-pub const FORMAT_VERSION: u32 = 3;
+/// 4: users' vendor identifiers in an `aliases` map (older: `okta_id` and `universal`);
+/// credentials' `scopes` and `roles` as arrays (older: space- and comma-joined strings);
+/// tenants' `status` (absent in older documents: active).
+pub const FORMAT_VERSION: u32 = 4;
 /// The oldest format `import` reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
@@ -45,8 +48,10 @@ pub struct CredentialRecord {
     pub digest: Option<String>,
     /// argon2id PHC string of a password or client secret.
     pub password_hash: Option<String>,
-    pub scopes: String,
-    pub roles: String,
+    #[serde(deserialize_with = "words_or_list")]
+    pub scopes: Vec<String>,
+    #[serde(deserialize_with = "comma_list_or_list")]
+    pub roles: Vec<String>,
     pub status: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
@@ -54,6 +59,40 @@ pub struct CredentialRecord {
     /// The gateways the credential is made for (absent in format 1: derived from the kind).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faces: Option<Vec<String>>,
+}
+
+/// A list as format 4 writes it (an array), or as older formats did: one string, split at
+/// `sep`.
+fn list_or_joined<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    sep: char,
+) -> std::result::Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        List(Vec<String>),
+        Joined(String),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::List(l) => l,
+        Either::Joined(s) => s
+            .split(sep)
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+fn words_or_list<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    list_or_joined(d, ' ')
+}
+
+fn comma_list_or_list<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    list_or_joined(d, ',')
 }
 
 impl From<CredentialRow> for CredentialRecord {
@@ -68,8 +107,8 @@ impl From<CredentialRow> for CredentialRecord {
             grant_id: r.grant_id,
             digest: r.digest.map(|d| STANDARD.encode(d)),
             password_hash: r.password_hash,
-            scopes: r.scopes,
-            roles: r.roles,
+            scopes: serde_json::from_str(&r.scopes).unwrap_or_default(),
+            roles: serde_json::from_str(&r.roles).unwrap_or_default(),
             status: r.status,
             created_at: utc(r.created_at),
             expires_at: r.expires_at.map(utc),
@@ -98,7 +137,7 @@ impl TryFrom<&CredentialRecord> for CredentialRow {
                     .map_err(|_| CoreError::invalid("credentials.kind", r.kind.clone()))?,
                 r.user_id.as_deref(),
                 r.grant_id.as_deref(),
-                &r.scopes.split(' ').map(str::to_owned).collect::<Vec<_>>(),
+                &r.scopes,
             ),
         };
         Ok(CredentialRow {
@@ -112,8 +151,8 @@ impl TryFrom<&CredentialRecord> for CredentialRow {
             grant_id: r.grant_id.clone(),
             digest,
             password_hash: r.password_hash.clone(),
-            scopes: r.scopes.clone(),
-            roles: r.roles.clone(),
+            scopes: json_list(&r.scopes),
+            roles: json_list(&r.roles),
             status: r.status.clone(),
             created_at: naive(r.created_at),
             expires_at: r.expires_at.map(naive),
@@ -640,15 +679,8 @@ impl Loader<'_> {
             |c| users::insert_users(c, items),
             |c| {
                 for u in items {
-                    for (key, value) in [
-                        (UserKey::Id, &u.id),
-                        (UserKey::OktaId, &u.okta_id),
-                        (UserKey::Login, &u.login),
-                        (UserKey::Universal, &u.universal),
-                    ] {
-                        if users::find_user(c, &u.tenant_id, key, value)?.is_some() {
-                            return Ok(Some(format!("user {}", u.id)));
-                        }
+                    if users::taken_identifier(c, u)?.is_some() {
+                        return Ok(Some(format!("user {}", u.id)));
                     }
                 }
                 Ok(None)

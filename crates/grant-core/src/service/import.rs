@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::model::AuditAction;
+use crate::model::{AliasVendor, AuditAction};
 use crate::model::{
     Grant, GrantStatus, NewClient, NewGrant, NewUser, TenantRole, User, UserKey, to_millis,
 };
@@ -47,22 +47,20 @@ fn new_user(tenant: &str, key: UserKey, value: &str) -> User {
     } else {
         ids::guid()
     };
+    let aliases = AliasVendor::ALL
+        .iter()
+        .map(|vendor| match key {
+            UserKey::Alias(v) if v == *vendor => (v, value.to_owned()),
+            _ => (*vendor, vendor.generated(&id)),
+        })
+        .collect();
     User {
-        okta_id: if key == UserKey::OktaId {
-            value.to_owned()
-        } else {
-            ids::okta_id("00u")
-        },
         login: if key == UserKey::Login {
             value.to_owned()
         } else {
             format!("{value}@imported")
         },
-        universal: if key == UserKey::Universal {
-            value.to_owned()
-        } else {
-            format!("local:{{{id}}}")
-        },
+        aliases,
         display_name: value.to_owned(),
         roles: Vec::new(),
         tenant_id: tenant.to_owned(),
@@ -100,11 +98,11 @@ pub fn import_grants(
 ) -> Result<ImportReport> {
     dialect::write_tx(conn, |conn| {
         let mut report = ImportReport::default();
-        let mut user_ids: HashMap<(u8, String), String> = HashMap::new();
+        let mut user_ids: HashMap<(UserKey, String), String> = HashMap::new();
         let mut known_clients: HashMap<String, ()> = HashMap::new();
         let mut built: Vec<Grant> = Vec::with_capacity(items.len());
         for item in items {
-            let key = (item.user_key as u8, item.user_value.clone());
+            let key = (item.user_key, item.user_value.clone());
             let user_id = match user_ids.get(&key) {
                 Some(id) => id.clone(),
                 None => {
@@ -229,21 +227,14 @@ pub fn import_batch(
             }
         }
         for new in batch.users {
-            let record = format!(
-                "user {}",
-                new.id
-                    .as_deref()
-                    .or(new.okta_id.as_deref())
-                    .or(new.universal.as_deref())
-                    .unwrap_or(new.login.as_str())
-            );
-            // The user is known by the first identifier the document gives.
-            let (key, value) = match (&new.id, &new.okta_id, &new.universal) {
-                (Some(id), _, _) => (UserKey::Id, id.as_str()),
-                (None, Some(okta), _) => (UserKey::OktaId, okta.as_str()),
-                (None, None, Some(u)) => (UserKey::Universal, u.as_str()),
-                (None, None, None) => (UserKey::Login, new.login.as_str()),
+            // The user is known by the first identifier the document gives: its id, a
+            // vendor's alias, its login.
+            let (key, value) = match (&new.id, new.aliases.iter().next()) {
+                (Some(id), _) => (UserKey::Id, id.as_str()),
+                (None, Some((vendor, alias))) => (UserKey::Alias(*vendor), alias.as_str()),
+                (None, None) => (UserKey::Login, new.login.as_str()),
             };
+            let record = format!("user {value}");
             let exists = users::find_user(conn, &tenant, key, value)?.is_some();
             if !exists {
                 directory::create_user(conn, &tenant, new, actor)

@@ -10,7 +10,7 @@ use crate::model::AuditAction;
 use crate::model::RecordKind;
 use crate::model::{
     Client, Credential, CredentialKind, CredentialStatus, Face, Grant, GrantStatus, GrantType,
-    NewGrant, Scope, ScopeSet, UserKey, now,
+    NewGrant, Scope, ScopeSet, User, UserKey, now,
 };
 use crate::service::credentials::token_digest;
 use crate::service::{audit, grants as grant_rules, ids};
@@ -63,14 +63,11 @@ pub fn rejected_scope(client: &Client, requested: &ScopeSet) -> Option<Scope> {
         .cloned()
 }
 
-/// Whether the identity (prefixed universal) may authorize on the client: an empty
-/// allow-list admits anyone; universals compare case-insensitively.
-pub fn identity_allowed(client: &Client, universal: &str) -> bool {
+/// Whether the user may authorize on the client: an empty allow-list admits anyone; an
+/// entry names a user by one of its aliases, compared as that alias's vendor compares.
+pub fn identity_allowed(client: &Client, user: &User) -> bool {
     client.allowed_identities.is_empty()
-        || client
-            .allowed_identities
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case(universal))
+        || client.allowed_identities.iter().any(|a| user.answers_to(a))
 }
 
 fn lifetimes(client: &Client, at: DateTime<Utc>) -> (i64, DateTime<Utc>) {
@@ -98,8 +95,15 @@ fn token_row(
         grant_id: Some(grant.id.clone()),
         digest: Some(token_digest(token).to_vec()),
         password_hash: None,
-        scopes: grant.scopes.to_stored(),
-        roles: String::new(),
+        scopes: crate::store::rows::json_list(
+            &grant
+                .scopes
+                .0
+                .iter()
+                .map(Scope::venafi_token)
+                .collect::<Vec<_>>(),
+        ),
+        roles: crate::store::rows::json_list(&[]),
         status: CredentialStatus::Active.as_str().to_owned(),
         created_at: naive(at),
         expires_at: Some(naive(expires_at)),
@@ -162,7 +166,7 @@ fn token_event(
         serde_json::json!({
             "user_id": grant.user_id,
             "client_id": grant.client_id,
-            "scope": grant.scopes.to_stored(),
+            "scope": grant.scopes.venafi_string(),
             "result": result,
         }),
     )
@@ -189,7 +193,7 @@ pub fn authorize(
         let client = clients::find_client(conn, tenant, client_id)?
             .filter(|c| c.enabled)
             .ok_or_else(|| CoreError::not_found(RecordKind::Client, client_id))?;
-        if !identity_allowed(&client, &user.universal) {
+        if !identity_allowed(&client, &user) {
             return Err(CoreError::Forbidden(
                 "identity not allowed on this API integration".into(),
             ));

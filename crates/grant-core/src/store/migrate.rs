@@ -29,9 +29,32 @@ pub fn revert_all(conn: &mut DbConn) -> Result<usize> {
     reverted.map_err(|e| CoreError::Internal(format!("migration revert failed: {e}")))
 }
 
-/// Reverts the `n` most recent migrations (used to test a migration on data written by the
-/// schema before it).
-pub fn revert_last(conn: &mut DbConn, n: usize) -> Result<usize> {
+/// Reverts every applied migration from `name` (its directory name, or only the leading
+/// date and time, e.g. `2026-12-07-040000`) on, newest first; returns how many. Tests use it
+/// to run a migration over data written by the schema before it.
+pub fn revert_from(conn: &mut DbConn, name: &str) -> Result<usize> {
+    let from: String = name
+        .split('_')
+        .next()
+        .unwrap_or(name)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.applied_migrations(),
+        DbConn::Postgres(c) => c.applied_migrations(),
+    }
+    .map_err(|e| CoreError::Internal(format!("cannot list migrations: {e}")))?;
+    let n = applied
+        .iter()
+        .filter(|v| {
+            v.to_string()
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>()
+                >= from
+        })
+        .count();
     for _ in 0..n {
         let reverted = match conn {
             DbConn::Sqlite(c) => c.revert_last_migration(SQLITE).map(|_| ()),

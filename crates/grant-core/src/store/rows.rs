@@ -16,7 +16,7 @@ pub(crate) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
 }
 
-fn json_list(v: &[String]) -> String {
+pub(crate) fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
@@ -61,33 +61,25 @@ impl From<&Tenant> for TenantRow {
 pub struct UserRow {
     pub id: String,
     pub tenant_id: String,
-    pub okta_id: String,
     pub login: String,
-    pub universal: String,
-    pub universal_folded: String,
     pub display_name: String,
     pub roles: String,
     pub created_at: NaiveDateTime,
     pub profile: Option<String>,
 }
 
-impl From<UserRow> for User {
-    fn from(r: UserRow) -> Self {
+impl UserRow {
+    /// The user, with the aliases the store holds for it.
+    pub fn into_user(self, aliases: Aliases) -> User {
         User {
-            id: r.id,
-            tenant_id: r.tenant_id,
-            okta_id: r.okta_id,
-            login: r.login,
-            universal: r.universal,
-            display_name: r.display_name,
-            roles: r
-                .roles
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            created_at: utc(r.created_at),
-            profile: r.profile.and_then(|p| serde_json::from_str(&p).ok()),
+            id: self.id,
+            tenant_id: self.tenant_id,
+            login: self.login,
+            aliases,
+            display_name: self.display_name,
+            roles: parse_list(&self.roles).unwrap_or_default(),
+            created_at: utc(self.created_at),
+            profile: self.profile.and_then(|p| serde_json::from_str(&p).ok()),
         }
     }
 }
@@ -97,18 +89,41 @@ impl From<&User> for UserRow {
         UserRow {
             id: u.id.clone(),
             tenant_id: u.tenant_id.clone(),
-            okta_id: u.okta_id.clone(),
             login: u.login.clone(),
-            universal: u.universal.clone(),
-            universal_folded: u.universal.to_lowercase(),
             display_name: u.display_name.clone(),
-            roles: u.roles.join(","),
+            roles: json_list(&u.roles),
             created_at: naive(u.created_at),
             profile: u
                 .profile
                 .as_ref()
                 .and_then(|p| serde_json::to_string(p).ok()),
         }
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = user_aliases)]
+pub struct UserAliasRow {
+    pub tenant_id: String,
+    pub vendor: String,
+    pub lookup_key: String,
+    pub alias: String,
+    pub user_id: String,
+}
+
+impl UserAliasRow {
+    /// One row per alias of the user.
+    pub fn of(u: &User) -> impl Iterator<Item = UserAliasRow> + '_ {
+        u.aliases
+            .iter()
+            .filter(|(_, alias)| !alias.is_empty())
+            .map(|(vendor, alias)| UserAliasRow {
+                tenant_id: u.tenant_id.clone(),
+                vendor: vendor.as_str().to_owned(),
+                lookup_key: vendor.lookup_key(alias),
+                alias: alias.clone(),
+                user_id: u.id.clone(),
+            })
     }
 }
 
@@ -331,7 +346,7 @@ impl TryFrom<GrantRow> for Grant {
             status: r.status.parse()?,
             source: r.source.parse()?,
             issuer: r.issuer,
-            scopes: ScopeSet::from_stored(&r.scopes),
+            scopes: ScopeSet::from_stored(&r.scopes)?,
             attributes,
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
@@ -424,13 +439,8 @@ impl TryFrom<CredentialRow> for Credential {
             user_id: r.user_id,
             client_id: r.client_id,
             grant_id: r.grant_id,
-            scopes: split_words(&r.scopes),
-            roles: r
-                .roles
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            scopes: parse_list(&r.scopes)?,
+            roles: parse_list(&r.roles)?,
             status: r.status.parse()?,
             created_at: utc(r.created_at),
             expires_at: r.expires_at.map(utc),

@@ -14,14 +14,21 @@ diesel::table! {
     users (id) {
         id -> Text,
         tenant_id -> Text,
-        okta_id -> Text,
         login -> Text,
-        universal -> Text,
-        universal_folded -> Text,
         display_name -> Text,
         roles -> Text,
         created_at -> Timestamp,
         profile -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    user_aliases (tenant_id, vendor, lookup_key) {
+        tenant_id -> Text,
+        vendor -> Text,
+        lookup_key -> Text,
+        alias -> Text,
+        user_id -> Text,
     }
 }
 
@@ -161,12 +168,14 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> tenants (tenant_id));
+diesel::joinable!(user_aliases -> users (user_id));
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(grant_scopes -> grants (grant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     users,
+    user_aliases,
     tenant_roles,
     clients,
     scopes,

@@ -1,17 +1,81 @@
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::rows::UserRow;
-use super::schema::users;
+use super::rows::{UserAliasRow, UserRow};
+use super::schema::{user_aliases, users};
 use crate::Result;
-use crate::model::{User, UserKey};
+use crate::model::{Aliases, User, UserKey};
 
 pub fn insert_users(conn: &mut DbConn, rows: &[User]) -> Result<()> {
     for chunk in rows.chunks(500) {
-        let rows: Vec<UserRow> = chunk.iter().map(UserRow::from).collect();
-        super::dialect::insert_rows!(conn, users::table, &rows)?;
+        let user_rows: Vec<UserRow> = chunk.iter().map(UserRow::from).collect();
+        super::dialect::insert_rows!(conn, users::table, &user_rows)?;
+        let alias_rows: Vec<UserAliasRow> = chunk.iter().flat_map(UserAliasRow::of).collect();
+        if !alias_rows.is_empty() {
+            super::dialect::insert_rows!(conn, user_aliases::table, &alias_rows)?;
+        }
     }
     Ok(())
+}
+
+/// The users of `rows`, each with its aliases (one query for all of them).
+fn with_aliases(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<User>> {
+    let mut by_user: HashMap<String, Aliases> = HashMap::with_capacity(rows.len());
+    for chunk in rows.chunks(500) {
+        let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
+        let found: Vec<(String, String, String)> = user_aliases::table
+            .filter(user_aliases::user_id.eq_any(&ids))
+            .select((
+                user_aliases::user_id,
+                user_aliases::vendor,
+                user_aliases::alias,
+            ))
+            .load(conn)?;
+        collect_aliases(&mut by_user, found);
+    }
+    Ok(attach(rows, by_user))
+}
+
+fn collect_aliases(by_user: &mut HashMap<String, Aliases>, found: Vec<(String, String, String)>) {
+    for (user_id, vendor, alias) in found {
+        // A vendor this build does not know (written by a newer one) is left out.
+        if let Ok(vendor) = vendor.parse() {
+            by_user.entry(user_id).or_default().insert(vendor, alias);
+        }
+    }
+}
+
+fn attach(rows: Vec<UserRow>, mut by_user: HashMap<String, Aliases>) -> Vec<User> {
+    rows.into_iter()
+        .map(|r| {
+            let aliases = by_user.remove(&r.id).unwrap_or_default();
+            r.into_user(aliases)
+        })
+        .collect()
+}
+
+/// The first identifier of `user` (id, login, an alias) another user of its tenant holds, as
+/// (field name, value).
+pub fn taken_identifier(conn: &mut DbConn, user: &User) -> Result<Option<(String, String)>> {
+    let keys = [
+        ("id", UserKey::Id, &user.id),
+        ("login", UserKey::Login, &user.login),
+    ]
+    .into_iter()
+    .map(|(field, key, value)| (field.to_owned(), key, value))
+    .chain(
+        user.aliases
+            .iter()
+            .map(|(vendor, alias)| (format!("{vendor} id"), UserKey::Alias(*vendor), alias)),
+    );
+    for (field, key, value) in keys {
+        if find_user(conn, &user.tenant_id, key, value)?.is_some() {
+            return Ok(Some((field, value.clone())));
+        }
+    }
+    Ok(None)
 }
 
 /// Finds a user of `tenant` by the identifier a gateway shows.
@@ -26,12 +90,20 @@ pub fn find_user(
         .into_boxed();
     let q = match key {
         UserKey::Id => q.filter(users::id.eq(value)),
-        UserKey::OktaId => q.filter(users::okta_id.eq(value)),
         UserKey::Login => q.filter(users::login.eq(value)),
-        UserKey::Universal => q.filter(users::universal_folded.eq(value.to_lowercase())),
+        UserKey::Alias(vendor) => q.filter(
+            users::id.nullable().eq(user_aliases::table
+                .filter(user_aliases::tenant_id.eq(tenant))
+                .filter(user_aliases::vendor.eq(vendor.as_str()))
+                .filter(user_aliases::lookup_key.eq(vendor.lookup_key(value)))
+                .select(user_aliases::user_id)
+                .single_value()),
+        ),
     };
-    let row = q.select(UserRow::as_select()).first(conn).optional()?;
-    Ok(row.map(User::from))
+    let Some(row) = q.select(UserRow::as_select()).first(conn).optional()? else {
+        return Ok(None);
+    };
+    Ok(with_aliases(conn, vec![row])?.pop())
 }
 
 /// Users of a tenant by internal id, for projections that show another identifier.
@@ -41,19 +113,30 @@ pub fn find_users_by_ids(conn: &mut DbConn, tenant: &str, ids: &[&str]) -> Resul
         .filter(users::id.eq_any(ids))
         .select(UserRow::as_select())
         .load(conn)?;
-    Ok(rows.into_iter().map(User::from).collect())
+    with_aliases(conn, rows)
 }
 
 pub fn list_users(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<User>> {
     let mut q = users::table.into_boxed();
+    let mut aliases = user_aliases::table.into_boxed();
     if let Some(t) = tenant {
         q = q.filter(users::tenant_id.eq(t));
+        aliases = aliases.filter(user_aliases::tenant_id.eq(t));
     }
     let rows = q
         .order((users::tenant_id, users::created_at, users::id))
         .select(UserRow::as_select())
         .load(conn)?;
-    Ok(rows.into_iter().map(User::from).collect())
+    let found = aliases
+        .select((
+            user_aliases::user_id,
+            user_aliases::vendor,
+            user_aliases::alias,
+        ))
+        .load(conn)?;
+    let mut by_user = HashMap::with_capacity(rows.len());
+    collect_aliases(&mut by_user, found);
+    Ok(attach(rows, by_user))
 }
 
 /// A page (`skip`, `count`) of a tenant's users, oldest first, narrowed to `ids` when not
@@ -81,5 +164,5 @@ pub fn list_users_page(
         .limit(count.max(0))
         .select(UserRow::as_select())
         .load(conn)?;
-    Ok((rows.into_iter().map(User::from).collect(), total))
+    Ok((with_aliases(conn, rows)?, total))
 }

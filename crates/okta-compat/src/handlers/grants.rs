@@ -9,7 +9,8 @@
 use actix_web::http::header::{HeaderValue, LINK};
 use actix_web::{HttpRequest, HttpResponse, web};
 use grant_core::model::{
-    Client, GrantFilter, Page, PageRequest, ScopeConsent, ScopeDefinition, User, UserKey,
+    AliasVendor, Client, GrantFilter, Page, PageRequest, ScopeConsent, ScopeDefinition, User,
+    UserKey,
 };
 use grant_core::service::{clients, directory, grants};
 use grant_core::{CoreError, DbConn};
@@ -101,7 +102,7 @@ fn resolve_user(
             .ok_or_else(|| CoreError::not_found(grant_core::model::RecordKind::User, "me"))?;
         directory::get_user(conn, tenant, UserKey::Id, own)?
     } else {
-        directory::get_user(conn, tenant, UserKey::OktaId, user_ref)?
+        directory::get_user(conn, tenant, UserKey::Alias(AliasVendor::Okta), user_ref)?
     };
     caller.may_access(&user, write)?;
     Ok(user)
@@ -390,7 +391,7 @@ pub async fn list_user_clients(
     let base = base_url(&req, &state.config.server);
     let body: Vec<UserClientResponse> = found
         .iter()
-        .map(|c| UserClientResponse::project(c, &base, &user.okta_id))
+        .map(|c| UserClientResponse::project(c, &base, user.alias(AliasVendor::Okta)))
         .collect();
     Ok(HttpResponse::Ok().json(body))
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
-use grant_core::model::{GrantFilter, UserKey};
+use grant_core::model::{AliasVendor, GrantFilter, UserKey};
 use grant_core::service::{clients, directory, grants};
 use grant_http::ApiResult;
 
@@ -43,7 +43,12 @@ async fn resolve(
                 return Ok(Resolved::ApplicationNotFound);
             }
             let user_id = match &grantee {
-                Some(u) => match directory::find_user(conn, &tenant, UserKey::Universal, u)? {
+                Some(u) => match directory::find_user(
+                    conn,
+                    &tenant,
+                    UserKey::Alias(AliasVendor::Venafi),
+                    u,
+                )? {
                     Some(user) => Some(user.id),
                     None => return Ok(Resolved::UnknownGrantee),
                 },
@@ -80,7 +85,10 @@ async fn list(
             ids.dedup();
             let users: HashMap<String, String> = directory::find_users_by_ids(conn, &tenant, &ids)?
                 .into_iter()
-                .map(|u| (u.id, u.universal))
+                .map(|u| {
+                    let universal = u.alias(AliasVendor::Venafi).to_owned();
+                    (u.id, universal)
+                })
                 .collect();
             Ok(page
                 .iter()

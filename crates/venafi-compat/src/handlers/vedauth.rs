@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use grant_core::CoreError;
-use grant_core::model::{Face, UserKey};
+use grant_core::model::{AliasVendor, Face, UserKey};
 use grant_core::service::tokens::{self, Issued, TokenPair};
 use grant_core::service::{credentials, directory};
 use grant_http::{ApiError, ApiResult, client_ip};
@@ -114,9 +114,9 @@ pub async fn authorize_oauth(
                     &client_id,
                     scopes,
                     &pair,
-                    &user.universal,
+                    user.alias(AliasVendor::Venafi),
                 )?;
-                Ok((issued, user.universal))
+                Ok((issued, user.alias(AliasVendor::Venafi).to_owned()))
             })
             .await
             .map_err(|e| match e {
@@ -145,7 +145,7 @@ pub async fn refresh_token(state: State, body: web::Bytes) -> ApiResult<HttpResp
                 let issued =
                     tokens::refresh(conn, &tenant, &refresh, &client_id, &pair, "vedauth")?;
                 let user = directory::get_user(conn, &tenant, UserKey::Id, &issued.grant.user_id)?;
-                Ok((issued, user.universal))
+                Ok((issued, user.alias(AliasVendor::Venafi).to_owned()))
             })
             .await
             .map_err(|e| match e {
