@@ -982,6 +982,9 @@ async fn a_disabled_tenant_authenticates_nothing_until_enabled() {
         vec![
             ("ops".to_owned(), serde_json::json!("disabled")),
             ("ops".to_owned(), serde_json::json!("active")),
+        ]
+    );
+}
 
 #[test]
 fn alias_and_list_migrations_keep_identifiers_roles_and_scopes() {
@@ -1298,6 +1301,7 @@ fn a_failing_record_midway_names_it_and_leaves_the_store_unchanged() {
     let err = export::import_from(&mut conn, &b"{\"format\": 1, \"tenants\": ["[..]).unwrap_err();
     assert!(matches!(err, export::TransferError::Document(_)), "{err}");
     assert_eq!(streamed(&mut conn), before);
+}
 
 /// The reverted schema's user columns of u1, as text.
 fn conn_row(conn: &mut grant_core::DbConn) -> Vec<String> {

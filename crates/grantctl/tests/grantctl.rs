@@ -731,3 +731,47 @@ fn grantctl_does_not_use_grant_core_store() {
         );
     }
 }
+
+#[test]
+fn streamed_import_names_a_bad_record_midway_and_leaves_the_store_unchanged() {
+    let source = populated("700");
+    let (code, text, err) = run(&source, &["export"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "", "no progress output when stderr is not a terminal");
+    // The 600th grant (past the first batch of 500) gets a status no grant can have.
+    let grants_at = text.find("\"grants\": [").unwrap();
+    let (mut at, needle) = (grants_at, "\"status\": \"active\"");
+    for _ in 0..600 {
+        at += text[at..].find(needle).unwrap() + needle.len();
+    }
+    let bad = format!(
+        "{}\"status\": \"bogus\"{}",
+        &text[..at - needle.len()],
+        &text[at..]
+    );
+    let target = TestDb::new();
+    grantctl(&target, &["tenant", "add", "--id", "other", "--name", "o"]);
+    let before = run(&target, &["export"]).1;
+    let file = std::env::temp_dir().join(format!("grantctl-bad-{}.json", std::process::id()));
+    std::fs::write(&file, bad).unwrap();
+    let (code, out, err) = run(&target, &["import", file.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out, "");
+    assert!(
+        err.starts_with(&format!(
+            "grantctl: {} is not an export: grants[599]: unknown variant `bogus`",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains(" at line "), "{err}");
+    assert_eq!(run(&target, &["export"]).1, before);
+    // The intact document loads; stdout is the counts, stderr stays empty.
+    std::fs::write(&file, &text).unwrap();
+    let (code, out, err) = run(&target, &["import", file.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!((code, err.as_str()), (0, ""));
+    let counts: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(counts["grants"], 700);
+}
