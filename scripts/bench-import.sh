@@ -4,7 +4,8 @@
 #   1. import of the generated document (format 1) into an empty database,
 #   2. export of that database,
 #   3. import of the export (format 3, with consent ids) into another empty database,
-# and checks the second export is byte-identical to the first.
+# and checks the second export is byte-identical to the first. CPU is user + system time:
+# on a busy machine it says more than the wall time.
 #   scripts/bench-import.sh [GRANTS]
 # Needs GNU time at /usr/bin/time (Debian/Ubuntu: apt-get install time).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -26,10 +27,13 @@ measure() {
   local label="$1"; shift
   /usr/bin/time -v -o "$WORK/time.txt" "$@" >"$WORK/out.txt" \
     || { cat "$WORK/out.txt" >&2; die "$label failed"; }
-  local wall rss
+  local wall rss user sys
   wall="$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$WORK/time.txt")"
   rss="$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$WORK/time.txt")"
-  printf '%-28s wall %8s   peak RSS %7.1f MiB\n' "$label" "$wall" "$(echo "$rss / 1024" | bc -l)"
+  user="$(sed -n 's/.*User time (seconds): //p' "$WORK/time.txt")"
+  sys="$(sed -n 's/.*System time (seconds): //p' "$WORK/time.txt")"
+  printf '%-28s wall %8s   CPU %7.1f s   peak RSS %7.1f MiB\n' "$label" "$wall" \
+    "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
 }
 
 measure "import ($GRANTS grants)" "$BIN/grantctl" --database-url "sqlite://$WORK/a.db" import "$WORK/data.json"

@@ -390,6 +390,9 @@ pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
 
 /// Records inserted per batch (one multi-row INSERT per table, in a savepoint).
 const BATCH: usize = 500;
+/// SQLite's page cache during an import: the grants' indexes are written in random order,
+/// and with the default 2 MiB cache their pages went to the WAL and back millions of times.
+const IMPORT_CACHE_MIB: u32 = 32;
 
 /// Loads a document written by `write_export` (or an older format) from `input` in one
 /// transaction: all of it, or nothing. Records are validated and inserted in batches as
@@ -402,32 +405,35 @@ pub fn import_from<R: Read>(
     input: R,
 ) -> std::result::Result<ImportCounts, TransferError> {
     let mut stop: Option<TransferError> = None;
-    let loaded = dialect::write_tx(conn, |conn| {
-        let mut state = Streamed {
-            loader: Loader {
-                conn,
-                counts: ImportCounts::default(),
-            },
-            seen: HashSet::new(),
-            failure: None,
-        };
-        let mut de = serde_json::Deserializer::from_reader(input);
-        let parsed = Document(&mut state)
-            .deserialize(&mut de)
-            .and_then(|()| de.end());
-        let failure = match parsed {
-            Ok(()) => match REQUIRED.iter().find(|k| !state.seen.contains(**k)) {
-                None => return Ok(state.loader.counts),
-                Some(k) => TransferError::Document(format!("missing field `{k}`")),
-            },
-            Err(e) => state
-                .failure
-                .take()
-                .unwrap_or_else(|| parse_failure(e, None)),
-        };
-        stop = Some(failure);
-        Err(CoreError::Internal("import stopped".into()))
-    });
+    let loaded = dialect::with_large_cache(conn, IMPORT_CACHE_MIB, |conn| {
+        dialect::write_tx(conn, |conn| {
+            let mut state = Streamed {
+                loader: Loader {
+                    conn,
+                    counts: ImportCounts::default(),
+                },
+                seen: HashSet::new(),
+                failure: None,
+            };
+            let mut de = serde_json::Deserializer::from_reader(input);
+            let parsed = Document(&mut state)
+                .deserialize(&mut de)
+                .and_then(|()| de.end());
+            let failure = match parsed {
+                Ok(()) => match REQUIRED.iter().find(|k| !state.seen.contains(**k)) {
+                    None => return Ok(state.loader.counts),
+                    Some(k) => TransferError::Document(format!("missing field `{k}`")),
+                },
+                Err(e) => state
+                    .failure
+                    .take()
+                    .unwrap_or_else(|| parse_failure(e, None)),
+            };
+            stop = Some(failure);
+            Err(CoreError::Internal("import stopped".into()))
+        })
+    })
+    .and_then(|loaded| loaded);
     match (loaded, stop) {
         (_, Some(failure)) => Err(failure),
         (Ok(counts), None) => Ok(counts),
