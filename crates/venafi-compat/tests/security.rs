@@ -136,6 +136,19 @@ async fn authorize_body_slower_than_the_deadline_is_408_then_closed() {
     assert!(ex.closed_after.is_some(), "connection left open");
 }
 
+/// TPP's answer to a bearer token it does not accept.
+async fn assert_invalid_token(res: reqwest::Response) {
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"error": "invalid_token", "error_description": INVALID_TOKEN_DESCRIPTION})
+    );
+}
+
 #[tokio::test]
 async fn undecodable_bearer_token_is_an_unknown_token() {
     let srv = start(GatewayConfig::default());
@@ -147,15 +160,7 @@ async fn undecodable_bearer_token_is_an_unknown_token() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 401);
-    assert_eq!(
-        res.headers()["www-authenticate"],
-        "Bearer error=\"invalid_token\""
-    );
-    assert_eq!(
-        res.json::<Value>().await.unwrap(),
-        json!({"error": "invalid_token", "error_description": INVALID_TOKEN_DESCRIPTION})
-    );
+    assert_invalid_token(res).await;
     // Revoke/Token: a token that is not known is 202 {}, a missing one 401.
     let res = srv
         .client
@@ -237,15 +242,7 @@ async fn a_disabled_tenant_is_an_invalid_token_and_an_invalid_grant_until_enable
     };
     set(TenantStatus::Disabled);
     let res = verify().await.unwrap();
-    assert_eq!(res.status(), 401);
-    assert_eq!(
-        res.headers()["www-authenticate"],
-        "Bearer error=\"invalid_token\""
-    );
-    assert_eq!(
-        res.json::<Value>().await.unwrap(),
-        json!({"error": "invalid_token", "error_description": INVALID_TOKEN_DESCRIPTION})
-    );
+    assert_invalid_token(res).await;
     let res = request_login(&srv).await;
     assert_eq!(res.status(), 400);
     assert_eq!(

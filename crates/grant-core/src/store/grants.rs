@@ -11,6 +11,17 @@ use crate::model::{
 };
 use crate::service::ids;
 
+/// A consent's (grant, scope, consent id), as exported.
+const CONSENT_ID: (
+    grant_scopes::grant_id,
+    grant_scopes::scope,
+    grant_scopes::consent_id,
+) = (
+    grant_scopes::grant_id,
+    grant_scopes::scope,
+    grant_scopes::consent_id,
+);
+
 type BoxedGrants<'a> = grants::BoxedQuery<'a, super::MultiBackend>;
 type BoxedConsents<'a> = diesel::dsl::IntoBoxed<
     'a,
@@ -258,11 +269,7 @@ pub fn dump_consent_ids(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<C
     }
     let rows: Vec<(String, String, String)> = q
         .order((grant_scopes::grant_id, grant_scopes::scope))
-        .select((
-            grant_scopes::grant_id,
-            grant_scopes::scope,
-            grant_scopes::consent_id,
-        ))
+        .select(CONSENT_ID)
         .load(conn)?;
     Ok(rows
         .into_iter()
@@ -511,11 +518,7 @@ pub fn for_each_consent_id(
         (String, String, String),
         grant_scopes::table
             .order((grant_scopes::grant_id, grant_scopes::scope))
-            .select((
-                grant_scopes::grant_id,
-                grant_scopes::scope,
-                grant_scopes::consent_id,
-            )),
+            .select(CONSENT_ID),
         |(grant_id, scope, id)| f(ConsentId {
             grant_id,
             scope,
@@ -531,11 +534,7 @@ pub fn consent_ids_of(
 ) -> Result<std::collections::HashMap<(String, String), String>> {
     let rows: Vec<(String, String, String)> = grant_scopes::table
         .filter(grant_scopes::grant_id.eq_any(grant_ids))
-        .select((
-            grant_scopes::grant_id,
-            grant_scopes::scope,
-            grant_scopes::consent_id,
-        ))
+        .select(CONSENT_ID)
         .load(conn)?;
     Ok(rows
         .into_iter()
