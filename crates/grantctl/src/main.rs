@@ -74,13 +74,15 @@ enum Command {
     /// The audit log: every change, who made it and when
     #[command(subcommand)]
     Audit(AuditCmd),
-    /// Write everything as one JSON document (stdout, or --out)
+    /// Write everything as one JSON document (stdout, or --out), record by record; a
+    /// progress bar on stderr when it is a terminal
     Export {
         /// File to write instead of stdout
         #[arg(long)]
         out: Option<String>,
     },
-    /// Load a document written by `export` (a file, or - for stdin), all or nothing
+    /// Load a document written by `export` (a file, or - for stdin), all or nothing, in
+    /// batches as it is read; a progress bar on stderr when it is a terminal
     Import {
         /// The file written by `grantctl export`, or - for stdin
         file: String,
