@@ -2,6 +2,9 @@
 # Benchmark: GET one user's grants (limit 20, SSWS auth) from okta-compat on SQLite with
 # 1,000,000 grants stored, against a minimal actix-web handler returning a body of the same
 # size (the ceiling), both measured in the same run. Server on core 0, load (wrk) on core 1.
+# okta-compat runs twice, counting the org's rate-limit window in process
+# ([vendor.rate_limit] store = "memory") and then in the database (store = "database", the
+# budget replicas share; limits high enough never to refuse): the last line is their ratio.
 #   scripts/bench-okta.sh [GRANTS] [DURATION_SECS]
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -20,7 +23,9 @@ start=$(date +%s.%N)
 echo "imported $GRANTS grants in $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s"
 TOKEN="00$(python3 -c 'import secrets; print(secrets.token_urlsafe(30).replace("-","a").replace("_","b"))')"
 BENCH_TOKEN="$TOKEN" "$BIN/grantctl" --database-url "$DB" credential add --kind api_token --name bench --user alice --role SUPER_ADMIN --secret-env BENCH_TOKEN >/dev/null
-cat >"$WORK/okta.toml" <<TOML
+# okta_config STORE: the gateway's configuration with the org's windows counted in STORE.
+okta_config() {
+  cat >"$WORK/okta-$1.toml" <<TOML
 [server]
 bind = "127.0.0.1:18081"
 workers = 1
@@ -28,21 +33,38 @@ workers = 1
 url = "$DB"
 pool_size = 4
 [vendor.rate_limit]
-enabled = false
+store = "$1"
+users = 1000000000
+other = 1000000000
 TOML
-RUST_LOG=error taskset -c 0 "$BIN/okta-compat" --config "$WORK/okta.toml" >"$WORK/okta.log" 2>&1 & PIDS+=($!)
-for _ in $(seq 100); do curl -fs http://127.0.0.1:18081/healthz >/dev/null && break; sleep 0.1; done
+}
+# start_okta STORE: okta-compat on core 0 with that configuration; sets OKTA_PID.
+start_okta() {
+  okta_config "$1"
+  RUST_LOG=error taskset -c 0 "$BIN/okta-compat" --config "$WORK/okta-$1.toml" >"$WORK/okta-$1.log" 2>&1 & OKTA_PID=$!; PIDS+=($OKTA_PID)
+  for _ in $(seq 100); do curl -fs http://127.0.0.1:18081/healthz >/dev/null && return 0; sleep 0.1; done
+  cat "$WORK/okta-$1.log" >&2; exit 1
+}
+stop_okta() { kill "$OKTA_PID"; wait "$OKTA_PID" 2>/dev/null || true; }
+start_okta memory
 URL="http://127.0.0.1:18081/api/v1/users/00uA1iceBench0000001/grants?limit=20"
 curl -fsS -H "Authorization: SSWS $TOKEN" "$URL" >"$WORK/body.json"
 echo "response body: $(wc -c <"$WORK/body.json") bytes, $(python3 -c "import json; print(len(json.load(open('$WORK/body.json'))))") grants"
 taskset -c 0 "$BIN/examples/fixed_body" 127.0.0.1:18099 "$WORK/body.json" & PIDS+=($!)
 sleep 0.5
 
+RATE=""
 run() { # label url [header]
   local out
   out=$(taskset -c 1 wrk -t1 -c16 -d"${DURATION}s" --latency ${3:+-H "$3"} "$2")
-  printf '%-28s %10s req/s   p99 %s\n' "$1" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")"
+  RATE="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
+  printf '%-48s %10s req/s   p99 %s\n' "$1" "$RATE" "$(awk '$1=="99%" {print $2}' <<<"$out")"
 }
 echo "wrk: 1 thread, 16 connections, ${DURATION}s each; server pinned to core 0, wrk to core 1"
-run "actix fixed body (ceiling)" "http://127.0.0.1:18099/" 
-run "okta-compat list grants" "$URL" "Authorization: SSWS $TOKEN"
+run "actix fixed body (ceiling)" "http://127.0.0.1:18099/"
+run "okta-compat list grants, rate limit in process" "$URL" "Authorization: SSWS $TOKEN"
+MEMORY="$RATE"
+stop_okta
+start_okta database
+run "okta-compat list grants, rate limit in the db" "$URL" "Authorization: SSWS $TOKEN"
+echo "shared (database) / in-process rate limit: $(python3 -c "print(f'{$RATE / $MEMORY:.2f}')")"

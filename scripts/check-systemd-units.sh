@@ -9,6 +9,14 @@ if ! command -v systemd-analyze >/dev/null 2>&1; then
   echo "systemd unit check SKIPPED: no systemd-analyze on this machine"
   exit 0
 fi
+# A unit serving TLS reloads its certificate on `systemctl reload` (the gateways reread the
+# files on SIGHUP).
+for f in "$ROOT"/deploy/systemd/*.service; do
+  if grep -q '^Environment=.*GRANT_TLS_CERT=' "$f" && ! grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$f"; then
+    echo "$f serves TLS but has no 'ExecReload=/bin/kill -HUP \$MAINPID'" >&2
+    exit 1
+  fi
+done
 T="$(mktemp -d)"
 trap 'rm -rf "$T"' EXIT
 units=()

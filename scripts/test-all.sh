@@ -12,6 +12,10 @@ cd "$ROOT"
 
 PG_ADMIN_URL="${GRANT_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 step() { printf '\n=== %s\n' "$*"; }
+# insta snapshots (tests/*/snapshots): a missing or changed snapshot fails the run, here as
+# in CI; nothing is written or accepted. To update them on purpose, see README "Snapshots".
+export INSTA_UPDATE=no
+unset INSTA_FORCE_PASS
 
 step "build"
 cargo build --workspace --bins --tests --quiet

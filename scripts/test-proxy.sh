@@ -60,8 +60,9 @@ PUBLIC="http://127.0.0.1:$HTTP_PORT"
 
 mkdir -p "$WORK/config" "$WORK/nginx/logs"
 cp "$ROOT"/config/*.toml "$WORK/config/"
-# Test only: the replicas' rate limits out of the way of the load below (each replica counts
-# its own window), and the runtime-api.log in the work directory.
+# The replicas share one rate-limit budget in the database (as deploy/gateway.env sets it);
+# test only: its limits out of the way of the load below, and the runtime-api.log in the
+# work directory.
 sed -i 's/^users = .*/users = 1000000/; s/^other = .*/other = 1000000/' "$WORK/config/okta.toml"
 sed -i "s|^runtime_api_log = .*|runtime_api_log = \"$WORK/runtime-api.log\"|" "$WORK/config/pingfed.toml"
 
@@ -72,6 +73,10 @@ set -a
 . "$ROOT/deploy/gateway.env"
 set +a
 export GRANT_DATABASE_URL="$DB_URL" GRANT_CONFIG_DIR="$WORK/config" GRANT_ALLOWED_HOSTS=127.0.0.1 RUST_LOG=warn
+# The okta replicas' shared rate-limit store, as their unit sets it.
+store="$(sed -n 's/^Environment=OKTA_COMPAT_VENDOR__RATE_LIMIT__STORE=//p' "$ROOT/deploy/systemd/okta-compat@.service")"
+[ "$store" = database ] || fail "deploy/systemd/okta-compat@.service: OKTA_COMPAT_VENDOR__RATE_LIMIT__STORE is '$store', not database"
+export OKTA_COMPAT_VENDOR__RATE_LIMIT__STORE="$store"
 
 # deploy/nginx/grant-gateways.conf with this run's ports and files.
 sed -e "s|listen 80;|listen 127.0.0.1:$HTTP_PORT;|" \
@@ -92,6 +97,8 @@ error_log $WORK/nginx/logs/error.log warn;
 events { worker_connections 512; }
 http {
     access_log $WORK/nginx/logs/access.log;
+    log_format upstream '\$upstream_addr \$status';
+    access_log $WORK/nginx/logs/upstream.log upstream;
     client_body_temp_path $WORK/nginx/client_body;
     proxy_temp_path $WORK/nginx/proxy;
     fastcgi_temp_path $WORK/nginx/fastcgi;
@@ -159,6 +166,19 @@ code="$(curl -sS --cacert "$WORK/tls/cert.pem" -o "$WORK/ven" -w '%{http_code}' 
 check "Venafi through HTTPS to its TLS upstream, case-insensitive (/VEDSDK/…: $code)" "[ '$code' = 401 ] && grep -q '\"error\"' '$WORK/ven'"
 code="$(curl -sS -o /dev/null -w '%{http_code}' "$PUBLIC/api/v1/tenants/default/users/x/persistedgrants")"
 check "OCS API through nginx (lower-case /api/v1/tenants: $code, the gateway's 401)" "[ '$code' = 401 ]"
+
+# --- one rate-limit budget across the replicas ---------------------------------------------
+: >"$WORK/nginx/logs/upstream.log"
+remaining=()
+for i in 1 2 3 4 5 6; do
+  curl -fsS "${AUTH[@]}" -D "$WORK/rl" -o /dev/null "$PUBLIC/api/v1/users/$DAVE/grants?limit=1" || fail "okta list ($i)"
+  remaining+=("$(tr -d '\r' <"$WORK/rl" | awk 'tolower($1)=="x-rate-limit-remaining:" {print $2}')")
+done
+for _ in $(seq 1 20); do [ "$(wc -l <"$WORK/nginx/logs/upstream.log")" -ge 6 ] && break; sleep 0.1; done
+check "the six requests landed on both replicas ($(sort -u "$WORK/nginx/logs/upstream.log" | tr '\n' ' '))" \
+  "grep -q ':$OKTA1 ' '$WORK/nginx/logs/upstream.log' && grep -q ':$OKTA2 ' '$WORK/nginx/logs/upstream.log'"
+check "X-Rate-Limit-Remaining through nginx strictly decreasing, one budget (${remaining[*]})" \
+  "python3 -c 'import sys; r=[int(x) for x in sys.argv[1:]]; sys.exit(0 if len(r)==6 and all(b==a-1 for a,b in zip(r,r[1:])) else 1)' ${remaining[*]}"
 
 # --- a revocation through one replica is gone on the other ----------------------------------
 ids=($(python3 -c 'import json; print(" ".join(g["id"] for g in json.load(open("'"$WORK/b1"'"))))'))

@@ -3,6 +3,7 @@
 
 pub mod config;
 mod error;
+pub mod metrics;
 pub mod model;
 pub mod service;
 pub mod store;

@@ -102,9 +102,15 @@ pub fn fast_hashing() -> HashingConfig {
 /// A test database with its store, and builders for the records most tests need.
 #[allow(clippy::expect_used)]
 pub mod fixture {
-    use crate::Store;
-    use crate::model::{Client, Grant, NewClient, NewGrant, NewUser, ScopeSet, User};
-    use crate::service::{clients, directory, grants};
+    use chrono::{DateTime, Utc};
+    use secrecy::{ExposeSecret, SecretString};
+
+    use crate::model::{
+        Client, Credential, CredentialKind, Grant, IssuedSecret, NewClient, NewCredential,
+        NewGrant, NewUser, ScopeSet, User,
+    };
+    use crate::service::{clients, credentials, directory, grants};
+    use crate::{DbConn, HashingConfig, Store};
 
     use super::TestDb;
 
@@ -157,6 +163,119 @@ pub mod fixture {
             new.scopes = ScopeSet::from_names([scope].into_iter().filter(|s| !s.is_empty()));
             new.issuer = "https://issuer.test".into();
             grants::issue_grant(&mut self.conn(), tenant, new, "test").expect("grant")
+        }
+    }
+
+    /// A `NewCredential` the way tests make them: a unique name, no scopes, roles, owner or
+    /// expiry, the gateways' defaults for `faces`; set what the test is about.
+    ///
+    /// ```ignore
+    /// let token = credential(CredentialKind::ApiToken).roles(&["SUPER_ADMIN"]).user(&alice.id)
+    ///     .prefix("00").issue(&mut conn, tenant);
+    /// ```
+    pub fn credential(kind: CredentialKind) -> CredentialBuilder {
+        CredentialBuilder {
+            new: NewCredential {
+                kind,
+                name: format!("t{}", crate::service::ids::random_alnum(12)),
+                user_id: None,
+                client_id: None,
+                grant_id: None,
+                scopes: vec![],
+                roles: vec![],
+                expires_at: None,
+                token_prefix: String::new(),
+                faces: vec![],
+            },
+        }
+    }
+
+    /// See [`credential`].
+    #[derive(Debug, Clone)]
+    pub struct CredentialBuilder {
+        pub new: NewCredential,
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    impl CredentialBuilder {
+        pub fn name(mut self, name: &str) -> Self {
+            self.new.name = name.into();
+            self
+        }
+        pub fn user(mut self, user_id: &str) -> Self {
+            self.new.user_id = Some(user_id.into());
+            self
+        }
+        pub fn client(mut self, client_id: &str) -> Self {
+            self.new.client_id = Some(client_id.into());
+            self
+        }
+        pub fn grant(mut self, grant_id: &str) -> Self {
+            self.new.grant_id = Some(grant_id.into());
+            self
+        }
+        pub fn scopes(mut self, scopes: &[&str]) -> Self {
+            self.new.scopes = strings(scopes);
+            self
+        }
+        pub fn roles(mut self, roles: &[&str]) -> Self {
+            self.new.roles = strings(roles);
+            self
+        }
+        pub fn faces(mut self, faces: &[&str]) -> Self {
+            self.new.faces = strings(faces);
+            self
+        }
+        pub fn expires_at(mut self, at: DateTime<Utc>) -> Self {
+            self.new.expires_at = Some(at);
+            self
+        }
+        /// Token prefix (tokens only: the random part follows it).
+        pub fn prefix(mut self, prefix: &str) -> Self {
+            self.new.token_prefix = prefix.into();
+            self
+        }
+        pub fn build(self) -> NewCredential {
+            self.new
+        }
+
+        /// Stores it with `secret` (a password, or a token's exact value) or a generated
+        /// one, hashing passwords with `hashing`.
+        pub fn issue_with(
+            self,
+            conn: &mut DbConn,
+            tenant: &str,
+            secret: Option<&str>,
+            hashing: &HashingConfig,
+        ) -> IssuedSecret {
+            credentials::create_credential(
+                conn,
+                tenant,
+                self.new,
+                secret.map(SecretString::from),
+                hashing,
+                "test",
+            )
+            .expect("credential")
+        }
+
+        /// Stores it with a generated secret (passwords hashed with `fast_hashing`) and
+        /// returns the secret.
+        pub fn issue(self, conn: &mut DbConn, tenant: &str) -> String {
+            self.issue_with(conn, tenant, None, &super::fast_hashing())
+                .secret
+                .expose_secret()
+                .to_owned()
+        }
+
+        /// Stores a password or client secret credential with this secret, hashed with
+        /// `fast_hashing` (the hashing test servers use).
+        pub fn issue_secret(self, conn: &mut DbConn, tenant: &str, secret: &str) -> Credential {
+            self.issue_with(conn, tenant, Some(secret), &super::fast_hashing())
+                .credential
         }
     }
 }

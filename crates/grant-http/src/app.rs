@@ -362,18 +362,21 @@ async fn readyz<V: Vendor>(state: web::Data<AppState<V>>) -> Result<HttpResponse
 }
 
 /// Starts the server on an already bound listener: the same path for `main` and for tests.
+/// SIGHUP rereads the TLS certificate files (`tls::CertStore::reload`; without TLS it is
+/// only logged). Must be called inside an actix system.
 pub fn serve<V: Vendor>(
     state: web::Data<AppState<V>>,
     listener: TcpListener,
 ) -> std::io::Result<Server> {
     let server_cfg = state.config.server.clone();
+    let certs = state.tls.clone();
     let server = HttpServer::new(move || build_app::<V>(state.clone())).keep_alive(
         std::time::Duration::from_secs(server_cfg.keep_alive_secs.max(1)),
     );
-    let mut server = if server_cfg.tls_enabled() {
-        server.listen_rustls_0_23(listener, crate::tls::rustls_config(&server_cfg)?)?
-    } else {
-        server.listen(listener)?
+    crate::tls::reload_on_sighup(certs.clone())?;
+    let mut server = match certs {
+        Some(certs) => server.listen_rustls_0_23(listener, crate::tls::server_config(certs)?)?,
+        None => server.listen(listener)?,
     }
     .shutdown_timeout(server_cfg.shutdown_timeout_secs);
     if server_cfg.workers > 0 {

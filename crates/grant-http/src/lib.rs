@@ -92,16 +92,24 @@ pub struct AppState<V: Vendor> {
     pub passwords: Arc<PasswordVerifier>,
     pub config: Arc<GatewayConfig<V::Config>>,
     pub vendor: V::State,
+    /// The certificate served when TLS is on (reloaded on SIGHUP).
+    pub tls: Option<Arc<tls::CertStore>>,
 }
 
 impl<V: Vendor> AppState<V> {
     pub fn new(store: Store, config: GatewayConfig<V::Config>) -> Result<Self, String> {
         let vendor = V::state(&config)?;
+        let tls = if config.server.tls_enabled() {
+            Some(tls::CertStore::load(&config.server).map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
         Ok(Self {
             store,
             passwords: Arc::new(PasswordVerifier::new(&config.hashing)),
             config: Arc::new(config),
             vendor,
+            tls,
         })
     }
 
@@ -110,13 +118,17 @@ impl<V: Vendor> AppState<V> {
         &self.config.server.tenant
     }
 
-    /// Runs database work off the async workers.
+    /// Runs database work off the async workers; what grant-core counts meanwhile
+    /// (revocations) is labelled with this gateway.
     pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
     where
         F: FnOnce(&mut grant_core::DbConn) -> grant_core::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        run_db(&self.store, f).await
+        run_db(&self.store, move |conn| {
+            grant_core::metrics::attributed(V::NAME, || f(conn))
+        })
+        .await
     }
 }
 

@@ -1,5 +1,7 @@
 //! Prometheus metrics at `GET /metrics` (text format 0.0.4): requests by route template,
-//! method and status, latency histograms, database pool connections, the argon2 queue. One
+//! method and status, latency histograms, database pool connections, the argon2 queue, and
+//! grants revoked (`grant_revocations_total`, counted by grant-core where the revocation
+//! commits; see `grant_core::metrics`). One
 //! recorder per process (`metrics` facade + `metrics-exporter-prometheus`), installed on first use.
 
 use std::sync::OnceLock;
@@ -46,6 +48,10 @@ fn handle() -> Option<&'static PrometheusHandle> {
             metrics::describe_gauge!(
                 ARGON2_QUEUE,
                 "Password verifications waiting for an argon2 thread"
+            );
+            metrics::describe_counter!(
+                grant_core::metrics::REVOCATIONS,
+                "Grants revoked, by gateway and by what the revocation named (grant, user, client, user_client, filter, token)"
             );
             metrics::describe_counter!(
                 ARGON2_RUNS,

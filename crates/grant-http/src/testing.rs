@@ -39,15 +39,22 @@ pub fn self_signed_pem() -> Result<(String, String), String> {
 impl<V: Vendor> TestServer<V> {
     /// Starts a gateway on a fresh test database with the given configuration (its
     /// `database` section is replaced by the test database's).
-    #[allow(clippy::expect_used)]
-    pub fn start(mut config: GatewayConfig<V::Config>) -> Self {
+    pub fn start(config: GatewayConfig<V::Config>) -> Self {
         let db = TestDb::new();
+        let mut srv = Self::start_on(config, &db);
+        srv.db = Some(db);
+        srv
+    }
+
+    /// Starts a gateway on an existing test database, which outlives it: several servers
+    /// on one database are replicas of one gateway, and a server started again on it after
+    /// another was dropped is a restart.
+    pub fn start_on(mut config: GatewayConfig<V::Config>, db: &TestDb) -> Self {
         config.database = db.config.clone();
         config.hashing = fast_hashing();
         config.server.workers = 1;
         config.server.shutdown_timeout_secs = 0;
-        let store = db.store();
-        Self::start_with_store(config, store, Some(db))
+        Self::start_with_store(config, db.store(), None)
     }
 
     /// Like `start`, serving HTTPS with a fresh self-signed certificate; the client trusts
@@ -153,6 +160,33 @@ pub fn test_client() -> reqwest::ClientBuilder {
         .pool_idle_timeout(std::time::Duration::from_secs(1))
 }
 
+/// The certificate (DER) a new connection to the HTTPS `url` is served (any certificate is
+/// accepted).
+#[allow(clippy::expect_used)]
+pub async fn served_certificate(url: &str) -> Vec<u8> {
+    let client = test_client()
+        .danger_accept_invalid_certs(true)
+        .tls_info(true)
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("reqwest client");
+    let res = client.get(url).send().await.expect("an HTTPS answer");
+    res.extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|info| info.peer_certificate())
+        .expect("a peer certificate")
+        .to_vec()
+}
+
+/// The DER of the first certificate of a PEM text.
+#[allow(clippy::expect_used)]
+pub fn certificate_der(pem: &str) -> Vec<u8> {
+    use rustls_pki_types::pem::PemObject;
+    rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
+        .expect("a PEM certificate")
+        .to_vec()
+}
+
 impl<V: Vendor> TestServer<V> {
     /// `host:port` the server listens on (for raw TCP tests).
     pub fn addr(&self) -> String {
@@ -252,6 +286,31 @@ pub fn raw_exchange(addr: &str, request: &[u8], wait: std::time::Duration) -> Ra
         first_byte_after,
         closed_after,
     }
+}
+
+/// Sends `request`, whose headers promise more body than it carries, to a server with a
+/// 1-second body deadline; asserts that exactly one response came, between 0.9 and 2.5 s
+/// after the request, and that the server then closed the connection. Returns it.
+#[allow(clippy::expect_used)]
+pub async fn send_stalled_body(addr: String, request: String) -> RawResponse {
+    let wait = std::time::Duration::from_secs(4);
+    let ex = tokio::task::spawn_blocking(move || raw_exchange(&addr, request.as_bytes(), wait))
+        .await
+        .expect("raw exchange");
+    let (mut responses, _) = parse_responses(&ex.bytes, &[false]);
+    assert_eq!(responses.len(), 1, "{}", String::from_utf8_lossy(&ex.bytes));
+    let answered = ex.first_byte_after.expect("an answer");
+    eprintln!(
+        "answered after {answered:?}, closed after {:?}",
+        ex.closed_after
+    );
+    assert!(
+        answered >= std::time::Duration::from_millis(900)
+            && answered < std::time::Duration::from_millis(2500),
+        "{answered:?}"
+    );
+    assert!(ex.closed_after.is_some(), "connection left open");
+    responses.remove(0)
 }
 
 /// Splits a byte stream into HTTP/1.1 responses framed by `Content-Length` (chunked bodies
@@ -689,5 +748,100 @@ pub mod fuzz {
         let mut keys: Vec<String> = obj.keys().cloned().collect();
         keys.sort();
         Ok(keys)
+    }
+}
+
+/// Redactions for `insta` JSON snapshots of wire bodies. Each one first asserts that the
+/// value has the shape the vendor documents (a UUID, an RFC 3339 timestamp, an id of a
+/// given prefix and length, a URL of this server), then replaces it with a stable marker:
+/// a snapshot never hides a malformed value.
+pub mod snapshot {
+    use insta::internals::{Content, ContentPath, Redaction};
+
+    fn text(value: &Content, path: &ContentPath<'_>) -> String {
+        match value.as_str() {
+            Some(s) => s.to_owned(),
+            None => panic!("{path}: expected a string, found {value:?}"),
+        }
+    }
+
+    /// Asserts `is(value)` and writes `[label]` in its place.
+    pub fn shape(label: &'static str, is: fn(&str) -> bool) -> Redaction {
+        insta::dynamic_redaction(move |value: Content, path: ContentPath<'_>| {
+            let s = text(&value, &path);
+            assert!(is(&s), "{path}: {s:?} is not {label}");
+            Content::from(format!("[{label}]").as_str())
+        })
+    }
+
+    /// An id made of `prefix` and ASCII letters and digits, `len` characters in all
+    /// (Okta's `oag…`/`oae…` ids), written as `[label]`.
+    pub fn prefixed_id(label: &'static str, prefix: &'static str, len: usize) -> Redaction {
+        insta::dynamic_redaction(move |value: Content, path: ContentPath<'_>| {
+            let s = text(&value, &path);
+            assert!(
+                s.starts_with(prefix)
+                    && s.len() == len
+                    && s.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{path}: {s:?} is not {prefix}… of {len} letters and digits"
+            );
+            Content::from(format!("[{label}]").as_str())
+        })
+    }
+
+    /// A Unix time in seconds within `from..=to` (e.g. "now + lifetime" measured around the
+    /// request), written `[label]`.
+    pub fn unix_time_between(label: &'static str, from: i64, to: i64) -> Redaction {
+        insta::dynamic_redaction(move |value: Content, path: ContentPath<'_>| {
+            match value.as_i64() {
+                Some(t) if (from..=to).contains(&t) => {}
+                _ => panic!("{path}: {value:?} is not a Unix time in {from}..={to}"),
+            }
+            Content::from(format!("[{label}]").as_str())
+        })
+    }
+
+    /// A URL on the test server (`base`, e.g. `http://127.0.0.1:41234`), whose varying
+    /// base is written `[base]`; the rest of the URL stays in the snapshot.
+    pub fn base_url(base: &str) -> Redaction {
+        let base = base.to_owned();
+        insta::dynamic_redaction(move |value: Content, path: ContentPath<'_>| {
+            let s = text(&value, &path);
+            match s.strip_prefix(base.as_str()) {
+                Some(rest) => Content::from(format!("[base]{rest}").as_str()),
+                None => panic!("{path}: {s:?} is not a URL of this server ({base})"),
+            }
+        })
+    }
+
+    /// A JSON body with every occurrence of this server's base URL written `[base]` (for
+    /// documents whose URLs sit under many keys, e.g. an OpenID discovery document).
+    pub fn rebase(text: &str, base: &str) -> serde_json::Value {
+        match serde_json::from_str(&text.replace(base, "[base]")) {
+            Ok(v) => v,
+            Err(e) => panic!("not JSON ({e}): {text}"),
+        }
+    }
+
+    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lowercase hexadecimal.
+    pub fn is_uuid(s: &str) -> bool {
+        s.len() == 36
+            && s.char_indices().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => c == '-',
+                _ => c.is_ascii_digit() || ('a'..='f').contains(&c),
+            })
+    }
+
+    /// RFC 3339 in UTC with exactly three fractional digits: `2024-01-01T00:00:00.000Z`.
+    pub fn is_rfc3339_millis(s: &str) -> bool {
+        s.len() == 24
+            && s.ends_with('Z')
+            && s.as_bytes().get(19) == Some(&b'.')
+            && chrono::DateTime::parse_from_rfc3339(s).is_ok()
+    }
+
+    /// RFC 3339 with an offset or `Z`, any precision.
+    pub fn is_rfc3339(s: &str) -> bool {
+        chrono::DateTime::parse_from_rfc3339(s).is_ok()
     }
 }

@@ -75,6 +75,21 @@ impl Vendor for TestVendor {
                 },
             ),
         )
+        .route(
+            "/users/{user}/grants",
+            web::delete().to(
+                |st: web::Data<AppState<TestVendor>>, user: web::Path<String>| async move {
+                    let tenant = st.tenant().to_owned();
+                    let filter = grant_core::model::GrantFilter::by_user(user.into_inner());
+                    let n = st
+                        .db(move |conn| {
+                            grant_core::service::grants::revoke_grants(conn, &tenant, &filter, "t")
+                        })
+                        .await?;
+                    Ok::<_, ApiError>(HttpResponse::Ok().json(json!({"revoked": n})))
+                },
+            ),
+        )
         .service(web::resource("/grants/{id}").route(web::get().to(
             |id: web::Path<String>| async move {
                 Err::<HttpResponse, _>(ApiError::not_found("grant", id.into_inner()))
@@ -253,6 +268,54 @@ async fn database_outage_is_a_503_in_the_vendor_format() {
     );
     let (s, b, _) = call(srv.client.get(srv.url("/healthz")).send().await.unwrap()).await;
     assert_eq!((s, b), (200, json!({"status": "ok"})));
+}
+
+#[tokio::test]
+async fn tls_reload_serves_new_certificates_to_new_connections_and_keeps_open_ones() {
+    let srv = TestServer::<TestVendor>::start_tls(config());
+    let url = srv.url("/healthz");
+    let first = srv.ca_pem.clone().unwrap();
+    assert_eq!(
+        grant_http::testing::served_certificate(&url).await,
+        grant_http::testing::certificate_der(&first)
+    );
+    // An open keep-alive connection of a client trusting only the first certificate.
+    assert_eq!(srv.client.get(&url).send().await.unwrap().status(), 200);
+
+    let server = &srv.state.config.server;
+    let (cert, key) = grant_http::testing::self_signed_pem().unwrap();
+    std::fs::write(&server.tls_cert, &cert).unwrap();
+    std::fs::write(&server.tls_key, &key).unwrap();
+    let certs = srv.state.tls.as_ref().unwrap();
+    certs.reload().unwrap();
+    assert_eq!(
+        grant_http::testing::served_certificate(&url).await,
+        grant_http::testing::certificate_der(&cert),
+        "new connections"
+    );
+    assert_eq!(
+        srv.client.get(&url).send().await.unwrap().status(),
+        200,
+        "the open connection keeps its session"
+    );
+
+    // A bad file keeps the current pair; the error names the file.
+    std::fs::write(&server.tls_cert, "not a certificate").unwrap();
+    let err = certs.reload().unwrap_err().to_string();
+    assert_eq!(err, format!("{}: no certificate found", server.tls_cert));
+    let (_, other_key) = grant_http::testing::self_signed_pem().unwrap();
+    std::fs::write(&server.tls_cert, &cert).unwrap();
+    std::fs::write(&server.tls_key, &other_key).unwrap();
+    let err = certs.reload().unwrap_err().to_string();
+    assert!(
+        err.contains(&server.tls_key),
+        "a key of another certificate: {err}"
+    );
+    assert_eq!(
+        grant_http::testing::served_certificate(&url).await,
+        grant_http::testing::certificate_der(&cert),
+        "still the last good pair"
+    );
 }
 
 #[tokio::test]
@@ -737,6 +800,34 @@ async fn metrics_are_scraped_in_the_prometheus_text_format() {
     ] {
         c.get(srv.url(path)).send().await.unwrap();
     }
+    // Three grants of one user, revoked by one request: three revocations.
+    let user = {
+        use grant_core::model::{NewClient, NewGrant, NewUser};
+        use grant_core::service::{clients, directory, grants};
+        let t = srv.tenant().to_owned();
+        let mut conn = srv.conn();
+        directory::create_tenant(&mut conn, Some(t.clone()), "t").unwrap();
+        let new = NewUser {
+            login: "metrics".into(),
+            ..NewUser::default()
+        };
+        let user = directory::create_user(&mut conn, &t, new, "test").unwrap();
+        let new = NewClient {
+            id: Some("c1".into()),
+            ..NewClient::default()
+        };
+        clients::create_client(&mut conn, &t, new, "test").unwrap();
+        for _ in 0..3 {
+            grants::issue_grant(&mut conn, &t, NewGrant::new(&user.id, "c1"), "test").unwrap();
+        }
+        user
+    };
+    let res = c
+        .delete(srv.url(&format!("/users/{}/grants", user.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"revoked": 3}));
     let res = c.get(srv.url("/metrics")).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(
@@ -759,6 +850,17 @@ async fn metrics_are_scraped_in_the_prometheus_text_format() {
     assert_eq!(kind("grant_db_pool_connections"), Some("gauge"));
     assert_eq!(kind("grant_argon2_queue_depth"), Some("gauge"));
     assert_eq!(kind("grant_argon2_verifications_total"), Some("counter"));
+    assert_eq!(kind("grant_revocations_total"), Some("counter"));
+    let revocations: Vec<_> = samples
+        .iter()
+        .filter(|s| s.0 == "grant_revocations_total" && label(s, "gateway") == Some("test"))
+        .map(|s| (label(s, "how").unwrap_or_default(), s.2))
+        .collect();
+    assert_eq!(
+        revocations,
+        [("user", 3.0)],
+        "grants revoked, not requests: {text}"
+    );
 
     let requests = |route: &str, status: &str| -> f64 {
         samples

@@ -9,10 +9,10 @@
 use actix_web::{HttpMessage, HttpRequest};
 use grant_core::model::{Credential, CredentialKind, Face, Principal, User};
 use grant_core::service::authz::{self, OKTA_ADMIN_ROLES};
-use grant_core::service::credentials;
+use grant_core::service::{credentials, rate_limits};
 use grant_http::{ApiError, Presented, client_ip};
 
-use crate::ratelimit::Family;
+use crate::ratelimit::{Family, SharedWindow};
 use crate::{State, json};
 
 pub const SCOPE_READ: &str = "okta.users.read";
@@ -75,31 +75,45 @@ impl OktaCaller {
 }
 
 /// Who presented what: the credential (an API token for SSWS, an access token for
-/// Bearer) of this org, made for Okta.
-async fn identify(state: &State, presented: Presented) -> Result<OktaCaller, ApiError> {
+/// Bearer) of this org, made for Okta. With a shared rate-limit store the request is
+/// counted in the org's database window in the same blocking-pool hop as the lookup
+/// (`Some(count)`), and only when the credential is valid.
+async fn identify(
+    state: &State,
+    presented: Presented,
+    window: Option<SharedWindow>,
+) -> Result<(OktaCaller, Option<i64>), ApiError> {
     let (scheme, token) = match presented {
         Presented::Missing => return Err(ApiError::MissingCredentials),
         Presented::Ssws(t) if !t.is_empty() => (Scheme::Ssws, t),
         Presented::Bearer(t) if !t.is_empty() => (Scheme::Bearer, t),
         _ => return Err(json::invalid_token()),
     };
-    let principal = state
-        .db(move |conn| credentials::authenticate_principal(conn, &token, &Face::Okta))
-        .await?
-        .ok_or_else(json::invalid_token)?;
     let expected = match scheme {
         Scheme::Ssws => CredentialKind::ApiToken,
         Scheme::Bearer => CredentialKind::BearerToken,
     };
-    let c = &principal.credential;
-    if c.kind != expected || c.tenant_id != state.tenant() {
-        return Err(json::invalid_token());
-    }
-    Ok(OktaCaller { principal, scheme })
+    let tenant = state.tenant().to_owned();
+    let (principal, used) = state
+        .db(move |conn| {
+            let principal = credentials::authenticate_principal(conn, &token, &Face::Okta)?
+                .filter(|p| p.credential.kind == expected && p.credential.tenant_id == tenant);
+            let used = match (&principal, window) {
+                (Some(_), Some(w)) => Some(rate_limits::count_request(
+                    conn, &tenant, w.bucket, w.start, w.len_secs,
+                )?),
+                _ => None,
+            };
+            Ok((principal, used))
+        })
+        .await?;
+    let principal = principal.ok_or_else(json::invalid_token)?;
+    Ok((OktaCaller { principal, scheme }, used))
 }
 
 /// `Vendor::authenticate` for Okta: identifies the caller, then counts the request in the
-/// org's rate-limit window (authenticated) or its source address's own (anything else).
+/// org's rate-limit window (authenticated: in process, or in the database during the
+/// lookup) or its source address's own (anything else, always in process).
 pub async fn authenticate(
     req: HttpRequest,
     state: State,
@@ -107,13 +121,20 @@ pub async fn authenticate(
 ) -> Result<OktaCaller, ApiError> {
     let family = req.app_data::<Family>().copied().unwrap_or(Family::Other);
     let now = chrono::Utc::now().timestamp();
-    let caller = identify(&state, presented).await;
     let limiter = &state.vendor.rate_limiter;
-    let counted = match &caller {
-        Ok(_) => limiter.acquire(family, now),
-        Err(_) => {
+    let window = limiter.shared_window(family, now);
+    let identified = identify(&state, presented, window).await;
+    let (caller, counted) = match identified {
+        Ok((caller, used)) => {
+            let counted = match (window, used) {
+                (Some(w), Some(used)) => limiter.settle(w, used),
+                _ => limiter.acquire(family, now),
+            };
+            (Ok(caller), counted)
+        }
+        Err(e) => {
             let source = client_ip(&req, &state.config.server);
-            limiter.acquire_anonymous(&source, family, now)
+            (Err(e), limiter.acquire_anonymous(&source, family, now))
         }
     };
     match counted {

@@ -14,7 +14,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use grant_http::{ApiError, AppState, GatewayConfig, Vendor};
 use serde::Deserialize;
 
-pub use ratelimit::{RateLimitConfig, RateLimiter};
+pub use ratelimit::{RateLimitConfig, RateLimitStore, RateLimiter};
 
 pub struct Okta;
 

@@ -2,6 +2,12 @@
 //! `X-Rate-Limit-*` headers on every response. Requests without a valid credential count
 //! against a window of their own per source address and family (same limits), never
 //! against the org's: anonymous traffic cannot use up the budget of authenticated callers.
+//!
+//! Where the org's windows are counted is `store`: `memory` (this process; the default for
+//! one gateway) or `database` (grant-core's `rate_limit_windows`, shared by every replica on
+//! the database and kept across restarts, counted in the same blocking-pool hop as the
+//! credential lookup). Anonymous windows are always counted in process: an unauthenticated
+//! flood never turns into database writes.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -20,11 +26,24 @@ pub enum Family {
     Other,
 }
 
+/// Where the org's windows are counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateLimitStore {
+    /// In this process: each replica has its own budget, reset on restart.
+    #[default]
+    Memory,
+    /// In the database: one budget for every replica on it, kept across restarts.
+    Database,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RateLimitConfig {
     /// When false, requests are never refused (the headers are still sent).
     pub enabled: bool,
+    /// `memory` (default) or `database` (shared by the replicas).
+    pub store: RateLimitStore,
     pub window_secs: u64,
     /// Requests per window to `/api/v1/users/…`.
     pub users: u64,
@@ -36,6 +55,7 @@ impl Default for RateLimitConfig {
     fn default() -> Self {
         Self {
             enabled: true,
+            store: RateLimitStore::Memory,
             window_secs: 60,
             users: 600,
             other: 1200,
@@ -49,6 +69,16 @@ pub struct RateStatus {
     pub limit: u64,
     pub remaining: u64,
     pub reset_epoch_secs: i64,
+}
+
+/// A request to count in the shared (database) window of a family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedWindow {
+    pub family: Family,
+    /// The bucket's name in `rate_limit_windows`.
+    pub bucket: &'static str,
+    pub start: i64,
+    pub len_secs: u64,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -76,8 +106,45 @@ impl RateLimiter {
     }
 
     fn window_start(&self, now: i64) -> i64 {
-        let len = self.cfg.window_secs.max(1) as i64;
-        now - now.rem_euclid(len)
+        grant_core::service::rate_limits::window_start(now, self.cfg.window_secs)
+    }
+
+    /// The shared window to count an authenticated request in, when the org's windows live
+    /// in the database (`None`: count in process with [`RateLimiter::acquire`]).
+    pub fn shared_window(&self, family: Family, now: i64) -> Option<SharedWindow> {
+        (self.cfg.store == RateLimitStore::Database).then(|| SharedWindow {
+            family,
+            bucket: match family {
+                Family::Users => "users",
+                Family::Other => "other",
+            },
+            start: self.window_start(now),
+            len_secs: self.cfg.window_secs.max(1),
+        })
+    }
+
+    /// The outcome of a request counted in the shared window: `used` is the window's count
+    /// including it; `Err` past the limit. This process remembers the highest count it saw,
+    /// for the headers of requests that are not counted ([`RateLimiter::peek`]).
+    pub fn settle(&self, window: SharedWindow, used: i64) -> Result<RateStatus, RateStatus> {
+        let used = u64::try_from(used).unwrap_or(0);
+        let seen = Window {
+            start: window.start,
+            used,
+        };
+        if let Ok(mut windows) = self.windows.lock() {
+            let w = &mut windows[Self::slot(window.family)];
+            if w.start < seen.start || (w.start == seen.start && w.used < used) {
+                *w = seen;
+            }
+        }
+        let limit = self.limit(window.family);
+        let status = self.status(window.family, &seen);
+        if self.cfg.enabled && used > limit {
+            Err(status)
+        } else {
+            Ok(status)
+        }
     }
 
     /// Counts one unauthenticated request from `source` in its own window; `Err` when that
@@ -171,7 +238,8 @@ impl RateLimiter {
         Ok(self.status(family, &w))
     }
 
-    /// The state of a family's window without counting a request.
+    /// The state of a family's window without counting a request (with the shared store:
+    /// the highest count this process saw in the current window).
     pub fn peek(&self, family: Family, now: i64) -> RateStatus {
         match self.windows.lock() {
             Ok(mut windows) => {
@@ -218,6 +286,7 @@ pub fn add_headers(req: &HttpRequest, state: &AppState<Okta>, res: &mut HttpResp
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -228,6 +297,7 @@ mod tests {
             window_secs: 10,
             users: 2,
             other: 5,
+            ..RateLimitConfig::default()
         });
         assert_eq!(
             rl.acquire(Family::Users, 100),
@@ -265,6 +335,7 @@ mod tests {
             window_secs: 10,
             users: 2,
             other: 5,
+            ..RateLimitConfig::default()
         });
         for _ in 0..2 {
             assert!(rl.acquire_anonymous("10.0.0.1", Family::Users, 100).is_ok());
@@ -289,5 +360,37 @@ mod tests {
             "the org's window is untouched"
         );
         assert!(rl.acquire_anonymous("10.0.0.1", Family::Users, 110).is_ok());
+    }
+
+    #[test]
+    fn shared_counts_settle_against_the_limit_and_feed_peek() {
+        let memory = RateLimiter::new(RateLimitConfig::default());
+        assert_eq!(memory.shared_window(Family::Users, 100), None);
+        let rl = RateLimiter::new(RateLimitConfig {
+            store: RateLimitStore::Database,
+            window_secs: 10,
+            users: 2,
+            ..RateLimitConfig::default()
+        });
+        let w = rl.shared_window(Family::Users, 105).unwrap();
+        assert_eq!((w.bucket, w.start, w.len_secs), ("users", 100, 10));
+        let status = |remaining| RateStatus {
+            limit: 2,
+            remaining,
+            reset_epoch_secs: 110,
+        };
+        assert_eq!(rl.settle(w, 2), Ok(status(0)));
+        assert_eq!(
+            rl.settle(w, 1),
+            Ok(status(1)),
+            "a count another request saw first"
+        );
+        assert_eq!(
+            rl.peek(Family::Users, 106),
+            status(0),
+            "the highest count seen"
+        );
+        assert_eq!(rl.settle(w, 3), Err(status(0)));
+        assert_eq!(rl.peek(Family::Users, 111).remaining, 2, "a new window");
     }
 }

@@ -194,7 +194,7 @@ pub fn revoke_grant(
     actor: &str,
 ) -> Result<Grant> {
     let at = now();
-    dialect::write_tx(conn, |conn| {
+    let revoked = dialect::write_tx(conn, |conn| {
         let grant = match grants::find_grant(conn, tenant, id)? {
             Some(g) if g.is_active_at(at) && matches(&g, scope_of) => g,
             _ => return Err(CoreError::not_found(RecordKind::Grant, id)),
@@ -221,7 +221,9 @@ pub fn revoke_grant(
             updated_at: at,
             ..grant
         })
-    })
+    })?;
+    crate::metrics::revoked("grant", 1);
+    Ok(revoked)
 }
 
 /// Revokes every active grant matching `filter` in one transaction; returns how many.
@@ -232,7 +234,7 @@ pub fn revoke_grants(
     actor: &str,
 ) -> Result<usize> {
     let at = now();
-    dialect::write_tx(conn, |conn| {
+    let n = dialect::write_tx(conn, |conn| {
         let revoked = grants::revoke_matching(conn, tenant, filter, actor, at)?;
         audit_store::insert_audit(
             conn,
@@ -245,7 +247,9 @@ pub fn revoke_grants(
             )],
         )?;
         Ok(revoked.len())
-    })
+    })?;
+    crate::metrics::revoked(crate::metrics::filter_kind(filter), n);
+    Ok(n)
 }
 
 /// A page of the scope consents (one per scope of each grant, Okta's
@@ -293,7 +297,7 @@ pub fn revoke_consent(
     actor: &str,
 ) -> Result<ScopeConsent> {
     let at = now();
-    dialect::write_tx(conn, |conn| {
+    let (consent, last) = dialect::write_tx(conn, |conn| {
         let consent = active_consent(conn, tenant, id, scope_of)?;
         let grant = &consent.grant;
         let last = grant.scopes.names().all(|n| n == consent.scope);
@@ -326,8 +330,12 @@ pub fn revoke_consent(
                 }),
             )],
         )?;
-        Ok(consent)
-    })
+        Ok((consent, last))
+    })?;
+    if last {
+        crate::metrics::revoked("grant", 1);
+    }
+    Ok(consent)
 }
 
 /// Distinct client ids of a user's (or any filter's) active grants.

@@ -12,4 +12,5 @@ pub mod export;
 pub mod grants;
 pub mod ids;
 pub mod import;
+pub mod rate_limits;
 pub mod tokens;

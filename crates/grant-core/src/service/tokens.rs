@@ -333,7 +333,7 @@ pub fn revoke_own_grant(
     actor: &str,
 ) -> Result<Option<Grant>> {
     let at = now();
-    dialect::write_tx(conn, |conn| {
+    let revoked = dialect::write_tx(conn, |conn| {
         let Some(grant_id) = token.grant_id.as_deref() else {
             credentials::set_status(conn, tenant, &token.id, CredentialStatus::Revoked)?;
             audit_store::insert_audit(
@@ -375,5 +375,9 @@ pub fn revoke_own_grant(
             )],
         )?;
         Ok(Some(grant))
-    })
+    })?;
+    if revoked.is_some() {
+        crate::metrics::revoked("token", 1);
+    }
+    Ok(revoked)
 }

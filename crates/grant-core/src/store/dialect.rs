@@ -5,7 +5,7 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::{client_counts, clients};
+use super::schema::{client_counts, clients, rate_limit_windows};
 use crate::{CoreError, Result};
 
 type Tm = <DbConn as diesel::Connection>::TransactionManager;
@@ -137,6 +137,43 @@ pub fn add_client_count(conn: &mut DbConn, tenant: &str, kind: &str, delta: i64)
             .execute(c)?,
     };
     Ok(())
+}
+
+/// Counts one request in a rate-limit window, creating the row at first use, and returns
+/// the window's count including this request: one `INSERT … ON CONFLICT DO UPDATE …
+/// RETURNING`, so concurrent requests (from any process) each see a distinct count.
+pub fn add_rate_limit_hit(
+    conn: &mut DbConn,
+    tenant: &str,
+    bucket: &str,
+    window_start: i64,
+) -> Result<i64> {
+    use rate_limit_windows as w;
+    let row = (
+        w::tenant_id.eq(tenant),
+        w::bucket.eq(bucket),
+        w::window_start.eq(window_start),
+        w::used.eq(1_i64),
+    );
+    let target = (w::tenant_id, w::bucket, w::window_start);
+    let bump = w::used.eq(w::used + 1_i64);
+    let used = match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(w::table)
+            .values(row)
+            .on_conflict(target)
+            .do_update()
+            .set(bump)
+            .returning(w::used)
+            .get_result(c)?,
+        DbConn::Postgres(c) => diesel::insert_into(w::table)
+            .values(row)
+            .on_conflict(target)
+            .do_update()
+            .set(bump)
+            .returning(w::used)
+            .get_result(c)?,
+    };
+    Ok(used)
 }
 
 /// Locks a client's row until the transaction ends, so writes that number or count things

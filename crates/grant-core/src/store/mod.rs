@@ -12,6 +12,7 @@ pub mod audit;
 pub mod clients;
 pub mod credentials;
 pub mod grants;
+pub mod rate_limits;
 pub mod roles;
 pub mod scopes;
 pub mod tenants;

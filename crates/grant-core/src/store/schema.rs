@@ -167,6 +167,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rate_limit_windows (tenant_id, bucket, window_start) {
+        tenant_id -> Text,
+        bucket -> Text,
+        window_start -> BigInt,
+        used -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(user_aliases -> users (user_id));
 diesel::joinable!(grants -> users (user_id));
@@ -185,4 +194,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     client_counts,
     client_tags,
+    rate_limit_windows,
 );

@@ -78,32 +78,53 @@ pub fn taken_identifier(conn: &mut DbConn, user: &User) -> Result<Option<(String
     Ok(None)
 }
 
-/// Finds a user of `tenant` by the identifier a gateway shows.
+/// Finds a user of `tenant` by the identifier a gateway shows. Each key is its own static
+/// query, so Diesel keeps its prepared statement (a boxed query is prepared on every call).
 pub fn find_user(
     conn: &mut DbConn,
     tenant: &str,
     key: UserKey,
     value: &str,
 ) -> Result<Option<User>> {
-    let q = users::table
-        .filter(users::tenant_id.eq(tenant))
-        .into_boxed();
-    let q = match key {
-        UserKey::Id => q.filter(users::id.eq(value)),
-        UserKey::Login => q.filter(users::login.eq(value)),
-        UserKey::Alias(vendor) => q.filter(
-            users::id.nullable().eq(user_aliases::table
-                .filter(user_aliases::tenant_id.eq(tenant))
-                .filter(user_aliases::vendor.eq(vendor.as_str()))
-                .filter(user_aliases::lookup_key.eq(vendor.lookup_key(value)))
-                .select(user_aliases::user_id)
-                .single_value()),
-        ),
+    let in_tenant = users::table.filter(users::tenant_id.eq(tenant));
+    let row = match key {
+        UserKey::Id => in_tenant
+            .filter(users::id.eq(value))
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?,
+        UserKey::Login => in_tenant
+            .filter(users::login.eq(value))
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?,
+        UserKey::Alias(vendor) => in_tenant
+            .filter(
+                users::id.nullable().eq(user_aliases::table
+                    .filter(user_aliases::tenant_id.eq(tenant))
+                    .filter(user_aliases::vendor.eq(vendor.as_str()))
+                    .filter(user_aliases::lookup_key.eq(vendor.lookup_key(value)))
+                    .select(user_aliases::user_id)
+                    .single_value()),
+            )
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?,
     };
-    let Some(row) = q.select(UserRow::as_select()).first(conn).optional()? else {
+    let Some(row) = row else {
         return Ok(None);
     };
-    Ok(with_aliases(conn, vec![row])?.pop())
+    let found: Vec<(String, String, String)> = user_aliases::table
+        .filter(user_aliases::user_id.eq(&row.id))
+        .select((
+            user_aliases::user_id,
+            user_aliases::vendor,
+            user_aliases::alias,
+        ))
+        .load(conn)?;
+    let mut by_user = HashMap::with_capacity(1);
+    collect_aliases(&mut by_user, found);
+    Ok(attach(vec![row], by_user).pop())
 }
 
 /// Users of a tenant by internal id, for projections that show another identifier.

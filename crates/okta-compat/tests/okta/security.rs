@@ -1,67 +1,13 @@
-//! Robustness of okta-compat on the wire: Host header, undecodable credentials, storage
-//! exhaustion, and a seeded fuzz run (SQLite, or PostgreSQL when GRANT_TEST_DATABASE_URL
-//! is set).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Robustness on the wire: Host header, undecodable credentials, storage exhaustion, a NUL in
+//! the path, and a seeded fuzz run.
 
-use grant_core::HashingConfig;
 use grant_core::model::*;
-use grant_core::service::{admin, clients, credentials, directory, grants};
-use grant_http::GatewayConfig;
-use grant_http::testing::{TestServer, fuzz};
-use okta_compat::{Okta, OktaConfig};
+use grant_core::service::{admin, grants};
+use grant_http::testing::fuzz;
 use reqwest::header::{HeaderMap, HeaderValue};
-use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
-const ALICE: &str = "00ualice000000000001";
-const CLIENT: &str = "0oaclient00000000001";
-
-struct Org {
-    srv: TestServer<Okta>,
-    admin: String,
-    alice: User,
-}
-
-fn org(mut cfg: GatewayConfig<OktaConfig>) -> Org {
-    cfg.vendor.rate_limit.enabled = false;
-    let srv = TestServer::<Okta>::start(cfg);
-    let t = srv.tenant().to_owned();
-    let mut conn = srv.conn();
-    directory::create_tenant(&mut conn, Some(t.clone()), "org").unwrap();
-    let new = NewUser {
-        login: "alice".into(),
-        aliases: [(AliasVendor::Okta, ALICE.to_owned())].into(),
-        ..NewUser::default()
-    };
-    let alice = directory::create_user(&mut conn, &t, new, "test").unwrap();
-    let new = NewClient {
-        id: Some(CLIENT.into()),
-        name: Some("Web App".into()),
-        ..NewClient::default()
-    };
-    clients::create_client(&mut conn, &t, new, "test").unwrap();
-    let new = NewCredential {
-        kind: CredentialKind::ApiToken,
-        name: "admin".into(),
-        user_id: Some(alice.id.clone()),
-        client_id: None,
-        grant_id: None,
-        scopes: vec![],
-        roles: vec!["SUPER_ADMIN".into()],
-        expires_at: None,
-        token_prefix: "00".into(),
-        faces: vec![],
-    };
-    let issued =
-        credentials::create_credential(&mut conn, &t, new, None, &HashingConfig::default(), "t")
-            .unwrap();
-    drop(conn);
-    Org {
-        srv,
-        admin: format!("SSWS {}", issued.secret.expose_secret()),
-        alice,
-    }
-}
+use crate::common::*;
 
 fn add_grants(o: &Org, n: usize) -> Vec<Grant> {
     let mut conn = o.srv.conn();
@@ -90,13 +36,13 @@ fn assert_okta_error(body: &Value, status_code: &str, summary: &str) {
 
 #[tokio::test]
 async fn links_ignore_a_foreign_host_header() {
-    let o = org(GatewayConfig::default());
+    let o = org_with(unlimited());
     add_grants(&o, 2);
     let res = o
         .srv
         .client
         .get(o.srv.url(&format!("/api/v1/users/{ALICE}/grants?limit=1")))
-        .header("authorization", &o.admin)
+        .header("authorization", &o.ssws())
         .header("host", "evil.example")
         .send()
         .await
@@ -123,7 +69,7 @@ async fn links_ignore_a_foreign_host_header() {
 
 #[tokio::test]
 async fn undecodable_authorization_is_an_invalid_token_not_a_missing_one() {
-    let o = org(GatewayConfig::default());
+    let o = org_with(unlimited());
     let path = format!("/api/v1/users/{ALICE}/grants");
     for raw in [b"SSWS \xe2\x82\xac00abc".as_slice(), b"\xff\xfe"] {
         let res = o
@@ -149,7 +95,7 @@ async fn undecodable_authorization_is_an_invalid_token_not_a_missing_one() {
 
 #[tokio::test]
 async fn a_full_database_is_e0000010_503_and_not_ready() {
-    let o = org(GatewayConfig::default());
+    let o = org_with(unlimited());
     if o.srv.store.backend() != grant_core::Backend::Sqlite {
         return; // simulated with SQLite's max_page_count
     }
@@ -168,7 +114,7 @@ async fn a_full_database_is_e0000010_503_and_not_ready() {
             .srv
             .client
             .delete(o.srv.url(&format!("/api/v1/users/{ALICE}/grants/{}", g.id)))
-            .header("authorization", &o.admin)
+            .header("authorization", &o.ssws())
             .send()
             .await
             .unwrap();
@@ -192,7 +138,7 @@ async fn a_full_database_is_e0000010_503_and_not_ready() {
         .srv
         .client
         .get(o.srv.url(&format!("/api/v1/users/{ALICE}/grants?limit=1")))
-        .header("authorization", &o.admin)
+        .header("authorization", &o.ssws())
         .send()
         .await
         .unwrap();
@@ -208,27 +154,24 @@ fn check_error(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(), String> {
-    if case.method == reqwest::Method::HEAD {
-        return if body.is_empty() {
-            Ok(())
-        } else {
-            Err("a body on HEAD".into())
-        };
-    }
-    if headers.get("content-type").and_then(|v| v.to_str().ok()) != Some("application/json") {
-        return Err("not application/json".into());
-    }
-    let keys = fuzz::object_keys(body)?;
-    if keys
-        != [
+    fuzz::json_error_with_keys(
+        case,
+        headers,
+        body,
+        &[
             "errorCauses",
             "errorCode",
             "errorId",
             "errorLink",
             "errorSummary",
-        ]
-    {
-        return Err(format!("not an Okta error: {keys:?}"));
+        ],
+    )?;
+    if case.method == reqwest::Method::HEAD {
+        return Ok(());
+    }
+    // Exactly Okta's media type, without parameters.
+    if headers.get("content-type").and_then(|v| v.to_str().ok()) != Some("application/json") {
+        return Err("not application/json".into());
     }
     let v: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     let code = v["errorCode"].as_str().unwrap_or_default();
@@ -243,7 +186,7 @@ fn check_error(
 
 #[tokio::test]
 async fn fuzz_never_5xx_and_errors_keep_the_okta_shape() {
-    let o = org(GatewayConfig::default());
+    let o = org_with(unlimited());
     let grants = add_grants(&o, 5);
     let gid: &'static str = Box::leak(grants[0].id.clone().into_boxed_str());
     let paths = [
@@ -252,10 +195,11 @@ async fn fuzz_never_5xx_and_errors_keep_the_okta_shape() {
         "/api/v1/users/{userId}/clients",
         "/api/v1/users/{userId}/clients/{clientId}/grants",
     ];
+    let ssws = o.ssws();
     let target = fuzz::Target {
         paths: &paths,
         ids: &[ALICE, "me", CLIENT, gid, "alice"],
-        auth: std::slice::from_ref(&o.admin),
+        auth: std::slice::from_ref(&ssws),
         fields: &[
             "limit", "after", "expand", "scopeId", "clientId", "status", "q",
         ],
@@ -266,7 +210,7 @@ async fn fuzz_never_5xx_and_errors_keep_the_okta_shape() {
 
 #[tokio::test]
 async fn a_nul_in_the_path_matches_nothing_on_every_backend() {
-    let o = org(GatewayConfig::default());
+    let o = org_with(unlimited());
     for path in [
         "/api/v1/users/%00/grants",
         &format!("/api/v1/users/{ALICE}/grants/a%00b"),
@@ -275,7 +219,7 @@ async fn a_nul_in_the_path_matches_nothing_on_every_backend() {
             .srv
             .client
             .get(o.srv.url(path))
-            .header("authorization", &o.admin)
+            .header("authorization", &o.ssws())
             .send()
             .await
             .unwrap();
@@ -291,13 +235,13 @@ async fn a_nul_in_the_path_matches_nothing_on_every_backend() {
 
 #[tokio::test]
 async fn a_disabled_tenant_is_an_invalid_token_until_enabled() {
-    let o = org(GatewayConfig::default());
+    let o = org();
     let path = format!("/api/v1/users/{ALICE}/grants");
     let get = || {
         o.srv
             .client
             .get(o.srv.url(&path))
-            .header("authorization", &o.admin)
+            .header("authorization", o.ssws())
             .send()
     };
     assert_eq!(get().await.unwrap().status(), 200);

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Instructions per okta list request's database work (token lookup with its user, user by
+# Okta id, a page of 20 consents, the page's clients), counted by callgrind on one connection
+# over GRANTS grants: a count, not a time, so two builds compare exactly on a busy machine.
+#   scripts/bench-list-queries.sh [GRANTS] [USERS]
+# A/B of an SQLite compile option: run once, change LIBSQLITE3_FLAGS (.cargo/config.toml),
+# run again; the wall time printed beside the count is only indicative.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+need valgrind python3
+GRANTS="${1:-100000}"; USERS="${2:-100}"
+cargo build --release --quiet -p grant-core --example bench_list
+cargo build --quiet -p grantctl
+WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
+python3 scripts/bench_data.py "$WORK/data.json" --grants "$GRANTS" --users "$USERS" >/dev/null
+"$ROOT/target/debug/grantctl" --database-url "sqlite://$WORK/b.db" import "$WORK/data.json" >/dev/null
+TOKEN="00$(python3 -c 'import secrets; print(secrets.token_hex(20))')"
+BENCH_TOKEN="$TOKEN" "$ROOT/target/debug/grantctl" --database-url "sqlite://$WORK/b.db" credential add \
+  --kind api_token --name bench --user alice --role SUPER_ADMIN --secret-env BENCH_TOKEN >/dev/null
+EX="$ROOT/target/release/examples/bench_list"
+count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$EX" "$WORK/b.db" "$TOKEN" 00uA1iceBench0000001 "$1" 2>&1 | awk '/Collected/ {print $4}'; }
+a=$(count 300); b=$(count 600)
+echo "LIBSQLITE3_FLAGS=${LIBSQLITE3_FLAGS:-(from .cargo/config.toml)}; $GRANTS grants, alice holds $((GRANTS / USERS))"
+echo "instructions per request: $(( (b - a) / 300 ))"
+"$EX" "$WORK/b.db" "$TOKEN" 00uA1iceBench0000001 2000
