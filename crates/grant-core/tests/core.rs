@@ -871,6 +871,104 @@ fn database_url_describe_never_shows_credentials() {
     assert_eq!(lite.describe(), "SQLite data/grants.db");
 }
 
+#[tokio::test]
+async fn a_disabled_tenant_authenticates_nothing_until_enabled() {
+    use grant_core::service::admin;
+    use grant_core::service::credentials::PasswordVerifier;
+    use secrecy::ExposeSecret;
+    let f = Fixture::new();
+    f.tenant("t");
+    f.tenant("other");
+    f.client("t", "cli");
+    let hashing = fast_hashing();
+    let mut conn = f.store.conn().unwrap();
+    let mut mk = |tenant: &str, kind: CredentialKind, name: &str, client: Option<&str>| {
+        let new = NewCredential {
+            kind,
+            name: name.into(),
+            user_id: None,
+            client_id: client.map(str::to_owned),
+            grant_id: None,
+            scopes: vec![],
+            roles: vec![],
+            expires_at: None,
+            token_prefix: "00".into(),
+            faces: vec![],
+        };
+        let secret = (kind != CredentialKind::ApiToken).then(|| SecretString::from("pw"));
+        credentials::create_credential(&mut conn, tenant, new, secret, &hashing, "x").unwrap()
+    };
+    let token = mk("t", CredentialKind::ApiToken, "tok", None);
+    let token = token.secret.expose_secret().to_owned();
+    let other = mk("other", CredentialKind::ApiToken, "tok", None);
+    let other = other.secret.expose_secret().to_owned();
+    mk("t", CredentialKind::Password, "pcv", None);
+    mk("t", CredentialKind::ClientSecret, "cli/1/s", Some("cli"));
+    let verifier = PasswordVerifier::new(&hashing);
+    let store = f.store.clone();
+    let login = || {
+        credentials::login_password(
+            &store,
+            &verifier,
+            "t",
+            &Face::PingFederate { pcv: "P1" },
+            "pcv",
+            SecretString::from("pw"),
+            "10.0.0.1",
+        )
+    };
+    let usable = |conn: &mut grant_core::DbConn| {
+        (
+            credentials::authenticate_token(conn, &token, &Face::Okta)
+                .unwrap()
+                .is_some(),
+            credentials::find_client_credentials(conn, CredentialKind::ClientSecret, "cli")
+                .unwrap()
+                .len(),
+        )
+    };
+    assert_eq!(usable(&mut conn), (true, 1));
+    login().await.unwrap();
+
+    let t = admin::set_tenant_status(&mut conn, "t", TenantStatus::Disabled, "ops").unwrap();
+    assert_eq!(t.status, TenantStatus::Disabled);
+    assert_eq!(
+        directory::get_tenant(&mut conn, "t").unwrap().status,
+        TenantStatus::Disabled
+    );
+    assert_eq!(usable(&mut conn), (false, 0));
+    assert!(matches!(login().await, Err(CoreError::Unauthenticated)));
+    // Another tenant is untouched; the operator still finds a leaked token of the tenant;
+    // the credentials keep their own status.
+    assert!(
+        credentials::authenticate_token(&mut conn, &other, &Face::Okta)
+            .unwrap()
+            .is_some()
+    );
+    let found = admin::find_credential_by_token(&mut conn, &token).unwrap();
+    assert_eq!(found.status, CredentialStatus::Active);
+
+    admin::set_tenant_status(&mut conn, "t", TenantStatus::Active, "ops").unwrap();
+    assert_eq!(usable(&mut conn), (true, 1));
+    login().await.unwrap();
+
+    let err = admin::set_tenant_status(&mut conn, "nope", TenantStatus::Disabled, "ops");
+    assert!(matches!(err, Err(CoreError::NotFound { .. })), "{err:?}");
+    let audit: Vec<_> = admin::list_audit(&mut conn, Some("t"))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == AuditAction::TenantStatus.as_str())
+        .map(|e| (e.actor, e.detail["status"].clone()))
+        .collect();
+    assert_eq!(
+        audit,
+        vec![
+            ("ops".to_owned(), serde_json::json!("disabled")),
+            ("ops".to_owned(), serde_json::json!("active")),
+        ]
+    );
+}
+
 #[test]
 fn alias_and_list_migrations_keep_identifiers_roles_and_scopes() {
     use diesel::connection::SimpleConnection;
@@ -958,6 +1056,234 @@ fn alias_and_list_migrations_keep_identifiers_roles_and_scopes() {
             "Admin,Grant Admin"
         ]
     );
+}
+
+fn streamed(conn: &mut grant_core::DbConn) -> String {
+    let mut out = Vec::new();
+    let mut n = 0;
+    export::write_export(conn, &mut out, &mut || n += 1).unwrap();
+    assert!(n > 0);
+    String::from_utf8(out).unwrap()
+}
+
+/// A store with a bit of everything: a multi-scope grant (consent ids of its own), a revoked
+/// one, a role, a credential, audit rows and a disabled tenant.
+fn varied() -> Fixture {
+    use grant_core::service::admin;
+    let f = Fixture::new();
+    f.tenant("t");
+    f.tenant("off");
+    let u = f.user("t", "alice");
+    f.client("t", "c1");
+    let mut conn = f.store.conn().unwrap();
+    let mut g = NewGrant::new(&u.id, "c1");
+    g.scopes = ScopeSet(vec![
+        Scope::parse_venafi("certificate:manage,revoke"),
+        Scope::new("openid"),
+    ]);
+    g.attributes = vec![GrantAttribute {
+        name: "note".into(),
+        values: vec!["line\nbreak \"quoted\"".into()],
+    }];
+    grants::issue_grant(&mut conn, "t", g, "x").unwrap();
+    let revoked = f.grant("t", &u, "c1", "read");
+    grants::revoke_grant(&mut conn, "t", &revoked.id, &GrantFilter::default(), "x").unwrap();
+    for _ in 0..3 {
+        f.grant("t", &u, "c1", "okta.users.read");
+    }
+    let new = NewCredential {
+        kind: CredentialKind::ApiToken,
+        name: "ci".into(),
+        user_id: Some(u.id.clone()),
+        client_id: None,
+        grant_id: None,
+        scopes: vec![],
+        roles: vec![],
+        expires_at: None,
+        token_prefix: "00".into(),
+        faces: vec![],
+    };
+    credentials::create_credential(&mut conn, "t", new, None, &fast_hashing(), "x").unwrap();
+    admin::set_tenant_status(&mut conn, "off", TenantStatus::Disabled, "x").unwrap();
+    drop(conn);
+    f
+}
+
+#[test]
+fn streamed_export_is_the_pretty_snapshot_and_round_trips_exactly() {
+    let f = varied();
+    let mut conn = f.store.conn().unwrap();
+    let text = streamed(&mut conn);
+    let snap = export::export(&mut conn).unwrap();
+    assert_eq!(text, serde_json::to_string_pretty(&snap).unwrap());
+    assert!(snap.consent_ids.iter().any(|c| c.id != c.grant_id));
+    assert!(text.contains("\"status\": \"disabled\""));
+
+    let other = TestDb::new();
+    let store2 = other.store();
+    let mut conn2 = store2.conn().unwrap();
+    let counts = export::import_from(&mut conn2, text.as_bytes()).unwrap();
+    assert_eq!(
+        (counts.tenants, counts.grants, counts.credentials),
+        (2, 5, 1)
+    );
+    assert_eq!(counts.audit, snap.audit.len());
+    assert_eq!(streamed(&mut conn2), text);
+    // The disabled tenant stays disabled.
+    assert_eq!(
+        directory::get_tenant(&mut conn2, "off").unwrap().status,
+        TenantStatus::Disabled
+    );
+    // Importing again conflicts on the first record and leaves the store as it was.
+    let err = export::import_from(&mut conn2, text.as_bytes()).unwrap_err();
+    assert!(
+        matches!(&err, export::TransferError::Store(CoreError::Conflict(m))
+            if m.starts_with("tenant ") && m.ends_with(" already exists")),
+        "{err}"
+    );
+    assert_eq!(streamed(&mut conn2), text);
+}
+
+/// The document's text with its fields in `keys` order (then any other), as an export
+/// writes them (serde_json's map sorts keys).
+fn ordered(doc: &serde_json::Value, keys: &[&str]) -> Vec<u8> {
+    let map = doc.as_object().unwrap();
+    let mut parts: Vec<String> = keys
+        .iter()
+        .filter_map(|k| map.get(*k).map(|v| format!("\"{k}\":{v}")))
+        .collect();
+    for (k, v) in map {
+        if !keys.contains(&k.as_str()) {
+            parts.push(format!("\"{k}\":{v}"));
+        }
+    }
+    format!("{{{}}}", parts.join(",")).into_bytes()
+}
+
+const ORDER: &[&str] = export::FIELDS;
+
+/// An export document of `n` grants of alice to c1 in tenant t (format 1 as
+/// scripts/bench_data.py writes it: no roles, consent ids, faces nor tenant status).
+fn bench_doc(n: usize) -> serde_json::Value {
+    let user = "00000000-0000-0000-0000-000000000001";
+    let t0 = "2024-01-01T00:00:00.000Z";
+    let grants: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("oag{i:017}"), "tenant_id": "t", "user_id": user,
+                "client_id": "c1", "grant_type": "consent", "status": "active",
+                "source": "end_user", "issuer": "https://bench.example",
+                "scopes": [{"name": "okta.users.read"}], "attributes": [],
+                "created_at": t0, "updated_at": t0, "expires_at": null,
+                "access_issued_at": null, "valid_for": null, "created_by": null,
+                "revoked_at": null, "revoked_by": null
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "format": 1,
+        "tenants": [{"id": "t", "name": "T", "created_at": t0}],
+        "users": [{"id": user, "tenant_id": "t", "okta_id": "00uA1ice000000000001",
+                   "login": "alice", "universal": format!("local:{{{user}}}"),
+                   "display_name": "Alice", "roles": [], "created_at": t0}],
+        "clients": [{"tenant_id": "t", "id": "c1", "kind": "authorization_code",
+                     "name": "C1", "enabled": true, "access_token_lifetime": 3600,
+                     "refresh_token_lifetime": 0, "redirect_uris": [],
+                     "post_logout_redirect_uris": [], "client_uri": null, "logo_uri": null,
+                     "tags": [], "allowed_cors_origins": [], "allow_offline_access": false,
+                     "allowed_scopes": [], "created_at": t0, "updated_at": t0}],
+        "scopes": [],
+        "grants": grants,
+        "credentials": [{"id": "k1", "tenant_id": "t", "kind": "api_token", "name": "ci",
+                         "user_id": null, "client_id": null, "grant_id": null,
+                         "digest": "AAAA", "password_hash": null, "scopes": "", "roles": "",
+                         "status": "active", "created_at": t0, "expires_at": null,
+                         "last_used_at": null}],
+        "audit": []
+    })
+}
+
+#[test]
+fn streamed_import_reads_format_1_documents() {
+    let db = TestDb::new();
+    let store = db.store();
+    let mut conn = store.conn().unwrap();
+    let doc = ordered(&bench_doc(1203), ORDER);
+    let counts = export::import_from(&mut conn, doc.as_slice()).unwrap();
+    assert_eq!((counts.tenants, counts.users, counts.grants), (1, 1, 1203));
+    let snap = export::export(&mut conn).unwrap();
+    assert_eq!(snap.tenants[0].status, TenantStatus::Active);
+    assert_eq!(snap.credentials[0].faces, Some(vec!["okta".to_owned()]));
+    assert_eq!(snap.grants.len(), 1203);
+    // A single-scope grant's consent has the grant's id.
+    assert!(snap.consent_ids.iter().all(|c| c.id == c.grant_id));
+}
+
+#[test]
+fn a_failing_record_midway_names_it_and_leaves_the_store_unchanged() {
+    let db = TestDb::new();
+    let store = db.store();
+    let mut conn = store.conn().unwrap();
+    directory::create_tenant(&mut conn, Some("before".into()), "B").unwrap();
+    let before = streamed(&mut conn);
+    let run = |conn: &mut grant_core::DbConn, doc: &serde_json::Value| {
+        let bytes = ordered(doc, ORDER);
+        let err = export::import_from(conn, bytes.as_slice()).unwrap_err();
+        assert_eq!(streamed(conn), before, "{err}");
+        err.to_string()
+    };
+    // Past the first batches (500 grants each): a grant of a user the document never had.
+    let mut doc = bench_doc(1500);
+    doc["grants"][1100]["user_id"] = "nobody".into();
+    let err = run(&mut conn, &doc);
+    assert!(
+        err.starts_with(
+            "invalid grant oag00000000000001100: its user 'nobody' is not in the store"
+        ),
+        "{err}"
+    );
+    // The same id twice.
+    let mut doc = bench_doc(1500);
+    doc["grants"][1300]["id"] = "oag00000000000000007".into();
+    assert_eq!(
+        run(&mut conn, &doc),
+        "conflict: grant oag00000000000000007 already exists"
+    );
+    // A record of the wrong shape is named by its index, with the position.
+    let mut doc = bench_doc(1500);
+    doc["grants"][1201]["status"] = "bogus".into();
+    let err = run(&mut conn, &doc);
+    assert!(
+        err.starts_with("grants[1201]: unknown variant `bogus`"),
+        "{err}"
+    );
+    assert!(err.contains(" at line 1 column "), "{err}");
+    // Grants before the users they refer to: refused, naming the grant.
+    let text = ordered(
+        &bench_doc(3),
+        &["format", "tenants", "clients", "scopes", "grants", "users"],
+    );
+    let err = export::import_from(&mut conn, text.as_slice())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("invalid grant oag00000000000000000: its user"),
+        "{err}"
+    );
+    assert_eq!(streamed(&mut conn), before);
+    // What the document lacks or has too much of, and a format from the future.
+    let mut doc = bench_doc(1);
+    doc.as_object_mut().unwrap().remove("audit");
+    assert_eq!(run(&mut conn, &doc), "missing field `audit`");
+    let mut doc = bench_doc(1);
+    doc["extra"] = 1.into();
+    assert!(run(&mut conn, &doc).starts_with("unknown field `extra`"));
+    let mut doc = bench_doc(1);
+    doc["format"] = 99.into();
+    assert!(run(&mut conn, &doc).starts_with("invalid format: expected 1 to"));
+    let err = export::import_from(&mut conn, &b"{\"format\": 1, \"tenants\": ["[..]).unwrap_err();
+    assert!(matches!(err, export::TransferError::Document(_)), "{err}");
+    assert_eq!(streamed(&mut conn), before);
 }
 
 /// The reverted schema's user columns of u1, as text.

@@ -1,6 +1,6 @@
 //! grantctl: administer the grant store behind every gateway.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use chrono::Duration;
@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 mod demo;
 mod output;
+mod progress;
 
 use output::{Failure, Format, Out, Result};
 
@@ -51,7 +52,7 @@ struct Cli {
 enum Command {
     /// Apply pending migrations
     Migrate,
-    /// Tenants: add, list, get, delete
+    /// Tenants: add, list, get, disable, enable, delete
     #[command(subcommand)]
     Tenant(TenantCmd),
     /// Users (subjects of grants): add, list, get, disable, enable, delete
@@ -73,13 +74,15 @@ enum Command {
     /// The audit log: every change, who made it and when
     #[command(subcommand)]
     Audit(AuditCmd),
-    /// Write everything as one JSON document (stdout, or --out)
+    /// Write everything as one JSON document (stdout, or --out), record by record; a
+    /// progress bar on stderr when it is a terminal
     Export {
         /// File to write instead of stdout
         #[arg(long)]
         out: Option<String>,
     },
-    /// Load a document written by `export` (a file, or - for stdin), all or nothing
+    /// Load a document written by `export` (a file, or - for stdin), all or nothing, in
+    /// batches as it is read; a progress bar on stderr when it is a terminal
     Import {
         /// The file written by `grantctl export`, or - for stdin
         file: String,
@@ -168,6 +171,17 @@ enum TenantCmd {
     List,
     /// Show one tenant and how many records it holds
     Get {
+        /// Tenant id
+        id: String,
+    },
+    /// Disable a tenant: no credential of it authenticates at any gateway until it is
+    /// enabled again (its records and their own statuses are kept)
+    Disable {
+        /// Tenant id
+        id: String,
+    },
+    /// Re-enable a disabled tenant: its credentials work again as they did before
+    Enable {
         /// Tenant id
         id: String,
     },
@@ -485,7 +499,7 @@ const AUDIT_COLUMNS: &[&str] = &[
     "target_id",
     "affected",
 ];
-const TENANT_COLUMNS: &[&str] = &["id", "name", "created_at"];
+const TENANT_COLUMNS: &[&str] = &["id", "name", "status", "created_at"];
 const USER_COLUMNS: &[&str] = &[
     "tenant_id",
     "id",
@@ -673,34 +687,67 @@ fn run(cli: Cli) -> Result<()> {
         Command::Audit(AuditCmd::List { tenant: t }) => {
             out.list(&admin::list_audit(conn, t.as_deref())?, AUDIT_COLUMNS)?
         }
-        Command::Export { out: path } => {
-            let snap = export::export(conn)?;
-            let text =
-                serde_json::to_string_pretty(&snap).map_err(|e| Failure::runtime(e.to_string()))?;
-            match path {
-                Some(path) => std::fs::write(&path, text + "\n")
-                    .map_err(|e| Failure::runtime(format!("{path}: {e}")))?,
-                None => out.line(&text)?,
-            }
-        }
-        Command::Import { file, .. } => {
-            let mut text = String::new();
-            if file == "-" {
-                std::io::stdin()
-                    .read_to_string(&mut text)
-                    .map_err(|e| Failure::runtime(format!("stdin: {e}")))?;
-            } else {
-                text = std::fs::read_to_string(&file)
-                    .map_err(|e| Failure::runtime(format!("{file}: {e}")))?;
-            }
-            let snap: export::Snapshot = serde_json::from_str(&text)
-                .map_err(|e| Failure::usage(format!("{file} is not an export: {e}")))?;
-            out.record(&export::import(conn, &snap)?)?;
-        }
+        Command::Export { out: path } => export_to(conn, path.as_deref())?,
+        Command::Import { file, .. } => out.record(&import_file(conn, &file)?)?,
         Command::SeedDemo(args) => demo::seed(conn, args, &out)?,
         Command::TlsCert { .. } => {}
     }
     Ok(())
+}
+
+/// Streams the export to `path` (or stdout), with a progress bar on a terminal.
+fn export_to(conn: &mut grant_core::DbConn, path: Option<&str>) -> Result<()> {
+    let total = if progress::wanted() {
+        Some(export::record_count(conn)?)
+    } else {
+        None
+    };
+    let bar = progress::records(total, "export");
+    let (mut sink, name): (Box<dyn Write>, &str) = match path {
+        Some(path) => (
+            Box::new(
+                std::fs::File::create(path)
+                    .map_err(|e| Failure::runtime(format!("{path}: {e}")))?,
+            ),
+            path,
+        ),
+        None => (Box::new(std::io::stdout().lock()), "stdout"),
+    };
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut sink);
+    let written = export::write_export(conn, &mut w, &mut || bar.inc(1)).and_then(|()| {
+        w.write_all(b"\n")
+            .and_then(|()| w.flush())
+            .map_err(export::TransferError::Io)
+    });
+    bar.finish_and_clear();
+    written.map_err(|e| transfer_failure(e, name))
+}
+
+/// Loads an export file (or stdin for `-`) in one transaction, streaming it, with a progress
+/// bar of the bytes read on a terminal.
+fn import_file(conn: &mut grant_core::DbConn, file: &str) -> Result<export::ImportCounts> {
+    let (input, size): (Box<dyn Read>, Option<u64>) = if file == "-" {
+        (Box::new(std::io::stdin().lock()), None)
+    } else {
+        let f = std::fs::File::open(file).map_err(|e| Failure::runtime(format!("{file}: {e}")))?;
+        let size = f.metadata().ok().map(|m| m.len());
+        (Box::new(f), size)
+    };
+    let bar = progress::bytes(size, "import");
+    let input = std::io::BufReader::with_capacity(1 << 16, bar.wrap_read(input));
+    let loaded = export::import_from(conn, input);
+    bar.finish_and_clear();
+    loaded.map_err(|e| transfer_failure(e, if file == "-" { "stdin" } else { file }))
+}
+
+fn transfer_failure(e: export::TransferError, name: &str) -> Failure {
+    match e {
+        export::TransferError::Store(e) => e.into(),
+        export::TransferError::Io(e) => Failure::io(name, &e),
+        export::TransferError::Document(m) => {
+            Failure::usage(format!("{name} is not an export: {m}"))
+        }
+    }
 }
 
 fn tenant_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: TenantCmd, actor: &str) -> Result<()> {
@@ -715,6 +762,18 @@ fn tenant_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: TenantCmd, actor: &
                 serde_json::to_value(held).map_err(|e| Failure::runtime(e.to_string()))?;
             out.record(&v)
         }
+        TenantCmd::Disable { id } => out.record(&admin::set_tenant_status(
+            conn,
+            &id,
+            TenantStatus::Disabled,
+            actor,
+        )?),
+        TenantCmd::Enable { id } => out.record(&admin::set_tenant_status(
+            conn,
+            &id,
+            TenantStatus::Active,
+            actor,
+        )?),
         TenantCmd::Delete { id, force } => {
             admin::delete_tenant(conn, &id, force, actor).map_err(|e| match e {
                 grant_core::CoreError::Conflict(m) => Failure::new(

@@ -48,6 +48,14 @@ impl Failure {
     pub fn runtime(message: impl Into<String>) -> Self {
         Self::new(EXIT_RUNTIME, message)
     }
+    /// Reading or writing `what` failed; a closed stdout is the reader stopping early.
+    pub fn io(what: &str, e: &std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Self::closed_pipe()
+        } else {
+            Self::runtime(format!("{what}: {e}"))
+        }
+    }
     /// The reader of stdout went away (`grantctl grant list | head`): not an error.
     fn closed_pipe() -> Self {
         Self::new(0, String::new())

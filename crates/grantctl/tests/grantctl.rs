@@ -426,6 +426,45 @@ fn tenant_get_list_delete() {
 }
 
 #[test]
+fn tenant_disable_enable() {
+    let db = populated("1");
+    assert_eq!(
+        json_of(&db, &["tenant", "get", "default"])["status"],
+        "active"
+    );
+    let t = json_of(&db, &["tenant", "disable", "default"]);
+    assert_eq!(t["id"], "default");
+    assert_eq!(t["status"], "disabled");
+    assert_eq!(json_of(&db, &["tenant", "list"])[0]["status"], "disabled");
+    let (code, table, err) = run(&db, &["-o", "table", "tenant", "get", "default"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("status") && l.trim_end().ends_with("disabled")),
+        "{table}"
+    );
+    // The status travels with an export.
+    let exported = run(&db, &["export"]).1;
+    assert!(exported.contains("\"status\": \"disabled\""), "{exported}");
+    assert_eq!(
+        json_of(&db, &["tenant", "enable", "default"])["status"],
+        "active"
+    );
+    assert_eq!(
+        json_of(&db, &["tenant", "enable", "default"])["status"],
+        "active"
+    );
+    for verb in ["disable", "enable"] {
+        let (code, _, err) = run(&db, &["tenant", verb, "nope"]);
+        assert_eq!(code, 3, "{verb}: {err}");
+        assert!(err.contains("tenant 'nope' does not exist"), "{err}");
+    }
+    let actions = audit_actions(&db);
+    assert_eq!(actions.iter().filter(|a| *a == "tenant.status").count(), 3);
+}
+
+#[test]
 fn user_get_disable_enable_delete() {
     let db = populated("2");
     let alice = json_of(&db, &["user", "get", "alice"]);
@@ -691,4 +730,48 @@ fn grantctl_does_not_use_grant_core_store() {
             path.display()
         );
     }
+}
+
+#[test]
+fn streamed_import_names_a_bad_record_midway_and_leaves_the_store_unchanged() {
+    let source = populated("700");
+    let (code, text, err) = run(&source, &["export"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "", "no progress output when stderr is not a terminal");
+    // The 600th grant (past the first batch of 500) gets a status no grant can have.
+    let grants_at = text.find("\"grants\": [").unwrap();
+    let (mut at, needle) = (grants_at, "\"status\": \"active\"");
+    for _ in 0..600 {
+        at += text[at..].find(needle).unwrap() + needle.len();
+    }
+    let bad = format!(
+        "{}\"status\": \"bogus\"{}",
+        &text[..at - needle.len()],
+        &text[at..]
+    );
+    let target = TestDb::new();
+    grantctl(&target, &["tenant", "add", "--id", "other", "--name", "o"]);
+    let before = run(&target, &["export"]).1;
+    let file = std::env::temp_dir().join(format!("grantctl-bad-{}.json", std::process::id()));
+    std::fs::write(&file, bad).unwrap();
+    let (code, out, err) = run(&target, &["import", file.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out, "");
+    assert!(
+        err.starts_with(&format!(
+            "grantctl: {} is not an export: grants[599]: unknown variant `bogus`",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains(" at line "), "{err}");
+    assert_eq!(run(&target, &["export"]).1, before);
+    // The intact document loads; stdout is the counts, stderr stays empty.
+    std::fs::write(&file, &text).unwrap();
+    let (code, out, err) = run(&target, &["import", file.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!((code, err.as_str()), (0, ""));
+    let counts: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(counts["grants"], 700);
 }

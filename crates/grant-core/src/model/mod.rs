@@ -28,7 +28,21 @@ pub struct Tenant {
     pub id: String,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// A disabled tenant's credentials authenticate nowhere (absent in exports before the
+    /// status existed: active).
+    #[serde(default)]
+    pub status: TenantStatus,
 }
+
+grant::text_enum!(
+    /// Whether a tenant's credentials may authenticate (`grantctl tenant disable|enable`).
+    #[derive(Default)]
+    TenantStatus {
+        #[default]
+        Active = "active",
+        Disabled = "disabled",
+    }
+);
 
 /// A resource owner (the subject of grants), with the identifier each vendor shows for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,6 +279,7 @@ grant::text_enum!(
         TokenRefreshed = "token.refreshed",
         TokenRevoked = "token.revoked",
         TenantDeleted = "tenant.deleted",
+        TenantStatus = "tenant.status",
         UserDeleted = "user.deleted",
         UserStatus = "user.status",
         ScopeDeleted = "scope.deleted",

@@ -1,10 +1,10 @@
 //! Operator lifecycle operations (what grantctl offers beyond the gateways): reading any one
-//! record whatever its status, deleting records, disabling users. Each mutation is one write
-//! transaction with its audit row, and composes inside a caller's transaction.
+//! record whatever its status, deleting records, disabling users and tenants. Each mutation
+//! is one write transaction with its audit row, and composes inside a caller's transaction.
 
 use crate::model::{
-    AuditAction, Credential, CredentialStatus, Grant, RecordKind, ScopeDefinition, Tenant, User,
-    UserKey,
+    AuditAction, Credential, CredentialStatus, Grant, RecordKind, ScopeDefinition, Tenant,
+    TenantStatus, User, UserKey,
 };
 use crate::service::audit;
 use crate::store::{
@@ -68,6 +68,37 @@ pub fn delete_tenant(conn: &mut DbConn, id: &str, force: bool, actor: &str) -> R
             )],
         )?;
         Ok(())
+    })
+}
+
+/// Disables or re-enables a tenant; returns it as it now is. While disabled, no credential of
+/// the tenant authenticates at any gateway (the credential lookups of `store::credentials`
+/// skip them); the credentials themselves keep their own status, so enabling the tenant
+/// again restores exactly the access it had. Audited; setting the status a tenant already
+/// has is not an error.
+pub fn set_tenant_status(
+    conn: &mut DbConn,
+    id: &str,
+    status: TenantStatus,
+    actor: &str,
+) -> Result<Tenant> {
+    dialect::write_tx(conn, |conn| {
+        let mut tenant = tenants::find_tenant(conn, id)?
+            .ok_or_else(|| CoreError::not_found(RecordKind::Tenant, id))?;
+        tenants::set_status(conn, id, status)?;
+        audit_store::insert_audit(
+            conn,
+            &[audit::record(
+                id,
+                actor,
+                AuditAction::TenantStatus,
+                "tenant",
+                id,
+                serde_json::json!({"status": status}),
+            )],
+        )?;
+        tenant.status = status;
+        Ok(tenant)
     })
 }
 
@@ -244,7 +275,7 @@ pub fn delete_credential(conn: &mut DbConn, tenant: &str, id: &str, actor: &str)
 /// when a token leaked.
 pub fn find_credential_by_token(conn: &mut DbConn, token: &str) -> Result<Credential> {
     let digest = crate::service::credentials::token_digest(token);
-    credentials::find_by_digest(conn, &digest)?
+    credentials::find_by_digest_any_tenant(conn, &digest)?
         .ok_or_else(|| CoreError::not_found(RecordKind::Credential, "(the token given)"))
 }
 

@@ -53,7 +53,7 @@ impl ClientSecret {
 /// Every secret ever made for the client (revoked ones included), by number.
 fn all_secrets(conn: &mut DbConn, tenant: &str, client_id: &str) -> Result<Vec<ClientSecret>> {
     let mut out: Vec<ClientSecret> =
-        credentials::find_by_client(conn, CredentialKind::ClientSecret, client_id)?
+        credentials::find_by_client_any_tenant(conn, CredentialKind::ClientSecret, client_id)?
             .into_iter()
             .filter(|(c, _)| c.tenant_id == tenant)
             .filter_map(|(c, _)| ClientSecret::parse(c))

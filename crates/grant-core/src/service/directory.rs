@@ -2,7 +2,9 @@
 
 use crate::model::AuditAction;
 use crate::model::RecordKind;
-use crate::model::{AliasVendor, NewUser, ScopeDefinition, Tenant, TenantRole, User, UserKey, now};
+use crate::model::{
+    AliasVendor, NewUser, ScopeDefinition, Tenant, TenantRole, TenantStatus, User, UserKey, now,
+};
 use crate::service::{audit, ids};
 use crate::store::{DbConn, audit as audit_store, dialect, roles, scopes, tenants, users};
 use crate::{CoreError, Result};
@@ -12,6 +14,7 @@ pub fn create_tenant(conn: &mut DbConn, id: Option<String>, name: &str) -> Resul
         id: id.unwrap_or_else(ids::guid),
         name: name.to_owned(),
         created_at: now(),
+        status: TenantStatus::Active,
     };
     if tenant.id.is_empty() {
         return Err(CoreError::invalid("id", "must not be empty"));

@@ -1,13 +1,20 @@
-//! Everything in the store as one JSON document, and back.
+//! Everything in the store as one JSON document, and back. Both ways stream: `write_export`
+//! writes records as the database returns them, `import_from` inserts them in batches as
+//! they are read, so memory stays flat whatever the number of grants.
+
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::marker::PhantomData;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::model::{
     AuditEvent, Client, ConsentId, CredentialKind, Grant, ScopeDefinition, Tenant, TenantRole,
-    User, default_faces,
+    User, UserKey, default_faces,
 };
 use crate::store::rows::{CredentialRow, faces_column, json_list, naive, utc};
 use crate::store::{
@@ -20,7 +27,8 @@ use crate::{CoreError, Result};
 /// 3: tenant `roles` and users' `profile` (both absent in older documents: no tenant roles,
 /// no profiles).
 /// 4: users' vendor identifiers in an `aliases` map (older: `okta_id` and `universal`);
-/// credentials' `scopes` and `roles` as arrays (older: space- and comma-joined strings).
+/// credentials' `scopes` and `roles` as arrays (older: space- and comma-joined strings);
+/// tenants' `status` (absent in older documents: active).
 pub const FORMAT_VERSION: u32 = 4;
 /// The oldest format `import` reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
@@ -175,8 +183,10 @@ pub struct Snapshot {
     pub audit: Vec<AuditEvent>,
 }
 
+/// The whole store in memory (small stores and tests; `write_export` streams the same
+/// document).
 pub fn export(conn: &mut DbConn) -> Result<Snapshot> {
-    dialect::read_tx(conn, |conn| {
+    dialect::snapshot_tx(conn, |conn| {
         Ok(Snapshot {
             format: FORMAT_VERSION,
             tenants: tenants::list_tenants(conn)?,
@@ -195,6 +205,144 @@ pub fn export(conn: &mut DbConn) -> Result<Snapshot> {
     })
 }
 
+/// Why a streamed export or import stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    /// The store refused (a conflict, an invalid record, an unreachable database).
+    #[error(transparent)]
+    Store(#[from] CoreError),
+    /// Reading or writing the document failed.
+    #[error("{0}")]
+    Io(std::io::Error),
+    /// The document is not an export (malformed JSON, a record of the wrong shape, a missing
+    /// or unknown field); names the record (`grants[41]`) and the position.
+    #[error("{0}")]
+    Document(String),
+}
+
+/// How many records of the store `write_export` writes (for a progress bar).
+pub fn record_count(conn: &mut DbConn) -> Result<u64> {
+    crate::store::admin::record_count(conn)
+}
+
+/// Writes the export document to `out`: byte for byte `serde_json::to_string_pretty` of
+/// [`export`], but each record is written as the database returns it (one read transaction,
+/// one snapshot), so memory stays flat. `on_record` is called after each record.
+pub fn write_export<W: Write>(
+    conn: &mut DbConn,
+    out: W,
+    on_record: &mut dyn FnMut(),
+) -> std::result::Result<(), TransferError> {
+    let mut doc = DocWriter {
+        out,
+        fields: 0,
+        items: 0,
+        buf: Vec::new(),
+        io: None,
+        on_record,
+    };
+    let written = dialect::snapshot_tx(conn, |conn| {
+        doc.field("format")?;
+        doc.raw(FORMAT_VERSION.to_string().as_bytes())?;
+        doc.list("tenants", &tenants::list_tenants(conn)?)?;
+        doc.list("roles", &roles::list_roles(conn, None)?)?;
+        doc.list("users", &users::list_users(conn, None)?)?;
+        doc.list("clients", &clients::list_clients(conn, None)?)?;
+        doc.list("scopes", &scopes::list_scopes(conn, None)?)?;
+        doc.begin("grants")?;
+        grants::for_each_grant(conn, |g| doc.item(&g))?;
+        doc.end()?;
+        doc.begin("consent_ids")?;
+        grants::for_each_consent_id(conn, |c| doc.item(&c))?;
+        doc.end()?;
+        doc.begin("credentials")?;
+        credentials::for_each_credential(conn, |r| doc.item(&CredentialRecord::from(r)))?;
+        doc.end()?;
+        doc.begin("audit")?;
+        audit::for_each_audit(conn, |e| doc.item(&e))?;
+        doc.end()?;
+        doc.raw(b"\n}")?;
+        doc.out.flush().map_err(|e| doc.failed(e))
+    });
+    match (written, doc.io) {
+        (_, Some(e)) => Err(TransferError::Io(e)),
+        (Ok(()), None) => Ok(()),
+        (Err(e), None) => Err(TransferError::Store(e)),
+    }
+}
+
+/// Writes the top-level object the way serde_json's pretty printer does (two-space indent),
+/// one record at a time.
+struct DocWriter<'p, W: Write> {
+    out: W,
+    fields: usize,
+    items: usize,
+    buf: Vec<u8>,
+    /// The write error that stopped the export (the store error returned is a stand-in).
+    io: Option<std::io::Error>,
+    on_record: &'p mut dyn FnMut(),
+}
+
+impl<W: Write> DocWriter<'_, W> {
+    fn failed(&mut self, e: std::io::Error) -> CoreError {
+        self.io = Some(e);
+        CoreError::Internal("the export could not be written".into())
+    }
+
+    fn raw(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out.write_all(bytes).map_err(|e| self.failed(e))
+    }
+
+    fn field(&mut self, key: &str) -> Result<()> {
+        self.raw(if self.fields == 0 { b"{\n  " } else { b",\n  " })?;
+        self.fields += 1;
+        let key = serde_json::to_vec(key)?;
+        self.raw(&key)?;
+        self.raw(b": ")
+    }
+
+    fn begin(&mut self, key: &str) -> Result<()> {
+        self.field(key)?;
+        self.items = 0;
+        self.raw(b"[")
+    }
+
+    /// One array element, indented two levels: JSON strings hold no raw newline, so every
+    /// newline of the pretty-printed record starts a line to indent.
+    fn item<T: Serialize>(&mut self, item: &T) -> Result<()> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        serde_json::to_writer_pretty(&mut buf, item)?;
+        self.raw(if self.items == 0 {
+            b"\n    "
+        } else {
+            b",\n    "
+        })?;
+        for (i, line) in buf.split(|b| *b == b'\n').enumerate() {
+            if i > 0 {
+                self.raw(b"\n    ")?;
+            }
+            self.raw(line)?;
+        }
+        self.buf = buf;
+        self.items += 1;
+        (self.on_record)();
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<()> {
+        self.raw(if self.items == 0 { b"]" } else { b"\n  ]" })
+    }
+
+    fn list<T: Serialize>(&mut self, key: &str, items: &[T]) -> Result<()> {
+        self.begin(key)?;
+        for item in items {
+            self.item(item)?;
+        }
+        self.end()
+    }
+}
+
 /// How many records of each kind an import loaded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportCounts {
@@ -208,36 +356,309 @@ pub struct ImportCounts {
     pub audit: usize,
 }
 
+fn check_format(format: u32) -> Result<()> {
+    if (OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&format) {
+        Ok(())
+    } else {
+        Err(CoreError::invalid(
+            "format",
+            format!("expected {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}, got {format}"),
+        ))
+    }
+}
+
 /// Loads a snapshot in one transaction: all of it, or nothing.
 pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
-    if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&snap.format) {
-        return Err(CoreError::invalid(
-            "format",
-            format!(
-                "expected {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}, got {}",
-                snap.format
-            ),
-        ));
-    }
-    let creds = snap
-        .credentials
-        .iter()
-        .map(CredentialRow::try_from)
-        .collect::<Result<Vec<_>>>()?;
-    validate(snap)?;
+    check_format(snap.format)?;
     dialect::write_tx(conn, |conn| {
-        for t in &snap.tenants {
+        let mut l = Loader {
+            conn,
+            counts: ImportCounts::default(),
+        };
+        l.tenants(&snap.tenants)?;
+        l.roles(&snap.roles)?;
+        l.users(&snap.users)?;
+        l.clients(&snap.clients)?;
+        l.scopes(&snap.scopes)?;
+        l.grants(&snap.grants)?;
+        l.consent_ids(&snap.consent_ids)?;
+        l.credentials(&snap.credentials)?;
+        l.audit(&snap.audit)?;
+        Ok(l.counts)
+    })
+}
+
+/// Records inserted per batch (one multi-row INSERT per table, in a savepoint).
+const BATCH: usize = 500;
+/// SQLite's page cache during an import: the grants' indexes are written in random order,
+/// and with the default 2 MiB cache their pages went to the WAL and back millions of times.
+const IMPORT_CACHE_MIB: u32 = 32;
+
+/// Loads a document written by `write_export` (or an older format) from `input` in one
+/// transaction: all of it, or nothing. Records are validated and inserted in batches as
+/// they are read, in document order, so memory stays flat. Grants, consent ids and
+/// credentials refer to tenants, users and clients: those must come first in the document
+/// (as `write_export` writes them); a grant whose user or client was not loaded before it is
+/// refused, naming the grant.
+pub fn import_from<R: Read>(
+    conn: &mut DbConn,
+    input: R,
+) -> std::result::Result<ImportCounts, TransferError> {
+    let mut stop: Option<TransferError> = None;
+    let loaded = dialect::with_large_cache(conn, IMPORT_CACHE_MIB, |conn| {
+        dialect::write_tx(conn, |conn| {
+            let mut state = Streamed {
+                loader: Loader {
+                    conn,
+                    counts: ImportCounts::default(),
+                },
+                seen: HashSet::new(),
+                failure: None,
+            };
+            let mut de = serde_json::Deserializer::from_reader(input);
+            let parsed = Document(&mut state)
+                .deserialize(&mut de)
+                .and_then(|()| de.end());
+            let failure = match parsed {
+                Ok(()) => match REQUIRED.iter().find(|k| !state.seen.contains(**k)) {
+                    None => return Ok(state.loader.counts),
+                    Some(k) => TransferError::Document(format!("missing field `{k}`")),
+                },
+                Err(e) => state
+                    .failure
+                    .take()
+                    .unwrap_or_else(|| parse_failure(e, None)),
+            };
+            stop = Some(failure);
+            Err(CoreError::Internal("import stopped".into()))
+        })
+    })
+    .and_then(|loaded| loaded);
+    match (loaded, stop) {
+        (_, Some(failure)) => Err(failure),
+        (Ok(counts), None) => Ok(counts),
+        (Err(e), None) => Err(TransferError::Store(e)),
+    }
+}
+
+fn parse_failure(e: serde_json::Error, record: Option<String>) -> TransferError {
+    if e.is_io() {
+        return TransferError::Io(std::io::Error::other(e.to_string()));
+    }
+    match record {
+        Some(r) => TransferError::Document(format!("{r}: {e}")),
+        None => TransferError::Document(e.to_string()),
+    }
+}
+
+/// The document's fields, in the order an export writes them (and an import needs them:
+/// what a record refers to comes before it).
+pub const FIELDS: &[&str] = &[
+    "format",
+    "tenants",
+    "roles",
+    "users",
+    "clients",
+    "scopes",
+    "grants",
+    "consent_ids",
+    "credentials",
+    "audit",
+];
+/// The fields a document must have (`roles` and `consent_ids` came later: absent is empty).
+const REQUIRED: &[&str] = &[
+    "format",
+    "tenants",
+    "users",
+    "clients",
+    "scopes",
+    "grants",
+    "credentials",
+    "audit",
+];
+
+/// What a streamed import holds while the document is read.
+struct Streamed<'c> {
+    loader: Loader<'c>,
+    seen: HashSet<&'static str>,
+    /// What stopped the import (the serde error returned is a stand-in).
+    failure: Option<TransferError>,
+}
+
+/// The top-level object: each field is handled as soon as its value is read.
+struct Document<'s, 'c>(&'s mut Streamed<'c>);
+
+impl<'de> DeserializeSeed<'de> for Document<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Document<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a grantctl export (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        let st = self.0;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let Some(field) = FIELDS.iter().copied().find(|f| *f == key) else {
+                return Err(de::Error::unknown_field(&key, FIELDS));
+            };
+            if !st.seen.insert(field) {
+                return Err(de::Error::duplicate_field(field));
+            }
+            match field {
+                "format" => {
+                    let format: u32 = map.next_value()?;
+                    if let Err(e) = check_format(format) {
+                        st.failure = Some(e.into());
+                        return Err(de::Error::custom("unsupported format"));
+                    }
+                }
+                "tenants" => map.next_value_seed(Section::new(st, field, Loader::tenants))?,
+                "roles" => map.next_value_seed(Section::new(st, field, Loader::roles))?,
+                "users" => map.next_value_seed(Section::new(st, field, Loader::users))?,
+                "clients" => map.next_value_seed(Section::new(st, field, Loader::clients))?,
+                "scopes" => map.next_value_seed(Section::new(st, field, Loader::scopes))?,
+                "grants" => map.next_value_seed(Section::new(st, field, Loader::grants))?,
+                "consent_ids" => {
+                    map.next_value_seed(Section::new(st, field, Loader::consent_ids))?
+                }
+                "credentials" => {
+                    map.next_value_seed(Section::new(st, field, Loader::credentials))?
+                }
+                _ => map.next_value_seed(Section::new(st, field, Loader::audit))?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One array of records, loaded in batches of `BATCH` as its elements are read.
+struct Section<'s, 'c, T, F> {
+    st: &'s mut Streamed<'c>,
+    name: &'static str,
+    load: F,
+    record: PhantomData<T>,
+}
+
+impl<'s, 'c, T, F> Section<'s, 'c, T, F>
+where
+    F: FnMut(&mut Loader<'c>, &[T]) -> Result<()>,
+{
+    fn new(st: &'s mut Streamed<'c>, name: &'static str, load: F) -> Self {
+        Section {
+            st,
+            name,
+            load,
+            record: PhantomData,
+        }
+    }
+
+    fn flush<E: de::Error>(&mut self, batch: &mut Vec<T>) -> std::result::Result<(), E> {
+        let loaded = (self.load)(&mut self.st.loader, batch);
+        batch.clear();
+        loaded.map_err(|e| {
+            self.st.failure = Some(e.into());
+            E::custom("import stopped")
+        })
+    }
+}
+
+impl<'de, 'c, T, F> DeserializeSeed<'de> for Section<'_, 'c, T, F>
+where
+    T: Deserialize<'de>,
+    F: FnMut(&mut Loader<'c>, &[T]) -> Result<()>,
+{
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, 'c, T, F> Visitor<'de> for Section<'_, 'c, T, F>
+where
+    T: Deserialize<'de>,
+    F: FnMut(&mut Loader<'c>, &[T]) -> Result<()>,
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "an array of {}", self.name)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut index = 0usize;
+        loop {
+            match seq.next_element::<T>() {
+                Ok(Some(record)) => {
+                    batch.push(record);
+                    index += 1;
+                    if batch.len() == BATCH {
+                        self.flush(&mut batch)?;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    // The position is the reader's; the record is named by its index.
+                    let name = format!("{}[{index}]", self.name);
+                    self.st.failure = Some(TransferError::Document(format!("{name}: {e}")));
+                    return Err(e);
+                }
+            }
+        }
+        self.flush(&mut batch)
+    }
+}
+
+/// Validates and inserts records in batches inside the caller's write transaction; a
+/// failure names the record and its field.
+struct Loader<'c> {
+    conn: &'c mut DbConn,
+    counts: ImportCounts,
+}
+
+impl Loader<'_> {
+    fn tenants(&mut self, items: &[Tenant]) -> Result<()> {
+        for t in items {
+            if t.id.trim().is_empty() {
+                return Err(CoreError::invalid("tenant: id", "must not be empty"));
+            }
             named(
-                conn,
+                self.conn,
                 |c| tenants::insert_tenant(c, t),
                 |_| Ok(Some(format!("tenant {}", t.id))),
             )?;
         }
+        self.counts.tenants += items.len();
+        Ok(())
+    }
+
+    fn roles(&mut self, items: &[TenantRole]) -> Result<()> {
+        for r in items {
+            for (field, value) in [
+                ("id", &r.id),
+                ("name", &r.name),
+                ("role_type", &r.role_type),
+            ] {
+                if value.trim().is_empty() {
+                    return Err(CoreError::invalid(
+                        format!("role {}: {field}", r.id),
+                        "must not be empty",
+                    ));
+                }
+            }
+        }
         named(
-            conn,
-            |c| roles::insert_roles(c, &snap.roles),
+            self.conn,
+            |c| roles::insert_roles(c, items),
             |c| {
-                for r in &snap.roles {
+                for r in items {
                     if !roles::find_roles(c, &r.tenant_id, std::slice::from_ref(&r.id))?.is_empty()
                     {
                         return Ok(Some(format!("role {} of tenant {}", r.id, r.tenant_id)));
@@ -246,11 +667,24 @@ pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
                 Ok(None)
             },
         )?;
+        self.counts.roles += items.len();
+        Ok(())
+    }
+
+    fn users(&mut self, items: &[User]) -> Result<()> {
+        for u in items {
+            if u.login.trim().is_empty() {
+                return Err(CoreError::invalid(
+                    format!("user {}: login", u.id),
+                    "must not be empty",
+                ));
+            }
+        }
         named(
-            conn,
-            |c| users::insert_users(c, &snap.users),
+            self.conn,
+            |c| users::insert_users(c, items),
             |c| {
-                for u in &snap.users {
+                for u in items {
                     if users::taken_identifier(c, u)?.is_some() {
                         return Ok(Some(format!("user {}", u.id)));
                     }
@@ -258,11 +692,20 @@ pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
                 Ok(None)
             },
         )?;
+        self.counts.users += items.len();
+        Ok(())
+    }
+
+    fn clients(&mut self, items: &[Client]) -> Result<()> {
+        for c in items {
+            crate::service::clients::check(c)
+                .map_err(|e| e.in_record(&format!("client {}", c.id)))?;
+        }
         named(
-            conn,
-            |c| clients::insert_clients(c, &snap.clients),
+            self.conn,
+            |c| clients::insert_clients(c, items),
             |c| {
-                for cl in &snap.clients {
+                for cl in items {
                     if clients::find_client(c, &cl.tenant_id, &cl.id)?.is_some() {
                         return Ok(Some(format!("client {} of tenant {}", cl.id, cl.tenant_id)));
                     }
@@ -270,69 +713,106 @@ pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
                 Ok(None)
             },
         )?;
-        scopes::insert_scopes(conn, &snap.scopes)?;
+        self.counts.clients += items.len();
+        Ok(())
+    }
+
+    fn scopes(&mut self, items: &[ScopeDefinition]) -> Result<()> {
+        scopes::insert_scopes(self.conn, items)?;
+        self.counts.scopes += items.len();
+        Ok(())
+    }
+
+    fn grants(&mut self, items: &[Grant]) -> Result<()> {
         named(
-            conn,
-            |c| grants::insert_grants(c, &snap.grants),
+            self.conn,
+            |c| grants::insert_grants(c, items),
             |c| {
-                for g in &snap.grants {
-                    if grants::find_grant(c, &g.tenant_id, &g.id)?.is_some() {
+                let mut ids = HashSet::new();
+                for g in items {
+                    if !ids.insert(g.id.as_str())
+                        || grants::find_grant(c, &g.tenant_id, &g.id)?.is_some()
+                    {
                         return Ok(Some(format!("grant {}", g.id)));
                     }
                 }
                 Ok(None)
             },
-        )?;
-        grants::set_consent_ids(conn, &snap.consent_ids)?;
-        credentials::insert_credentials(conn, &creds)?;
-        audit::insert_audit(conn, &snap.audit)?;
-        Ok(ImportCounts {
-            tenants: snap.tenants.len(),
-            roles: snap.roles.len(),
-            users: snap.users.len(),
-            clients: snap.clients.len(),
-            scopes: snap.scopes.len(),
-            grants: snap.grants.len(),
-            credentials: creds.len(),
-            audit: snap.audit.len(),
-        })
-    })
+        )
+        .map_err(|e| match e {
+            CoreError::Invalid { field, .. } if field == "reference" => {
+                missing_reference(self.conn, items)
+            }
+            other => other,
+        })?;
+        self.counts.grants += items.len();
+        Ok(())
+    }
+
+    /// Gives consents the ids they had when exported; only those that differ from the id
+    /// the grant's insert gave them are updated (a single-scope grant's consent already has
+    /// the grant's id).
+    fn consent_ids(&mut self, items: &[ConsentId]) -> Result<()> {
+        let grant_ids: Vec<&str> = items.iter().map(|c| c.grant_id.as_str()).collect();
+        let current = grants::consent_ids_of(self.conn, &grant_ids)?;
+        let changed: Vec<ConsentId> = items
+            .iter()
+            .filter(|c| current.get(&(c.grant_id.clone(), c.scope.clone())) != Some(&c.id))
+            .cloned()
+            .collect();
+        grants::set_consent_ids(self.conn, &changed)
+    }
+
+    fn credentials(&mut self, items: &[CredentialRecord]) -> Result<()> {
+        let rows = items
+            .iter()
+            .map(|r| {
+                CredentialRow::try_from(r).map_err(|e| e.in_record(&format!("credential {}", r.id)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        credentials::insert_credentials(self.conn, &rows)?;
+        self.counts.credentials += rows.len();
+        Ok(())
+    }
+
+    fn audit(&mut self, items: &[AuditEvent]) -> Result<()> {
+        audit::insert_audit(self.conn, items)?;
+        self.counts.audit += items.len();
+        Ok(())
+    }
 }
 
-/// The rules the API applies, checked on every record of a snapshot before anything is
-/// written; a failure names the record and its field.
-fn validate(snap: &Snapshot) -> Result<()> {
-    for t in &snap.tenants {
-        if t.id.trim().is_empty() {
-            return Err(CoreError::invalid("tenant: id", "must not be empty"));
+/// The first grant of a batch whose tenant, user or client is not in the store (a foreign
+/// key refused the batch), named with what it lacks.
+fn missing_reference(conn: &mut DbConn, items: &[Grant]) -> CoreError {
+    let lacking = |conn: &mut DbConn, g: &Grant| -> Result<Option<String>> {
+        if tenants::find_tenant(conn, &g.tenant_id)?.is_none() {
+            return Ok(Some(format!("tenant '{}'", g.tenant_id)));
         }
-    }
-    for r in &snap.roles {
-        for (field, value) in [
-            ("id", &r.id),
-            ("name", &r.name),
-            ("role_type", &r.role_type),
-        ] {
-            if value.trim().is_empty() {
-                return Err(CoreError::invalid(
-                    format!("role {}: {field}", r.id),
-                    "must not be empty",
-                ));
+        if users::find_user(conn, &g.tenant_id, UserKey::Id, &g.user_id)?.is_none() {
+            return Ok(Some(format!("user '{}'", g.user_id)));
+        }
+        if clients::find_client(conn, &g.tenant_id, &g.client_id)?.is_none() {
+            return Ok(Some(format!("client '{}'", g.client_id)));
+        }
+        Ok(None)
+    };
+    for g in items {
+        match lacking(conn, g) {
+            Ok(Some(what)) => {
+                return CoreError::invalid(
+                    format!("grant {}", g.id),
+                    format!(
+                        "its {what} is not in the store nor earlier in the document (tenants, \
+                         users and clients must come before the grants that refer to them)"
+                    ),
+                );
             }
+            Ok(None) => {}
+            Err(e) => return e,
         }
     }
-    for u in &snap.users {
-        if u.login.trim().is_empty() {
-            return Err(CoreError::invalid(
-                format!("user {}: login", u.id),
-                "must not be empty",
-            ));
-        }
-    }
-    for c in &snap.clients {
-        crate::service::clients::check(c).map_err(|e| e.in_record(&format!("client {}", c.id)))?;
-    }
-    Ok(())
+    CoreError::invalid("reference", "refers to a record that does not exist")
 }
 
 /// Runs `insert` in a savepoint; when it conflicts, `find` names the record already there

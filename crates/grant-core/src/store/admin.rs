@@ -5,7 +5,9 @@
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::{clients, credentials, grants, scopes, tenants, users};
+use super::schema::{
+    audit_log, clients, credentials, grant_scopes, grants, scopes, tenant_roles, tenants, users,
+};
 use crate::Result;
 use crate::model::CredentialStatus;
 
@@ -28,6 +30,22 @@ pub fn tenant_contents(conn: &mut DbConn, tenant: &str) -> Result<[i64; 4]> {
         .count()
         .get_result(conn)?;
     Ok([u, c, g, k])
+}
+
+/// How many records of every table an export holds (its progress total).
+pub fn record_count(conn: &mut DbConn) -> Result<u64> {
+    let counts: [i64; 9] = [
+        tenants::table.count().get_result(conn)?,
+        tenant_roles::table.count().get_result(conn)?,
+        users::table.count().get_result(conn)?,
+        clients::table.count().get_result(conn)?,
+        scopes::table.count().get_result(conn)?,
+        grants::table.count().get_result(conn)?,
+        grant_scopes::table.count().get_result(conn)?,
+        credentials::table.count().get_result(conn)?,
+        audit_log::table.count().get_result(conn)?,
+    ];
+    Ok(counts.iter().map(|n| u64::try_from(*n).unwrap_or(0)).sum())
 }
 
 pub fn delete_tenant(conn: &mut DbConn, id: &str) -> Result<usize> {

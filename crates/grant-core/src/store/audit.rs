@@ -26,3 +26,18 @@ pub fn list_audit(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<AuditEv
         .load(conn)?;
     rows.into_iter().map(AuditEvent::try_from).collect()
 }
+
+/// Every audit row, oldest first, one at a time.
+pub fn for_each_audit(
+    conn: &mut DbConn,
+    mut f: impl FnMut(AuditEvent) -> Result<()>,
+) -> Result<()> {
+    super::dialect::for_each_row!(
+        conn,
+        AuditRow,
+        audit_log::table
+            .order((audit_log::at, audit_log::id))
+            .select(AuditRow::as_select()),
+        |r: AuditRow| f(AuditEvent::try_from(r)?)
+    )
+}

@@ -3,9 +3,22 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::rows::{CredentialRow, naive};
-use super::schema::credentials;
+use super::schema::{credentials, tenants};
 use crate::Result;
-use crate::model::{Credential, CredentialKind, CredentialStatus};
+use crate::model::{Credential, CredentialKind, CredentialStatus, TenantStatus};
+
+/// The credentials of enabled tenants: every lookup that authenticates a caller filters on
+/// it, in the same query, so a disabled tenant's credentials authenticate nowhere (and
+/// authenticate again, as they were, once it is enabled).
+#[diesel::dsl::auto_type]
+fn of_enabled_tenant() -> _ {
+    let enabled: &'static str = TenantStatus::Active.as_str();
+    credentials::tenant_id.eq_any(
+        tenants::table
+            .filter(tenants::status.eq(enabled))
+            .select(tenants::id),
+    )
+}
 
 pub fn insert_credentials(conn: &mut DbConn, rows: &[CredentialRow]) -> Result<()> {
     for chunk in rows.chunks(500) {
@@ -14,8 +27,21 @@ pub fn insert_credentials(conn: &mut DbConn, rows: &[CredentialRow]) -> Result<(
     Ok(())
 }
 
-/// A token credential by the SHA-256 digest of its secret (unique index).
+/// A token credential by the SHA-256 digest of its secret (unique index), for
+/// authentication: None when its tenant is disabled.
 pub fn find_by_digest(conn: &mut DbConn, digest: &[u8]) -> Result<Option<Credential>> {
+    let row = credentials::table
+        .filter(credentials::digest.eq(digest))
+        .filter(of_enabled_tenant())
+        .select(CredentialRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(Credential::try_from).transpose()
+}
+
+/// A token credential by digest whatever its tenant's status (an operator looking up a
+/// leaked token).
+pub fn find_by_digest_any_tenant(conn: &mut DbConn, digest: &[u8]) -> Result<Option<Credential>> {
     let row = credentials::table
         .filter(credentials::digest.eq(digest))
         .select(CredentialRow::as_select())
@@ -24,7 +50,8 @@ pub fn find_by_digest(conn: &mut DbConn, digest: &[u8]) -> Result<Option<Credent
     row.map(Credential::try_from).transpose()
 }
 
-/// A password credential by tenant and username, with its PHC hash.
+/// A password credential by tenant and username, with its PHC hash; None when the tenant
+/// is disabled.
 pub fn find_password(
     conn: &mut DbConn,
     tenant: &str,
@@ -34,6 +61,7 @@ pub fn find_password(
         .filter(credentials::tenant_id.eq(tenant))
         .filter(credentials::kind.eq(CredentialKind::Password.as_str()))
         .filter(credentials::name.eq(username))
+        .filter(of_enabled_tenant())
         .select(CredentialRow::as_select())
         .first(conn)
         .optional()?;
@@ -101,6 +129,25 @@ pub fn dump_credentials(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<C
     .load(conn)?)
 }
 
+/// Every credential row (digests and hashes included), in export order, one at a time.
+pub fn for_each_credential(
+    conn: &mut DbConn,
+    mut f: impl FnMut(CredentialRow) -> Result<()>,
+) -> Result<()> {
+    super::dialect::for_each_row!(
+        conn,
+        CredentialRow,
+        credentials::table
+            .order((
+                credentials::tenant_id,
+                credentials::created_at,
+                credentials::id,
+            ))
+            .select(CredentialRow::as_select()),
+        |r| f(r)
+    )
+}
+
 pub fn list_credentials(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<Credential>> {
     dump_credentials(conn, tenant)?
         .into_iter()
@@ -109,15 +156,39 @@ pub fn list_credentials(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<C
 }
 
 /// Credentials of the given kind bound to a client, in any tenant (a client id names its
-/// tenant at token endpoints that carry none), oldest first, with their password hashes.
+/// tenant at token endpoints that carry none), oldest first, with their password hashes;
+/// for authentication: none of a disabled tenant.
 pub fn find_by_client(
     conn: &mut DbConn,
     kind: CredentialKind,
     client_id: &str,
 ) -> Result<Vec<(Credential, Option<String>)>> {
-    let rows = credentials::table
+    by_client(conn, kind, client_id, true)
+}
+
+/// Like `find_by_client`, whatever the tenant's status (managing a client's secrets).
+pub fn find_by_client_any_tenant(
+    conn: &mut DbConn,
+    kind: CredentialKind,
+    client_id: &str,
+) -> Result<Vec<(Credential, Option<String>)>> {
+    by_client(conn, kind, client_id, false)
+}
+
+fn by_client(
+    conn: &mut DbConn,
+    kind: CredentialKind,
+    client_id: &str,
+    enabled_tenant_only: bool,
+) -> Result<Vec<(Credential, Option<String>)>> {
+    let mut q = credentials::table
         .filter(credentials::client_id.eq(client_id))
         .filter(credentials::kind.eq(kind.as_str()))
+        .into_boxed();
+    if enabled_tenant_only {
+        q = q.filter(of_enabled_tenant());
+    }
+    let rows = q
         .order((credentials::created_at, credentials::id))
         .select(CredentialRow::as_select())
         .load(conn)?;

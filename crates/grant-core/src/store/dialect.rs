@@ -57,6 +57,46 @@ pub fn read_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T>) -
     finish(conn, outcome)
 }
 
+/// Runs `f` in a read transaction that sees one snapshot of the whole database for all its
+/// queries: SQLite's read transaction already does; PostgreSQL needs REPEATABLE READ (its
+/// default, READ COMMITTED, takes a new snapshot per statement). For reads made of many
+/// statements that must agree with each other (an export).
+pub fn snapshot_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T>) -> Result<T> {
+    let outermost = transaction_depth(conn) == 0;
+    Tm::begin_transaction(conn)?;
+    if outermost && let DbConn::Postgres(c) = conn {
+        let set = diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(c);
+        if let Err(e) = set {
+            return finish(conn, Err(e.into()));
+        }
+    }
+    let outcome = f(conn);
+    finish(conn, outcome)
+}
+
+/// Runs `f` with SQLite's page cache raised to `mib` MiB for this connection (back to the
+/// default after): a bulk load then rewrites the same index pages in memory instead of
+/// spilling them to the WAL and reading them back, millions of times. PostgreSQL: as is.
+pub fn with_large_cache<T>(
+    conn: &mut DbConn,
+    mib: u32,
+    f: impl FnOnce(&mut DbConn) -> T,
+) -> Result<T> {
+    if let DbConn::Sqlite(c) = conn {
+        diesel::connection::SimpleConnection::batch_execute(
+            c,
+            &format!("PRAGMA cache_size = -{};", mib * 1024),
+        )?;
+    }
+    let out = f(conn);
+    if let DbConn::Sqlite(c) = conn {
+        // SQLite's default: 2,000 KiB.
+        diesel::connection::SimpleConnection::batch_execute(c, "PRAGMA cache_size = -2000;")?;
+    }
+    Ok(out)
+}
+
 fn finish<T>(conn: &mut DbConn, outcome: Result<T>) -> Result<T> {
     match outcome {
         Ok(value) => {
@@ -163,3 +203,27 @@ macro_rules! insert_rows {
     };
 }
 pub(crate) use insert_rows;
+
+/// Runs a query and hands each row to `f` as it arrives, never holding the whole result:
+/// SQLite steps its statement; PostgreSQL reads in single-row mode (libpq would otherwise
+/// buffer every row before the first is seen). The query is written once and built for each
+/// backend's own connection. Evaluates to `Result<()>`.
+macro_rules! for_each_row {
+    ($conn:expr, $row:ty, $query:expr, $f:expr) => {{
+        let mut f = $f;
+        let mut each = |row: diesel::QueryResult<$row>| -> $crate::Result<()> { f(row?) };
+        match $conn {
+            $crate::store::DbConn::Sqlite(c) => diesel::RunQueryDsl::load_iter::<
+                $row,
+                diesel::connection::DefaultLoadingMode,
+            >($query, c)?
+            .try_for_each(&mut each),
+            $crate::store::DbConn::Postgres(c) => diesel::RunQueryDsl::load_iter::<
+                $row,
+                diesel::pg::PgRowByRowLoadingMode,
+            >($query, c)?
+            .try_for_each(&mut each),
+        }
+    }};
+}
+pub(crate) use for_each_row;

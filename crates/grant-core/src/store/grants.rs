@@ -11,6 +11,17 @@ use crate::model::{
 };
 use crate::service::ids;
 
+/// A consent's (grant, scope, consent id), as exported.
+const CONSENT_ID: (
+    grant_scopes::grant_id,
+    grant_scopes::scope,
+    grant_scopes::consent_id,
+) = (
+    grant_scopes::grant_id,
+    grant_scopes::scope,
+    grant_scopes::consent_id,
+);
+
 type BoxedGrants<'a> = grants::BoxedQuery<'a, super::MultiBackend>;
 type BoxedConsents<'a> = diesel::dsl::IntoBoxed<
     'a,
@@ -258,11 +269,7 @@ pub fn dump_consent_ids(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<C
     }
     let rows: Vec<(String, String, String)> = q
         .order((grant_scopes::grant_id, grant_scopes::scope))
-        .select((
-            grant_scopes::grant_id,
-            grant_scopes::scope,
-            grant_scopes::consent_id,
-        ))
+        .select(CONSENT_ID)
         .load(conn)?;
     Ok(rows
         .into_iter()
@@ -486,4 +493,51 @@ pub fn dump_grants(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<Grant>
         .select(GrantRow::as_select())
         .load(conn)?;
     rows.into_iter().map(Grant::try_from).collect()
+}
+
+/// Every grant of every tenant, any status, in export order (tenant, creation, id), one at a
+/// time (streamed from the database).
+pub fn for_each_grant(conn: &mut DbConn, mut f: impl FnMut(Grant) -> Result<()>) -> Result<()> {
+    super::dialect::for_each_row!(
+        conn,
+        GrantRow,
+        grants::table
+            .order((grants::tenant_id, grants::created_at, grants::id))
+            .select(GrantRow::as_select()),
+        |r: GrantRow| f(Grant::try_from(r)?)
+    )
+}
+
+/// Every consent id, in export order (grant, scope), one at a time.
+pub fn for_each_consent_id(
+    conn: &mut DbConn,
+    mut f: impl FnMut(ConsentId) -> Result<()>,
+) -> Result<()> {
+    super::dialect::for_each_row!(
+        conn,
+        (String, String, String),
+        grant_scopes::table
+            .order((grant_scopes::grant_id, grant_scopes::scope))
+            .select(CONSENT_ID),
+        |(grant_id, scope, id)| f(ConsentId {
+            grant_id,
+            scope,
+            id
+        })
+    )
+}
+
+/// The consent ids now held by these grants, as (grant, scope) → id.
+pub fn consent_ids_of(
+    conn: &mut DbConn,
+    grant_ids: &[&str],
+) -> Result<std::collections::HashMap<(String, String), String>> {
+    let rows: Vec<(String, String, String)> = grant_scopes::table
+        .filter(grant_scopes::grant_id.eq_any(grant_ids))
+        .select(CONSENT_ID)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(grant_id, scope, id)| ((grant_id, scope), id))
+        .collect())
 }

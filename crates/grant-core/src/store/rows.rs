@@ -30,6 +30,7 @@ pub struct TenantRow {
     pub id: String,
     pub name: String,
     pub created_at: NaiveDateTime,
+    pub status: String,
 }
 
 impl From<TenantRow> for Tenant {
@@ -38,6 +39,8 @@ impl From<TenantRow> for Tenant {
             id: r.id,
             name: r.name,
             created_at: utc(r.created_at),
+            // Only the two values the code writes are stored; anything else is unusable.
+            status: r.status.parse().unwrap_or(TenantStatus::Disabled),
         }
     }
 }
@@ -48,6 +51,7 @@ impl From<&Tenant> for TenantRow {
             id: t.id.clone(),
             name: t.name.clone(),
             created_at: naive(t.created_at),
+            status: t.status.as_str().to_owned(),
         }
     }
 }

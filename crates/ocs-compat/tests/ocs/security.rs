@@ -8,6 +8,8 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
 use crate::common::*;
+use grant_core::model::TenantStatus;
+use grant_core::service::admin;
 
 #[tokio::test]
 async fn token_endpoint_body_slower_than_the_deadline_is_408_then_closed() {
@@ -241,4 +243,45 @@ async fn fuzz_never_5xx_and_errors_keep_the_ocs_shape() {
         extra_headers: &[],
     };
     fuzz::assert_vendor_errors(srv, 0x0c5_f022, 4000, &target, check_error).await;
+}
+
+#[tokio::test]
+async fn a_disabled_tenant_is_401_and_invalid_client_until_enabled() {
+    let e = env().await;
+    let users = format!("/api/v1/Tenants/{T}/Users");
+    let call = || e.call(reqwest::Method::GET, &users, Some(&e.admin), None);
+    assert_eq!(call().await.status, 200);
+    let set = |status| {
+        let mut conn = e.srv.conn();
+        admin::set_tenant_status(&mut conn, T, status, "test").unwrap();
+    };
+    set(TenantStatus::Disabled);
+    let r = call().await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(r.text, "");
+    let r = e
+        .token_request(&[
+            ("client_id", ADMIN_CLIENT),
+            ("client_secret", SECRET),
+            ("grant_type", "client_credentials"),
+        ])
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.json(), json!({"error": "invalid_client"}));
+    // Another tenant's client is untouched.
+    assert_eq!(
+        e.call(
+            reqwest::Method::GET,
+            &format!("/api/v1/Tenants/{U}/Users"),
+            Some(&e.other_admin),
+            None
+        )
+        .await
+        .status,
+        200
+    );
+    set(TenantStatus::Active);
+    assert_eq!(call().await.status, 200);
+    e.token(ADMIN_CLIENT).await;
 }

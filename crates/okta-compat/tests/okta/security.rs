@@ -2,7 +2,7 @@
 //! the path, and a seeded fuzz run.
 
 use grant_core::model::*;
-use grant_core::service::grants;
+use grant_core::service::{admin, grants};
 use grant_http::testing::fuzz;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
@@ -231,4 +231,33 @@ async fn a_nul_in_the_path_matches_nothing_on_every_backend() {
             "The requested path was not found",
         );
     }
+}
+
+#[tokio::test]
+async fn a_disabled_tenant_is_an_invalid_token_until_enabled() {
+    let o = org();
+    let path = format!("/api/v1/users/{ALICE}/grants");
+    let get = || {
+        o.srv
+            .client
+            .get(o.srv.url(&path))
+            .header("authorization", o.ssws())
+            .send()
+    };
+    assert_eq!(get().await.unwrap().status(), 200);
+    let set = |status| {
+        let mut conn = o.srv.conn();
+        admin::set_tenant_status(&mut conn, o.srv.tenant(), status, "test").unwrap();
+    };
+    set(TenantStatus::Disabled);
+    let res = get().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    assert_okta_error(
+        &res.json().await.unwrap(),
+        "E0000011",
+        "Invalid token provided",
+    );
+    set(TenantStatus::Active);
+    assert_eq!(get().await.unwrap().status(), 200);
 }

@@ -6,6 +6,8 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
 use crate::common::*;
+use grant_core::model::TenantStatus;
+use grant_core::service::admin;
 
 #[tokio::test]
 async fn undecodable_authorization_is_invalid_credentials_not_missing() {
@@ -64,4 +66,25 @@ async fn fuzz_never_5xx_and_errors_keep_the_pingfed_shape() {
         extra_headers: &[("x-xsrf-header", "pingfed")],
     };
     fuzz::assert_vendor_errors(&p.srv, 0x9f_ed, 4000, &target, check_error).await;
+}
+
+#[tokio::test]
+async fn a_disabled_tenant_is_invalid_credentials_until_enabled() {
+    let p = pf();
+    let path = "/pf-ws/rest/oauth/users/asmith/grants";
+    assert_eq!(get(&p, path).await.0, 200);
+    let set = |status| {
+        let mut conn = p.srv.conn();
+        admin::set_tenant_status(&mut conn, p.srv.tenant(), status, "test").unwrap();
+    };
+    set(TenantStatus::Disabled);
+    let (status, headers, body) = get(&p, path).await;
+    assert_eq!(status, 401);
+    assert!(headers.contains_key("www-authenticate"));
+    assert_eq!(
+        body,
+        json!({"error": "unauthorized", "error_description": INVALID_CREDENTIALS})
+    );
+    set(TenantStatus::Active);
+    assert_eq!(get(&p, path).await.0, 200);
 }

@@ -9,6 +9,8 @@ use venafi_compat::VenafiConfig;
 use venafi_compat::error::INVALID_TOKEN_DESCRIPTION;
 
 use crate::common::*;
+use grant_core::model::TenantStatus;
+use grant_core::service::admin;
 
 #[tokio::test]
 async fn authorize_body_slower_than_the_deadline_is_408_then_closed() {
@@ -124,4 +126,44 @@ async fn fuzz_never_5xx_and_errors_keep_the_tpp_shape() {
         extra_headers: &[],
     };
     fuzz::assert_vendor_errors(srv, 0x7e_aaf1, 4000, &target, check_error).await;
+}
+
+#[tokio::test]
+async fn a_disabled_tenant_is_an_invalid_token_and_an_invalid_grant_until_enabled() {
+    let o = tpp();
+    let token = o.token("alice", "certificate:manage").await;
+    let verify = "/vedauth/authorize/verify";
+    assert_eq!(o.get(verify, Some(&token)).await.0, 200);
+    let set = |status| {
+        let mut conn = o.srv.conn();
+        admin::set_tenant_status(&mut conn, o.srv.tenant(), status, "test").unwrap();
+    };
+    set(TenantStatus::Disabled);
+    let (status, headers, body) = o.get(verify, Some(&token)).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        headers["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
+    assert_eq!(
+        json_of(&body),
+        json!({"error": "invalid_token", "error_description": INVALID_TOKEN_DESCRIPTION})
+    );
+    let (status, _, body) = o
+        .post(
+            "/vedauth/authorize/oauth",
+            None,
+            json!({"username": "alice", "password": PASSWORD, "client_id": APP,
+                   "scope": "certificate:manage"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        json_of(&body),
+        json!({"error": "invalid_grant",
+               "error_description": "Username/password combination not valid"})
+    );
+    set(TenantStatus::Active);
+    assert_eq!(o.get(verify, Some(&token)).await.0, 200);
+    o.token("alice", "certificate:manage").await;
 }
