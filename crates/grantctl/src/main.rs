@@ -32,14 +32,17 @@ Exit codes:
     after_help = EXIT_CODES
 )]
 struct Cli {
-    /// Database: sqlite://PATH, a file path, or postgres://USER@HOST/DB
-    #[arg(
-        long,
-        env = "GRANT_DATABASE_URL",
-        default_value = "sqlite://grants.db",
-        global = true
-    )]
-    database_url: String,
+    /// Database: sqlite://PATH, a file path, or postgres://USER@HOST/DB. Default: the
+    /// configuration's `[database] url` (GRANT_DATABASE_URL, else --config FILE, else
+    /// config/default.toml: sqlite://grants.db)
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// A gateway's config file, layered over config/default.toml as the gateways read it
+    /// (directory: GRANT_CONFIG_DIR, default ./config; built-in defaults when there is
+    /// none); GRANT_* variables override it as they do for the gateways. grantctl uses its
+    /// [database] and [hashing] sections
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
     /// Output format: auto is a table on a terminal and JSON otherwise; jsonl prints one
     /// object per line
     #[arg(long, short = 'o', value_enum, default_value = "auto", global = true)]
@@ -86,10 +89,6 @@ enum Command {
     Import {
         /// The file written by `grantctl export`, or - for stdin
         file: String,
-        /// A gateway's config file: its `database.url` is the database to load into
-        /// (GRANT_DATABASE_URL still overrides it, as for the gateways)
-        #[arg(long)]
-        config: Option<String>,
     },
     /// Create demo data and one ready credential per gateway, and print them
     SeedDemo(demo::SeedDemo),
@@ -635,22 +634,25 @@ fn usage(e: grant_core::CoreError) -> Failure {
     Failure::usage(e.to_string())
 }
 
-/// The database URL a gateway config file names (`[database] url`), unless
-/// GRANT_DATABASE_URL is set, which overrides it as it does for the gateways.
-fn config_database_url(file: &str) -> Result<String> {
-    if let Ok(url) = std::env::var("GRANT_DATABASE_URL") {
-        return Ok(url);
+/// The [database] and [hashing] settings, read as the gateways read theirs: config/
+/// default.toml (or the built-in copy), `--config FILE`, then GRANT_* variables;
+/// `--database-url` wins over all of them.
+fn settings(cli: &Cli) -> Result<(DatabaseConfig, HashingConfig)> {
+    let vars: Vec<(String, String)> = std::env::vars().collect();
+    let loaded = grant_http::config::load_layers::<toml::Table>(
+        "grantctl",
+        "",
+        &grant_http::config::config_dir(),
+        cli.config.as_deref(),
+        &|name| std::env::var(name).ok(),
+        &vars,
+    )
+    .map_err(Failure::usage)?;
+    let mut database = loaded.config.database;
+    if let Some(url) = &cli.database_url {
+        database.url.clone_from(url);
     }
-    let text = std::fs::read_to_string(file).map_err(|e| Failure::usage(format!("{file}: {e}")))?;
-    let value: toml::Value = text
-        .parse()
-        .map_err(|e| Failure::usage(format!("{file}: {e}")))?;
-    value
-        .get("database")
-        .and_then(|d| d.get("url"))
-        .and_then(toml::Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| Failure::usage(format!("{file}: no database.url")))
+    Ok((database, loaded.config.hashing))
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -658,16 +660,10 @@ fn run(cli: Cli) -> Result<()> {
         return write_tls_cert(out_dir);
     }
     let out = Out::new(cli.output);
-    let url = match &cli.command {
-        Command::Import {
-            config: Some(file), ..
-        } => config_database_url(file)?,
-        _ => cli.database_url.clone(),
-    };
+    let (database, hashing) = settings(&cli)?;
     let store = Store::connect(&DatabaseConfig {
-        url,
         pool_size: 2,
-        ..DatabaseConfig::default()
+        ..database
     })
     .map_err(|e| match e {
         grant_core::CoreError::Invalid { reason, .. } => Failure::usage(reason),
@@ -683,7 +679,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Client(cmd) => client_cmd(conn, &out, cmd, actor)?,
         Command::Scope(cmd) => scope_cmd(conn, &out, cmd, actor)?,
         Command::Grant(cmd) => grant_cmd(conn, &out, cmd, actor)?,
-        Command::Credential(cmd) => credential_cmd(conn, &out, cmd, actor)?,
+        Command::Credential(cmd) => credential_cmd(conn, &out, cmd, &hashing, actor)?,
         Command::Audit(AuditCmd::List { tenant: t }) => {
             out.list(&admin::list_audit(conn, t.as_deref())?, AUDIT_COLUMNS)?
         }
@@ -1041,6 +1037,7 @@ fn credential_cmd(
     conn: &mut grant_core::DbConn,
     out: &Out,
     cmd: CredentialCmd,
+    hashing: &HashingConfig,
     actor: &str,
 ) -> Result<()> {
     match cmd {
@@ -1083,14 +1080,7 @@ fn credential_cmd(
                 token_prefix: prefix,
                 faces,
             };
-            let issued = credentials::create_credential(
-                conn,
-                &t,
-                new,
-                secret,
-                &HashingConfig::default(),
-                actor,
-            )?;
+            let issued = credentials::create_credential(conn, &t, new, secret, hashing, actor)?;
             out.record(&issued.credential)?;
             match &secret_env {
                 // The caller chose the secret: it is not echoed (terminals, CI logs).

@@ -775,3 +775,70 @@ fn streamed_import_names_a_bad_record_midway_and_leaves_the_store_unchanged() {
     let counts: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(counts["grants"], 700);
 }
+
+/// grantctl reads the gateways' configuration: `--config FILE` over the defaults, then
+/// GRANT_* variables, then `--database-url`; a bad key is a usage error naming its file.
+#[test]
+fn configuration_is_layered_as_for_the_gateways() {
+    let dbs: Vec<TestDb> = (0..3).map(|_| TestDb::new()).collect();
+    for (db, id) in dbs.iter().zip(["from-file", "from-env", "from-flag"]) {
+        grantctl(db, &["tenant", "add", "--id", id, "--name", id]);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("okta.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[database]\nurl = \"{}\"\n[vendor.rate_limit]\nenabled = false\n",
+            dbs[0].config.url
+        ),
+    )
+    .unwrap();
+    let tenants = |env: Option<&str>, flag: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_grantctl"));
+        cmd.args(["--output", "json", "--config"])
+            .arg(&cfg)
+            .args(["tenant", "list"])
+            .env_remove("GRANT_DATABASE_URL");
+        if let Some(url) = env {
+            cmd.env("GRANT_DATABASE_URL", url);
+        }
+        if let Some(url) = flag {
+            cmd.args(["--database-url", url]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(tenants(None, None), ["from-file"]);
+    assert_eq!(tenants(Some(&dbs[1].config.url), None), ["from-env"]);
+    assert_eq!(
+        tenants(Some(&dbs[1].config.url), Some(&dbs[2].config.url)),
+        ["from-flag"]
+    );
+    // An unknown key: exit 2, and the message names the file.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[database]\nurll = \"sqlite://x.db\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_grantctl"))
+        .arg("--config")
+        .arg(&bad)
+        .args(["tenant", "list"])
+        .env_remove("GRANT_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&bad.display().to_string()) && stderr.contains("urll"),
+        "{stderr}"
+    );
+}
