@@ -3,7 +3,7 @@
 # release build: wall time and peak RSS (/usr/bin/time -v "Maximum resident set size") of
 #   1. import of the generated document (format 1) into an empty database,
 #   2. export of that database,
-#   3. import of the export (format 3, with consent ids) into another empty database,
+#   3. import of the export (format 4, with consent ids) into another empty database,
 # and checks the second export is byte-identical to the first. CPU is user + system time:
 # on a busy machine it says more than the wall time.
 #   scripts/bench-import.sh [GRANTS]
