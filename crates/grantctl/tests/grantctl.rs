@@ -610,38 +610,29 @@ fn credential_revoke_by_leaked_token_disable_enable_delete() {
         "active"
     );
     // The leaked token itself, on stdin: one command.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_grantctl"))
-        .args(["--database-url", &db.config.url])
-        .args(["credential", "revoke", "--token-stdin"])
-        .env_remove("GRANT_DATABASE_URL")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        writeln!(stdin, "{secret}").unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
+    let revoke_from_stdin = |input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_grantctl"))
+            .args(["--database-url", &db.config.url])
+            .args(["credential", "revoke", "--token-stdin"])
+            .env_remove("GRANT_DATABASE_URL")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(input.as_bytes()).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    let out = revoke_from_stdin(&format!("{secret}\n"));
     assert!(out.status.success());
     let revoked: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(revoked["id"], id.as_str());
     assert_eq!(revoked["status"], "revoked");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_grantctl"))
-        .args(["--database-url", &db.config.url])
-        .args(["credential", "revoke", "--token-stdin"])
-        .env_remove("GRANT_DATABASE_URL")
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(b"not-a-token-of-ours\n").unwrap();
-    }
-    let unknown = child.wait_with_output().unwrap();
+    let unknown = revoke_from_stdin("not-a-token-of-ours\n");
     assert_eq!(unknown.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no credential has the token given"));
     // A revoked credential stays revoked.

@@ -20,19 +20,35 @@ pub fn insert_users(conn: &mut DbConn, rows: &[User]) -> Result<()> {
     Ok(())
 }
 
-/// The users of `rows`, each with its aliases (one query for all of them).
+/// An alias row as loaded: (user id, vendor, alias).
+const ALIAS_COLUMNS: (
+    user_aliases::user_id,
+    user_aliases::vendor,
+    user_aliases::alias,
+) = (
+    user_aliases::user_id,
+    user_aliases::vendor,
+    user_aliases::alias,
+);
+
+/// The users of `rows`, each with its aliases (one query for all of them; for one user an
+/// equality, which Diesel keeps prepared, unlike an `IN` list).
 fn with_aliases(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<User>> {
     let mut by_user: HashMap<String, Aliases> = HashMap::with_capacity(rows.len());
     for chunk in rows.chunks(500) {
-        let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
-        let found: Vec<(String, String, String)> = user_aliases::table
-            .filter(user_aliases::user_id.eq_any(&ids))
-            .select((
-                user_aliases::user_id,
-                user_aliases::vendor,
-                user_aliases::alias,
-            ))
-            .load(conn)?;
+        let found: Vec<(String, String, String)> = match chunk {
+            [one] => user_aliases::table
+                .filter(user_aliases::user_id.eq(&one.id))
+                .select(ALIAS_COLUMNS)
+                .load(conn)?,
+            _ => {
+                let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
+                user_aliases::table
+                    .filter(user_aliases::user_id.eq_any(&ids))
+                    .select(ALIAS_COLUMNS)
+                    .load(conn)?
+            }
+        };
         collect_aliases(&mut by_user, found);
     }
     Ok(attach(rows, by_user))
@@ -111,20 +127,10 @@ pub fn find_user(
             .first(conn)
             .optional()?,
     };
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let found: Vec<(String, String, String)> = user_aliases::table
-        .filter(user_aliases::user_id.eq(&row.id))
-        .select((
-            user_aliases::user_id,
-            user_aliases::vendor,
-            user_aliases::alias,
-        ))
-        .load(conn)?;
-    let mut by_user = HashMap::with_capacity(1);
-    collect_aliases(&mut by_user, found);
-    Ok(attach(vec![row], by_user).pop())
+    match row {
+        Some(row) => Ok(with_aliases(conn, vec![row])?.pop()),
+        None => Ok(None),
+    }
 }
 
 /// Users of a tenant by internal id, for projections that show another identifier.
@@ -148,13 +154,7 @@ pub fn list_users(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<User>> 
         .order((users::tenant_id, users::created_at, users::id))
         .select(UserRow::as_select())
         .load(conn)?;
-    let found = aliases
-        .select((
-            user_aliases::user_id,
-            user_aliases::vendor,
-            user_aliases::alias,
-        ))
-        .load(conn)?;
+    let found = aliases.select(ALIAS_COLUMNS).load(conn)?;
     let mut by_user = HashMap::with_capacity(rows.len());
     collect_aliases(&mut by_user, found);
     Ok(attach(rows, by_user))
