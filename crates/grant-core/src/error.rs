@@ -25,6 +25,10 @@ pub enum CoreError {
     /// until space is freed.
     #[error("storage failure: {0}")]
     StorageFailure(String),
+    /// An OAuth authorization, token, introspection or revocation request refused for a
+    /// protocol reason; each face words it as its vendor does.
+    #[error("refused: {0:?}")]
+    Refused(crate::model::Refusal),
     /// A bug or an unexpected state. The message is logged, never shown to callers.
     #[error("internal error: {0}")]
     Internal(String),

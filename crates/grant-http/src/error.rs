@@ -165,6 +165,11 @@ impl From<CoreError> for ApiError {
                 log::error!("storage failure (disk or database full, or I/O error): {cause}");
                 Self::StorageUnavailable
             }
+            // The OAuth endpoints word refusals themselves; anywhere else one is a bad request.
+            CoreError::Refused(refusal) => Self::Invalid {
+                field: "request".into(),
+                reason: refusal.error_code().into(),
+            },
             CoreError::Internal(cause) => {
                 log::error!("internal error: {cause}");
                 Self::Internal

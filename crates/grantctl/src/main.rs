@@ -67,6 +67,10 @@ enum Command {
     /// Scope definitions: add, list, get, delete
     #[command(subcommand)]
     Scope(ScopeCmd),
+    /// Authorization servers (Okta custom servers) and their signing keys: add, list,
+    /// keys, rotate-keys
+    #[command(subcommand, name = "auth-server")]
+    AuthServer(AuthServerCmd),
     /// Grants: add, list, get, revoke (by id, user, client or scope), delete
     #[command(subcommand)]
     Grant(GrantCmd),
@@ -282,6 +286,24 @@ enum ClientCmd {
         /// API integration: whether refresh tokens may renew access (Venafi `Renewable`, default true)
         #[arg(long)]
         renewable: Option<bool>,
+        /// How it authenticates at the token endpoint: client_secret_basic (default),
+        /// client_secret_post, or none (a public client: PKCE instead of a secret)
+        #[arg(long)]
+        auth_method: Option<String>,
+        /// Whether users consent to its scopes: required (a consent page; each consent is a
+        /// grant) or trusted (default: no consent page)
+        #[arg(long)]
+        consent: Option<String>,
+        /// Browser origin allowed to call the token and authentication endpoints (CORS),
+        /// repeatable
+        #[arg(long = "cors-origin")]
+        cors_origins: Vec<String>,
+        /// Where the sign-out may send the browser back (repeatable)
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// Grant type it may use (repeatable): authorization_code, refresh_token, … (none: any)
+        #[arg(long = "grant-type")]
+        grant_types: Vec<String>,
     },
     /// List a tenant's clients
     List {
@@ -297,6 +319,86 @@ enum ClientCmd {
     Enable(IdRef),
     /// Delete a client with its grants; its secrets and tokens are revoked
     Delete(IdRef),
+}
+
+#[derive(Subcommand)]
+enum AuthServerCmd {
+    /// Create a custom authorization server (Okta `/oauth2/{id}`; `default` always exists)
+    Add {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Its id, in its URLs and issuer
+        #[arg(long)]
+        id: String,
+        /// Display name
+        #[arg(long)]
+        name: String,
+        /// The audience (`aud`) of the access tokens it issues
+        #[arg(long)]
+        audience: String,
+    },
+    /// List the tenant's custom authorization servers
+    List {
+        #[command(flatten)]
+        tenant: TenantArg,
+    },
+    /// Show a server's published signing keys (JWKS: active, then expired)
+    Keys {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Server id: org, default, or a custom server's id
+        #[arg(long)]
+        id: String,
+    },
+    /// Replace the server's signing key now; the old key stays published so tokens it
+    /// signed still verify (gateways pick the new key up within a minute)
+    RotateKeys {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Server id: org, default, or a custom server's id
+        #[arg(long)]
+        id: String,
+    },
+}
+
+const SERVER_COLUMNS: &[&str] = &["id", "name", "audience", "created_at"];
+const KEY_COLUMNS: &[&str] = &["kid", "status", "created_at"];
+
+fn auth_server_cmd(
+    conn: &mut grant_core::DbConn,
+    out: &Out,
+    cmd: AuthServerCmd,
+    actor: &str,
+) -> Result<()> {
+    use grant_core::service::{authorization, signing};
+    match cmd {
+        AuthServerCmd::Add {
+            tenant: t,
+            id,
+            name,
+            audience,
+        } => {
+            let t = tenant(conn, &t)?;
+            out.record(&authorization::add_server(
+                conn, &t, &id, &name, &audience, actor,
+            )?)
+        }
+        AuthServerCmd::List { tenant: t } => {
+            let t = tenant(conn, &t)?;
+            out.list(&authorization::list_servers(conn, &t)?, SERVER_COLUMNS)
+        }
+        AuthServerCmd::Keys { tenant: t, id } => {
+            let t = tenant(conn, &t)?;
+            authorization::server(conn, &t, &id)?;
+            let keys = signing::Signer::new().public_keys(conn, &t, &id)?;
+            out.list(&keys, KEY_COLUMNS)
+        }
+        AuthServerCmd::RotateKeys { tenant: t, id } => {
+            let t = tenant(conn, &t)?;
+            authorization::server(conn, &t, &id)?;
+            out.record(&signing::rotate_keys(conn, &t, &id, actor)?)
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -678,6 +780,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::User(cmd) => user_cmd(conn, &out, cmd, actor)?,
         Command::Client(cmd) => client_cmd(conn, &out, cmd, actor)?,
         Command::Scope(cmd) => scope_cmd(conn, &out, cmd, actor)?,
+        Command::AuthServer(cmd) => auth_server_cmd(conn, &out, cmd, actor)?,
         Command::Grant(cmd) => grant_cmd(conn, &out, cmd, actor)?,
         Command::Credential(cmd) => credential_cmd(conn, &out, cmd, &hashing, actor)?,
         Command::Audit(AuditCmd::List { tenant: t }) => {
@@ -860,11 +963,34 @@ fn client_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: ClientCmd, actor: &
             vendor,
             description,
             renewable,
+            auth_method,
+            consent,
+            cors_origins,
+            post_logout_redirect_uris,
+            grant_types,
         } => {
             let t = tenant(conn, &t)?;
             let kind = kind
                 .map(|k| k.parse::<ClientKind>())
                 .transpose()
+                .map_err(usage)?;
+            let token_endpoint_auth_method = auth_method
+                .map(|m| m.parse::<TokenAuthMethod>())
+                .transpose()
+                .map_err(usage)?;
+            let consent_required = match consent.as_deref() {
+                None | Some("trusted") => None,
+                Some("required") => Some(true),
+                Some(other) => {
+                    return Err(Failure::usage(format!(
+                        "--consent must be required or trusted, not '{other}'"
+                    )));
+                }
+            };
+            let grant_types = grant_types
+                .iter()
+                .map(|g| g.parse::<GrantType>())
+                .collect::<std::result::Result<Vec<_>, _>>()
                 .map_err(usage)?;
             let new = NewClient {
                 id,
@@ -880,6 +1006,11 @@ fn client_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: ClientCmd, actor: &
                 vendor,
                 description,
                 renewable,
+                token_endpoint_auth_method,
+                consent_required,
+                allowed_cors_origins: cors_origins,
+                post_logout_redirect_uris,
+                grant_types,
                 ..NewClient::default()
             };
             out.record(&clients::create_client(conn, &t, new, actor)?)

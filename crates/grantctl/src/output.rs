@@ -78,6 +78,9 @@ fn hint(kind: RecordKind) -> &'static str {
         RecordKind::Grant => "see grantctl grant list",
         RecordKind::Credential | RecordKind::Secret => "see grantctl credential list",
         RecordKind::Scope => "see grantctl scope list, or define it with grantctl scope add",
+        RecordKind::AuthorizationServer => {
+            "see grantctl auth-server list, or create it with grantctl auth-server add"
+        }
         RecordKind::Role | RecordKind::Record => "check the identifiers given",
     }
 }

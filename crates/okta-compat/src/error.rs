@@ -14,6 +14,7 @@ fn okta_type(kind: &str) -> &str {
         "user" => "User",
         "grant" => "OAuth2ScopeConsentGrant",
         "client" => "OAuth2Client",
+        "authorization_server" => "AuthorizationServer",
         other => other,
     }
 }

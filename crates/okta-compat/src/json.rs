@@ -174,8 +174,14 @@ impl GrantResponse {
             .scopes
             .and_then(|defs| defs.iter().find(|d| d.id == scope_id || d.name == scope_id));
         let created_by = match &g.created_by {
+            // A grant the user made on a consent page records the user's own id: shown as
+            // the user's Okta id.
             Some(a) => Actor {
-                id: a.id.clone(),
+                id: if a.id == ctx.user.id {
+                    user_id.to_owned()
+                } else {
+                    a.id.clone()
+                },
                 kind: a.kind.clone(),
             },
             None => Actor {

@@ -7,6 +7,7 @@ pub mod error;
 pub mod handlers;
 pub mod import;
 pub mod json;
+pub mod oauth;
 pub mod ratelimit;
 pub mod routes;
 
@@ -38,6 +39,8 @@ impl Default for OktaConfig {
 
 pub struct OktaState {
     pub rate_limiter: RateLimiter,
+    /// The authorization servers' signing keys, parsed once per process.
+    pub signer: grant_core::service::signing::Signer,
 }
 
 pub type State = web::Data<AppState<Okta>>;
@@ -60,11 +63,13 @@ impl Vendor for Okta {
     fn state(cfg: &GatewayConfig<OktaConfig>) -> Result<OktaState, String> {
         Ok(OktaState {
             rate_limiter: RateLimiter::new(cfg.vendor.rate_limit.clone()),
+            signer: grant_core::service::signing::Signer::new(),
         })
     }
 
     fn routes(cfg: &mut web::ServiceConfig) {
         routes::configure(cfg);
+        oauth::configure(cfg);
     }
 
     fn new_request_id() -> String {

@@ -14,6 +14,16 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// How a client authenticates at the token, introspection and revocation endpoints
+    /// (OIDC `token_endpoint_auth_method`); `none` is a public client (PKCE required).
+    TokenAuthMethod {
+        ClientSecretBasic = "client_secret_basic",
+        ClientSecretPost = "client_secret_post",
+        None = "none",
+    }
+);
+
 /// An OAuth client (an application, an API integration). Fields follow OCS's
 /// authorization-code client, the richest of the four vendors' client objects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +65,13 @@ pub struct Client {
     /// `refresh_token`…); empty when not recorded.
     #[serde(default)]
     pub grant_types: Vec<GrantType>,
+    /// How the client authenticates at the token endpoint.
+    #[serde(default = "secret_basic")]
+    pub token_endpoint_auth_method: TokenAuthMethod,
+    /// Whether users consent to its scopes on a consent page (Okta `consent_method`
+    /// REQUIRED); each consent is a grant.
+    #[serde(default)]
+    pub consent_required: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -83,11 +100,24 @@ pub struct NewClient {
     pub description: Option<String>,
     pub renewable: Option<bool>,
     pub grant_types: Vec<GrantType>,
+    pub token_endpoint_auth_method: Option<TokenAuthMethod>,
+    pub consent_required: Option<bool>,
     pub created_at: Option<DateTime<Utc>>,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn secret_basic() -> TokenAuthMethod {
+    TokenAuthMethod::ClientSecretBasic
+}
+
+impl Client {
+    /// A public client: no secret, PKCE instead.
+    pub fn is_public(&self) -> bool {
+        self.token_endpoint_auth_method == TokenAuthMethod::None
+    }
 }
 
 /// A merge update: `None` leaves the field as it is.

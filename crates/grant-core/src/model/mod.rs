@@ -1,12 +1,18 @@
 //! Canonical, vendor-neutral types. No vendor names, casings or date formats live here:
 //! each gateway projects these into its own wire types.
 
+mod authorization;
 mod client;
 mod credential;
 mod grant;
 mod page;
 
-pub use client::{Client, ClientFilter, ClientKind, ClientPatch, NewClient};
+pub use authorization::{
+    ActiveToken, AuthorizationRequest, AuthorizationServer, ChallengeMethod, CheckedRequest,
+    ClientAuth, DEFAULT_SERVER, Issuance, KeyStatus, ORG_SERVER, PublicKey, Refusal, RequestPolicy,
+    SessionKind, SignedIn, TokenSet,
+};
+pub use client::{Client, ClientFilter, ClientKind, ClientPatch, NewClient, TokenAuthMethod};
 pub use credential::{
     Credential, CredentialKind, CredentialStatus, Face, IssuedSecret, NewCredential, default_faces,
     valid_face,
@@ -285,6 +291,12 @@ grant::text_enum!(
         ScopeDeleted = "scope.deleted",
         GrantDeleted = "grant.deleted",
         CredentialDeleted = "credential.deleted",
+        /// A user consented to scopes for a client on a consent page.
+        GrantConsented = "grant.consented",
+        /// A refresh token or authorization code was replayed: what it issued is revoked.
+        TokenReuseDetected = "token.reuse_detected",
+        AuthorizationServerCreated = "authorization_server.created",
+        SigningKeysRotated = "signing_keys.rotated",
     }
 );
 
@@ -299,6 +311,7 @@ grant::text_enum!(
         Secret = "secret",
         Role = "role",
         Scope = "scope",
+        AuthorizationServer = "authorization_server",
         Record = "record",
     }
 );

@@ -82,6 +82,10 @@ pub fn build_client(tenant: &str, new: NewClient) -> Result<Client> {
         description: new.description.unwrap_or_default(),
         renewable: new.renewable.unwrap_or(true),
         grant_types: new.grant_types,
+        token_endpoint_auth_method: new
+            .token_endpoint_auth_method
+            .unwrap_or(crate::model::TokenAuthMethod::ClientSecretBasic),
+        consent_required: new.consent_required.unwrap_or(false),
         created_at: at,
         updated_at: at,
     };

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod authorization;
 pub mod authz;
 pub mod client_secrets;
 pub mod clients;
@@ -13,4 +14,5 @@ pub mod grants;
 pub mod ids;
 pub mod import;
 pub mod rate_limits;
+pub mod signing;
 pub mod tokens;

@@ -208,6 +208,15 @@ pub fn revoke_client_credentials(
     client_id: &str,
     kinds: &[CredentialKind],
 ) -> Result<usize> {
+    if kinds.contains(&CredentialKind::RefreshToken) {
+        // What the authorization engine issued to the client goes with its tokens.
+        super::authorization::revoke_families_of_client(
+            conn,
+            tenant,
+            client_id,
+            crate::model::now(),
+        )?;
+    }
     let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
     Ok(diesel::update(
         credentials::table

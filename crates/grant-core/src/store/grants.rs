@@ -241,6 +241,13 @@ pub fn remove_scope(
 ) -> Result<usize> {
     let mut scopes = grant.scopes.clone();
     scopes.0.retain(|s| s.name != scope);
+    // Token families issued with that scope lose their refresh and access tokens.
+    let families: Vec<String> = super::authorization::live_families_of_grant(conn, &grant.id)?
+        .into_iter()
+        .filter(|(_, granted)| granted.split(' ').any(|s| s == scope))
+        .map(|(id, _)| id)
+        .collect();
+    super::authorization::revoke_families(conn, &families, now)?;
     let removed = diesel::delete(
         grant_scopes::table
             .filter(grant_scopes::grant_id.eq(&grant.id))
@@ -421,6 +428,8 @@ pub fn revoke_matching(
 /// Revokes the active tokens bound to these grants. Grant ids are unique across tenants, so
 /// the lookup is by `grant_id` alone (its own index).
 fn revoke_tokens_of(conn: &mut DbConn, grant_ids: &[String]) -> Result<()> {
+    // Refresh and access tokens the authorization engine issued under these grants.
+    super::authorization::revoke_families_of_grants(conn, grant_ids, crate::model::now())?;
     for chunk in grant_ids.chunks(500) {
         diesel::update(
             credentials::table
@@ -464,6 +473,43 @@ pub fn set_revoked(
     }
     changed.sort_unstable();
     Ok(changed)
+}
+
+/// Adds scopes (names the grant does not hold yet) to an active grant, each with a consent
+/// id of its own; returns the grant as it now is.
+pub fn add_scopes(
+    conn: &mut DbConn,
+    tenant: &str,
+    grant: &Grant,
+    added: &[String],
+    now: DateTime<Utc>,
+) -> Result<Grant> {
+    let mut updated = grant.clone();
+    let rows: Vec<GrantScopeRow> = added
+        .iter()
+        .map(|s| GrantScopeRow {
+            grant_id: grant.id.clone(),
+            scope: s.clone(),
+            consent_id: ids::okta_id("oag"),
+        })
+        .collect();
+    updated
+        .scopes
+        .0
+        .extend(added.iter().map(|s| crate::model::Scope::new(s.clone())));
+    updated.updated_at = now;
+    super::dialect::insert_rows!(conn, grant_scopes::table, &rows)?;
+    diesel::update(
+        grants::table
+            .filter(grants::tenant_id.eq(tenant))
+            .filter(grants::id.eq(&grant.id)),
+    )
+    .set((
+        grants::scopes.eq(updated.scopes.to_stored()),
+        grants::updated_at.eq(naive(now)),
+    ))
+    .execute(conn)?;
+    Ok(updated)
 }
 
 /// Updates the token-issuance fields of a grant (a refresh; its scope never changes).

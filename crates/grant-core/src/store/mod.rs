@@ -9,6 +9,7 @@ pub mod schema;
 
 pub mod admin;
 pub mod audit;
+pub mod authorization;
 pub mod clients;
 pub mod credentials;
 pub mod grants;

@@ -196,6 +196,8 @@ pub struct ClientRow {
     pub description: String,
     pub renewable: bool,
     pub grant_types: String,
+    pub token_endpoint_auth_method: String,
+    pub consent_required: bool,
 }
 
 impl TryFrom<ClientRow> for Client {
@@ -226,6 +228,8 @@ impl TryFrom<ClientRow> for Client {
                 .iter()
                 .map(|t: &String| t.parse())
                 .collect::<Result<_>>()?,
+            token_endpoint_auth_method: r.token_endpoint_auth_method.parse()?,
+            consent_required: r.consent_required,
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
         })
@@ -263,6 +267,8 @@ impl From<&Client> for ClientRow {
                     .map(|t| t.as_str().to_owned())
                     .collect::<Vec<_>>(),
             ),
+            token_endpoint_auth_method: c.token_endpoint_auth_method.as_str().to_owned(),
+            consent_required: c.consent_required,
         }
     }
 }

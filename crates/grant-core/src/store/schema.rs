@@ -70,6 +70,8 @@ diesel::table! {
         description -> Text,
         renewable -> Bool,
         grant_types -> Text,
+        token_endpoint_auth_method -> Text,
+        consent_required -> Bool,
     }
 }
 
@@ -176,10 +178,100 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    authorization_servers (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        name -> Text,
+        audience -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    signing_keys (tenant_id, server_id, kid) {
+        tenant_id -> Text,
+        server_id -> Text,
+        kid -> Text,
+        status -> Text,
+        private_key -> Binary,
+        modulus -> Text,
+        exponent -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_sessions (digest) {
+        digest -> Binary,
+        tenant_id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        auth_time -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    token_families (id) {
+        id -> Text,
+        tenant_id -> Text,
+        server_id -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        grant_id -> Nullable<Text>,
+        scopes -> Text,
+        auth_time -> Timestamp,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    authorization_codes (digest) {
+        digest -> Binary,
+        tenant_id -> Text,
+        server_id -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        grant_id -> Nullable<Text>,
+        redirect_uri -> Text,
+        code_challenge -> Nullable<Text>,
+        code_challenge_method -> Nullable<Text>,
+        nonce -> Nullable<Text>,
+        scopes -> Text,
+        auth_time -> Timestamp,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        family_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (digest) {
+        digest -> Binary,
+        family_id -> Text,
+        created_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    revoked_access_tokens (jti) {
+        jti -> Text,
+        tenant_id -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(user_aliases -> users (user_id));
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(grant_scopes -> grants (grant_id));
+diesel::joinable!(refresh_tokens -> token_families (family_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -195,4 +287,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_counts,
     client_tags,
     rate_limit_windows,
+    authorization_servers,
+    signing_keys,
+    login_sessions,
+    token_families,
+    authorization_codes,
+    refresh_tokens,
+    revoked_access_tokens,
 );

@@ -10,5 +10,6 @@ mod errors;
 mod grants_list;
 mod grants_revoke;
 mod import;
+mod oauth;
 mod rate_limit;
 mod security;
