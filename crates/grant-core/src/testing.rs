@@ -279,3 +279,33 @@ pub mod fixture {
         }
     }
 }
+
+/// Moving the authorization engine's clocks back, for tests of what happens later than a
+/// test can wait (an expired code, a replay after the refresh leeway).
+#[allow(clippy::expect_used)]
+pub mod clock {
+    use chrono::Duration;
+    use diesel::prelude::*;
+
+    use crate::DbConn;
+    use crate::model::now;
+    use crate::store::schema::{authorization_codes, refresh_tokens};
+
+    /// Every authorization code expired a second ago.
+    pub fn expire_codes(conn: &mut DbConn) {
+        let past = (now() - Duration::seconds(1)).naive_utc();
+        diesel::update(authorization_codes::table)
+            .set(authorization_codes::expires_at.eq(past))
+            .execute(conn)
+            .expect("expire codes");
+    }
+
+    /// Every rotated refresh token rotated `secs` seconds ago.
+    pub fn age_rotations(conn: &mut DbConn, secs: i64) {
+        let past = (now() - Duration::seconds(secs)).naive_utc();
+        diesel::update(refresh_tokens::table.filter(refresh_tokens::rotated_at.is_not_null()))
+            .set(refresh_tokens::rotated_at.eq(Some(past)))
+            .execute(conn)
+            .expect("age rotations");
+    }
+}

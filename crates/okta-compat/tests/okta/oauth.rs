@@ -1489,3 +1489,129 @@ async fn public_spa_uses_pkce_cors_and_post_message() {
         .await;
     assert_eq!(s, 401, "{body}");
 }
+
+#[tokio::test]
+async fn expired_codes_disallowed_scopes_and_consent_forms_without_csrf_are_refused() {
+    let a = authz();
+    // An expired code.
+    let code = a.code("/oauth2/default", WEB, "openid").await;
+    grant_core::testing::clock::expire_codes(&mut a.o.srv.conn());
+    let (s, body) = a.exchange("/oauth2/default", WEB, &code, VERIFIER).await;
+    assert_eq!(
+        (s, body),
+        (
+            400,
+            oauth_error(
+                "invalid_grant",
+                "The authorization code is invalid or has expired."
+            )
+        )
+    );
+    // A scope the app may not ask for.
+    let new = NewClient {
+        id: Some("0oaNarrowApp00000001".into()),
+        redirect_uris: vec![CB.into()],
+        allowed_scopes: vec!["orders:read".into()],
+        ..NewClient::default()
+    };
+    clients::create_client(&mut a.o.srv.conn(), a.o.srv.tenant(), new, "test").unwrap();
+    let session = a.session().await;
+    let (s, h, _) = a
+        .get(
+            &authorize_path(
+                "/oauth2/default",
+                "0oaNarrowApp00000001",
+                "openid orders:write",
+                &[],
+            ),
+            &session,
+        )
+        .await;
+    assert_eq!(s, 302);
+    let p = redirect_params(&h);
+    assert_eq!(param(&p, "error"), Some("invalid_scope"));
+    assert_eq!(
+        param(&p, "error_description"),
+        Some("The requested scope is invalid, unknown, or malformed.")
+    );
+    let (s, h, _) = a
+        .get(
+            &authorize_path(
+                "/oauth2/default",
+                "0oaNarrowApp00000001",
+                "openid orders:read",
+                &[],
+            ),
+            &session,
+        )
+        .await;
+    assert_eq!(s, 302);
+    assert!(param(&redirect_params(&h), "code").is_some());
+    // The consent form without its CSRF token, or with another browser's: refused, no grant.
+    let (s, h, page) = a
+        .get(
+            &authorize_path("/oauth2/default", WEB, "openid email", &[]),
+            &session,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let request_start = page.find("name=\"request\" value=\"").unwrap() + 22;
+    let request = page[request_start..request_start + page[request_start..].find('"').unwrap()]
+        .replace("&amp;", "&");
+    let csrf = cookie_of(&h, "okta_csrf").unwrap().0;
+    for (form_token, cookie_token) in [
+        ("", csrf.as_str()),
+        ("other-browser-token-0123456789ab", csrf.as_str()),
+    ] {
+        let (s, h, _) = a
+            .post_form(
+                "/oauth2/default/v1/consent",
+                &[
+                    ("request", &request),
+                    ("csrf_token", form_token),
+                    ("decision", "allow"),
+                ],
+                None,
+                &format!("{session}; okta_csrf={cookie_token}"),
+            )
+            .await;
+        assert_eq!(s, 403);
+        assert!(h.get("location").is_none());
+    }
+    let (_, _, grants) = get(&a.o, &format!("/api/v1/users/{ALICE}/grants")).await;
+    assert_eq!(grants, json!([]));
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_replayed_after_the_leeway_revokes_its_family() {
+    let a = authz();
+    let t = a.tokens("openid offline_access").await;
+    let rt1 = t["refresh_token"].as_str().unwrap();
+    let (s, t2) = a.refresh("/oauth2/default", rt1).await;
+    assert_eq!(s, 200);
+    grant_core::testing::clock::age_rotations(&mut a.o.srv.conn(), 31);
+    let (s, body) = a.refresh("/oauth2/default", rt1).await;
+    assert_eq!(
+        (s, body),
+        (
+            400,
+            oauth_error("invalid_grant", "The refresh token is invalid or expired.")
+        )
+    );
+    // The newest refresh token and every access token of the family are dead too.
+    let (s, _) = a
+        .refresh("/oauth2/default", t2["refresh_token"].as_str().unwrap())
+        .await;
+    assert_eq!(s, 400);
+    for at in [&t["access_token"], &t2["access_token"]] {
+        assert_eq!(
+            a.introspect("/oauth2/default", at.as_str().unwrap()).await,
+            json!({"active": false})
+        );
+    }
+    // Recorded in the audit log.
+    let events =
+        grant_core::service::admin::list_audit(&mut a.o.srv.conn(), Some(a.o.srv.tenant()))
+            .unwrap();
+    assert!(events.iter().any(|e| e.action == "token.reuse_detected"));
+}
