@@ -2,7 +2,8 @@
 # Drives okta-compat's OAuth 2.0 / OpenID Connect authorization server with the clients real
 # applications use (tests/sdk/okta-authz/conformance.mjs): openid-client 5 for a confidential
 # web app, @okta/jwt-verifier 4, @okta/okta-auth-js 8 inside headless Chromium for a public
-# SPA, and @okta/okta-sdk-nodejs 8.1.0 for the User Grants API that consent fills.
+# SPA, and @okta/okta-sdk-nodejs 8.1.0 for the User Grants API that consent fills; then the
+# same grant loop with Okta's Python SDK (tests/sdk/okta/authz_loop.py, okta 3.4.6).
 # Runs once on a fresh SQLite database, then on a fresh PostgreSQL database at
 # $GRANT_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres) created for this
 # run and dropped after: without a server that part is skipped with a notice, a failure when
@@ -11,6 +12,7 @@
 # (scripts/test-all.sh builds them; BIN= to use others).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need node npm curl python3 sha256sum
+"$ROOT/scripts/sdk-setup.sh" okta
 PG_ADMIN_URL="${GRANT_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 DIR="$ROOT/tests/sdk/okta-authz"
 
@@ -80,6 +82,14 @@ run() {
     echo "--- okta-compat log (last 40 lines)" >&2
     tail -n 40 "$WORK/okta-compat-$port.log" >&2
     die "okta authorization-server conformance failed on $label"
+  fi
+  echo "== okta Python SDK grant loop: $label"
+  if ! OKTA_ORG_URL="http://127.0.0.1:$port" OKTA_API_TOKEN="$API_TOKEN" USER_LOGIN="$USER_LOGIN" \
+      USER_PASSWORD="$USER_PASSWORD" USER_OKTA_ID="$USER_OKTA_ID" WEB_CLIENT_ID="$WEB_CLIENT_ID" \
+      WEB_CLIENT_SECRET="$WEB_CLIENT_SECRET" WEB_REDIRECT_URI="http://127.0.0.1:$app/cb" \
+      "$ROOT/.venv-sdk/okta/bin/python" "$ROOT/tests/sdk/okta/authz_loop.py"; then
+    tail -n 40 "$WORK/okta-compat-$port.log" >&2
+    die "okta Python SDK grant loop failed on $label"
   fi
   kill "$pid" 2>/dev/null || true
 }
