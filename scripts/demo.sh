@@ -55,6 +55,11 @@ export RUST_LOG="${RUST_LOG:-info}"   # access lines go to each gateway's log fi
 start_gateway okta-compat "$OKTA_PORT" "$DB"; PIDS+=("$GATEWAY_PID")
 OKTA_TOKEN="$(seed okta.api_token)"
 OKTA_USER="$(seed okta.user_id)"
+OKTA_LOGIN="$(seed okta.login)"
+OKTA_PASSWORD="$(seed okta.password)"
+OKTA_APP="$(seed okta.app_id)"
+OKTA_APP_SECRET="$(seed okta.app_secret)"
+OKTA_REDIRECT="$(seed okta.app_redirect_uri)"
 cat >"$WORK/pingfed.toml" <<TOML
 [vendor]
 runtime_api_log = "$WORK/runtime-api.log"
@@ -90,6 +95,9 @@ List what it holds:  $BIN/grantctl --database-url $DB grant list
 okta-compat    http://127.0.0.1:$OKTA_PORT    Okta User Grants API
   API token (SSWS):  $OKTA_TOKEN
   curl -s -H "Authorization: SSWS $OKTA_TOKEN" http://127.0.0.1:$OKTA_PORT/api/v1/users/$OKTA_USER/grants
+  sign-in (authorization server "default"): $OKTA_LOGIN / $OKTA_PASSWORD; app $OKTA_APP / $OKTA_APP_SECRET, redirect URI $OKTA_REDIRECT
+  curl -s -H 'Content-Type: application/json' -d '{"username":"$OKTA_LOGIN","password":"$OKTA_PASSWORD"}' http://127.0.0.1:$OKTA_PORT/api/v1/authn
+  in a browser: http://127.0.0.1:$OKTA_PORT/oauth2/default/v1/authorize?client_id=$OKTA_APP&redirect_uri=$OKTA_REDIRECT&response_type=code&scope=openid%20profile%20offline_access&state=demo
 
 pingfed-compat http://127.0.0.1:$PINGFED_PORT    PingFederate OAuth access grant management (/pf-ws/rest/oauth/…)
   PCV user (HTTP Basic):  $PF_USER / $PF_PASSWORD    audit log: $WORK/runtime-api.log

@@ -27,6 +27,9 @@ pub const ALICE_OKTA_ID: &str = "00uA1iceDemoUser0001";
 pub const BOB_OKTA_ID: &str = "00uB0bDemoUser000002";
 pub const WEB_APP: &str = "0oaDemoWebApp0000001";
 pub const CLI_APP: &str = "0oaDemoCliTool000002";
+/// An app that signs users in through okta-compat's `default` authorization server.
+pub const SIGN_IN_APP: &str = "0oaDemoSignInApp0001";
+pub const SIGN_IN_REDIRECT: &str = "http://127.0.0.1:8080/callback";
 
 /// A demo user's identifiers, as scripts read them.
 fn user_summary(u: &User) -> serde_json::Value {
@@ -174,9 +177,66 @@ fn seed_okta(conn: &mut DbConn, d: &Demo) -> grant_core::Result<serde_json::Valu
         &HashingConfig::default(),
         ACTOR,
     )?;
-    Ok(
-        json!({"api_token": token.secret.expose_secret(), "user_id": d.alice.alias(AliasVendor::Okta), "grant_ids": ids}),
-    )
+    // Sign-in: alice's password, and a confidential web app that asks for consent.
+    let hashing = HashingConfig::default();
+    let password = credentials::create_credential(
+        conn,
+        t,
+        NewCredential {
+            kind: CredentialKind::Password,
+            name: d.alice.login.clone(),
+            user_id: Some(d.alice.id.clone()),
+            client_id: None,
+            grant_id: None,
+            scopes: vec![],
+            roles: vec![],
+            expires_at: None,
+            token_prefix: String::new(),
+            faces: vec![Face::OKTA.to_owned()],
+        },
+        None,
+        &hashing,
+        ACTOR,
+    )?;
+    let app = NewClient {
+        id: Some(SIGN_IN_APP.into()),
+        name: Some("Demo Sign-in App".into()),
+        kind: Some(ClientKind::AuthorizationCode),
+        redirect_uris: vec![SIGN_IN_REDIRECT.into()],
+        token_endpoint_auth_method: Some(TokenAuthMethod::ClientSecretBasic),
+        consent_required: Some(true),
+        ..NewClient::default()
+    };
+    clients::create_client(conn, t, app, ACTOR)?;
+    let app_secret = credentials::create_credential(
+        conn,
+        t,
+        NewCredential {
+            kind: CredentialKind::ClientSecret,
+            name: "demo-sign-in-app".into(),
+            user_id: None,
+            client_id: Some(SIGN_IN_APP.into()),
+            grant_id: None,
+            scopes: vec![],
+            roles: vec![],
+            expires_at: None,
+            token_prefix: String::new(),
+            faces: vec![Face::OKTA.to_owned()],
+        },
+        None,
+        &hashing,
+        ACTOR,
+    )?;
+    Ok(json!({
+        "api_token": token.secret.expose_secret(),
+        "user_id": d.alice.alias(AliasVendor::Okta),
+        "grant_ids": ids,
+        "login": d.alice.login,
+        "password": password.secret.expose_secret(),
+        "app_id": SIGN_IN_APP,
+        "app_secret": app_secret.secret.expose_secret(),
+        "app_redirect_uri": SIGN_IN_REDIRECT,
+    }))
 }
 
 /// pingfed-compat: persistent grants of alice and bob (USER_KEY = login) for the seed's two

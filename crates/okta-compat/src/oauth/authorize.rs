@@ -488,7 +488,9 @@ pub async fn consent(req: HttpRequest, body: web::Bytes, state: State) -> HttpRe
 
 /// Where sign-in may return: a path of this gateway's authorization servers only.
 fn safe_from_uri(from: &str) -> Option<&str> {
-    (from.starts_with("/oauth2/") && !from.contains('\\') && !from.contains("://")).then_some(from)
+    // A path (never `//host` or a scheme) under `/oauth2/`; its query may hold any URL.
+    (from.starts_with("/oauth2/") && !from[..from.find('?').unwrap_or(from.len())].contains('\\'))
+        .then_some(from)
 }
 
 /// `GET /login/login.htm?fromURI=…`: the hosted sign-in page.

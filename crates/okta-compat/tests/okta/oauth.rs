@@ -690,6 +690,25 @@ async fn hosted_sign_in_page_starts_a_session_behind_csrf() {
         .await;
     assert_eq!(s, 302);
     assert_eq!(h["location"], "/");
+    // A query holding an unencoded URL (as browsers send typed-in links) is followed.
+    let typed = format!(
+        "/oauth2/default/v1/authorize?client_id={TRUSTED}&redirect_uri={CB}&response_type=code&scope=openid&state=s"
+    );
+    let (s, h, _) = a
+        .post_form(
+            "/login/login.htm",
+            &[
+                ("username", "alice"),
+                ("password", PASSWORD),
+                ("fromURI", &typed),
+                ("csrf_token", &csrf),
+            ],
+            None,
+            &cookies,
+        )
+        .await;
+    assert_eq!(s, 302);
+    assert_eq!(h["location"].to_str().unwrap(), typed);
     let (s, h, _) = a
         .post_form(
             "/login/login.htm",
