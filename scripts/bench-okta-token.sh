@@ -7,17 +7,20 @@
 # 30 s rotation leeway. Last, the cost of one RS256 signature on core 0, and its share of a
 # refresh (one signature: `offline_access` only) and of a code exchange (two: access and ID
 # token).
-#   scripts/bench-okta-token.sh [DURATION_SECS]
+#   scripts/bench-okta-token.sh [DURATION_SECS]   (at most 25: a refresh token reused longer
+#   than the 30 s leeway after its first rotation is a replay, and revokes its family)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 DURATION="${1:-10}"
+[ "$DURATION" -le 25 ] || usage "DURATION_SECS must be at most 25"
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
 BIN="$ROOT/target/release"
-cargo build --release --quiet -p okta-compat -p grantctl --example bench_tokens
+cargo build --release --quiet -p okta-compat -p grantctl
+cargo build --release --quiet -p okta-compat --example bench_tokens
 cargo build --release --quiet -p grant-http --example fixed_body
 
 WORK="$(mktemp -d)"; PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill "${PIDS[@]}" 2>/dev/null || true; [ -z "${KEEP_LOG:-}" ] || cp "$WORK/okta.log" "$KEEP_LOG"; rm -rf "$WORK"' EXIT
 DB="sqlite://$WORK/bench.db"
 CLIENT=0oaBenchApp000000001
 SECRET="$(random_secret)"
@@ -41,7 +44,7 @@ pool_size = 4
 [vendor.rate_limit]
 enabled = false
 TOML
-RUST_LOG=error taskset -c 0 "$BIN/okta-compat" --config "$WORK/okta.toml" >"$WORK/okta.log" 2>&1 & PIDS+=($!)
+RUST_LOG=${RUST_LOG:-error} taskset -c 0 "$BIN/okta-compat" --config "$WORK/okta.toml" >"$WORK/okta.log" 2>&1 & PIDS+=($!)
 for _ in $(seq 100); do curl -fs http://127.0.0.1:18081/healthz >/dev/null && break; sleep 0.1; done
 BASE=http://127.0.0.1:18081/oauth2/default/v1
 BASIC="Authorization: Basic $(printf '%s:%s' "$CLIENT" "$SECRET" | base64 -w0)"
@@ -50,9 +53,10 @@ FORM="Content-Type: application/x-www-form-urlencoded"
 # One refresh by hand: the client secret's verification is cached from here on, and the
 # response gives the baseline's body size and an access token to introspect.
 RT0="$(head -n1 "$WORK/refresh")"
-curl -fsS -H "$BASIC" -H "$FORM" -d "grant_type=refresh_token&refresh_token=$RT0&scope=openid offline_access" "$BASE/token" >"$WORK/body.json" \
+curl -fsS -H "$BASIC" -H "$FORM" -d "grant_type=refresh_token&refresh_token=$RT0" "$BASE/token" >"$WORK/body.json" \
   || { cat "$WORK/okta.log" >&2; exit 1; }
 AT="$(python3 -c "import json; print(json.load(open('$WORK/body.json'))['access_token'])")"
+sed -i 1d "$WORK/refresh"   # its rotation started now: the run below must not replay it
 curl -fsS -H "$BASIC" -H "$FORM" -d "grant_type=authorization_code&code=$(head -n1 "$WORK/codes")&redirect_uri=$REDIRECT&code_verifier=bench-verifier-0123456789-0123456789-0123456789" "$BASE/token" >"$WORK/code.json"
 sed -i 1d "$WORK/codes"
 echo "token response: $(wc -c <"$WORK/code.json") bytes (code exchange, access + ID + refresh token)"
@@ -70,7 +74,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = "${BASIC#Authorization: }"
 request = function()
   i = i + 1
-  return wrk.format(nil, "$3", nil, "$4" .. lines[(i - 1) % #lines + 1] .. "$5")
+  return wrk.format(nil, "$3", nil, "$4" .. lines[(i - 1) % #lines + 1] .. "${5:-}")
 end
 LUA
 }
@@ -85,7 +89,7 @@ run() { # label url [wrk args…]
   out=$(taskset -c 1 wrk -t1 -c16 -d"${DURATION}s" --latency "$@" "$url")
   RATE="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
   P99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
-  local bad; bad="$(awk '/Non-2xx/ {print $4}' <<<"$out")"
+  local bad; bad="$(awk '/Non-2xx/ {print $NF}' <<<"$out")"
   printf '%-44s %10s req/s   p99 %8s%s\n' "$label" "$RATE" "$P99" "${bad:+   non-2xx: $bad}"
 }
 run "baseline: actix fixed body (same size)" http://127.0.0.1:18099/
