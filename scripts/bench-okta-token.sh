@@ -101,11 +101,11 @@ REFRESH_RATE="$RATE"
 run "introspect an access token" "$BASE/introspect" -s "$WORK/introspect.lua"
 INTROSPECT_RATE="$RATE"
 kill "${PIDS[@]}" 2>/dev/null || true; PIDS=()
-SIGN_US="$(taskset -c 0 "$BIN/examples/bench_tokens" sign 2000)"
-python3 - "$BASELINE" "$CODE_RATE" "$REFRESH_RATE" "$INTROSPECT_RATE" "$SIGN_US" <<'PY'
+read -r SIGN_US VERIFY_US <<<"$(taskset -c 0 "$BIN/examples/bench_tokens" sign 2000)"
+python3 - "$BASELINE" "$CODE_RATE" "$REFRESH_RATE" "$INTROSPECT_RATE" "$SIGN_US" "$VERIFY_US" <<'PY'
 import sys
-base, code, refresh, intro, sign = (float(x) for x in sys.argv[1:])
-print(f"RS256 signature (ring, 2048-bit): {sign:.0f} µs")
+base, code, refresh, intro, sign, verify = (float(x) for x in sys.argv[1:])
+print(f"RS256 (ring, 2048-bit): signature {sign:.0f} µs, verification {verify:.0f} µs")
 for label, rate, sigs in (("code exchange", code, 2), ("refresh", refresh, 1), ("introspect", intro, 0)):
     per = 1e6 / rate
     print(f"{label}: {rate / base:.3f}× the baseline; {per:.0f} µs of the core per request, "
