@@ -132,7 +132,12 @@ fn sign(n: u32) {
     let sign = start.elapsed().as_secs_f64() * 1e6 / f64::from(n);
     let start = Instant::now();
     for _ in 0..n {
-        assert!(signer.verify(&mut conn, "t", "default", &jwt).unwrap().is_some());
+        assert!(
+            signer
+                .verify(&mut conn, "t", "default", &jwt)
+                .unwrap()
+                .is_some()
+        );
     }
     let verify = start.elapsed().as_secs_f64() * 1e6 / f64::from(n);
     println!("{sign:.1} {verify:.1}");
