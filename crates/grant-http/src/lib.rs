@@ -9,6 +9,7 @@ mod db;
 mod error;
 mod logging;
 pub mod metrics;
+pub mod oauth;
 pub mod pagination;
 mod request;
 pub mod routing;

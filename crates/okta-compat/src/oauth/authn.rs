@@ -114,19 +114,11 @@ async fn sign_in(req: &HttpRequest, body: &[u8], state: &State) -> HttpResponse 
 
 /// `OPTIONS /api/v1/authn`: the credentialed preflight okta-auth-js sends.
 pub async fn preflight(req: HttpRequest, state: State) -> HttpResponse {
-    match trusted_origin(&req, &state).await {
-        Some(origin) => {
-            let mut res = HttpResponse::NoContent()
-                .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "POST, OPTIONS"))
-                .insert_header((
-                    header::ACCESS_CONTROL_ALLOW_HEADERS,
-                    "accept, content-type, x-okta-user-agent-extended, x-device-fingerprint",
-                ))
-                .insert_header((header::ACCESS_CONTROL_MAX_AGE, "3600"))
-                .finish();
-            allow_origin(&mut res, Some(&origin), true);
-            vendor_rendered(res)
-        }
-        None => vendor_rendered(HttpResponse::Forbidden().finish()),
-    }
+    let origin = trusted_origin(&req, &state).await;
+    grant_http::oauth::preflight(
+        origin.as_deref(),
+        "POST, OPTIONS",
+        "accept, content-type, x-okta-user-agent-extended, x-device-fingerprint",
+        true,
+    )
 }

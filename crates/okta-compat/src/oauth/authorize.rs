@@ -5,16 +5,19 @@
 //! cookie (double submit). A consent form carries the original authorization request,
 //! which is checked again when it comes back.
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use grant_core::CoreError;
 use grant_core::model::{AuthorizationRequest, CheckedRequest, Refusal, SessionKind, SignedIn};
 use grant_core::service::authorization::{self, Approval};
-use grant_http::{base_url, client_ip, vendor_rendered};
+use grant_http::oauth::{
+    ResponseMode as Mode, csrf_ok as csrf_matches, csrf_token as csrf_of, html, origin_of,
+    session_cookie,
+};
+use grant_http::{client_ip, vendor_rendered};
 use secrecy::SecretString;
-use subtle::ConstantTimeEq as _;
 
 use super::{Outcome, Params, engine, issuer, pages, policy};
 use crate::State;
@@ -22,26 +25,36 @@ use crate::State;
 const SESSION_COOKIE: &str = "sid";
 const CSRF_COOKIE: &str = "okta_csrf";
 
-fn secure(req: &HttpRequest, state: &State) -> bool {
-    base_url(req, &state.config.server).starts_with("https://")
-}
-
 fn cookie(req: &HttpRequest, state: &State, name: &'static str, value: String) -> Cookie<'static> {
-    Cookie::build(name, value)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure(req, state))
-        .finish()
+    session_cookie(req, &state.config.server, name, value)
 }
 
-fn html(status: StatusCode, body: String) -> HttpResponse {
+/// The response modes Okta offers.
+const MODES: &[Mode] = &[
+    Mode::Query,
+    Mode::Fragment,
+    Mode::FormPost,
+    Mode::PostMessage,
+];
+
+/// The authorization response (a code, or an error) delivered to the client; Okta's
+/// `okta_post_message` is a page posting it to the opener's window.
+fn deliver(mode: Mode, redirect_uri: &str, params: Vec<(&str, String)>) -> HttpResponse {
+    if mode != Mode::PostMessage {
+        return grant_http::oauth::deliver(mode, redirect_uri, &params);
+    }
+    let data: serde_json::Map<String, serde_json::Value> = params
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
+        .collect();
     vendor_rendered(
-        HttpResponse::build(status)
+        HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "no-cache, no-store"))
-            .insert_header(("x-frame-options", "SAMEORIGIN"))
-            .body(body),
+            .body(pages::post_message(
+                origin_of(redirect_uri),
+                &serde_json::Value::Object(data),
+            )),
     )
 }
 
@@ -50,95 +63,6 @@ fn error_page(r: &Refusal) -> HttpResponse {
         StatusCode::BAD_REQUEST,
         pages::error(r.error_code(), &super::describe(r)),
     )
-}
-
-/// The CSRF token of this browser (its cookie), or a new one to set.
-fn csrf_token(req: &HttpRequest) -> (String, bool) {
-    match req.cookie(CSRF_COOKIE) {
-        Some(c) if c.value().len() == 32 => (c.value().to_owned(), false),
-        _ => (grant_core::service::ids::random_alnum(32), true),
-    }
-}
-
-fn csrf_ok(req: &HttpRequest, form: &Params) -> bool {
-    match (req.cookie(CSRF_COOKIE), form.get("csrf_token")) {
-        (Some(c), Some(f)) if !f.is_empty() => c.value().as_bytes().ct_eq(f.as_bytes()).into(),
-        _ => false,
-    }
-}
-
-/// How `/authorize` answers: `response_mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Query,
-    Fragment,
-    FormPost,
-    PostMessage,
-}
-
-impl Mode {
-    fn parse(v: Option<&str>) -> Option<Self> {
-        match v {
-            None | Some("query") => Some(Mode::Query),
-            Some("fragment") => Some(Mode::Fragment),
-            Some("form_post") => Some(Mode::FormPost),
-            Some("okta_post_message") => Some(Mode::PostMessage),
-            _ => None,
-        }
-    }
-}
-
-/// `scheme://host[:port]` of a URL.
-fn origin_of(uri: &str) -> &str {
-    let Some(start) = uri.find("://").map(|i| i + 3) else {
-        return uri;
-    };
-    let end = uri[start..]
-        .find(['/', '?', '#'])
-        .map(|i| start + i)
-        .unwrap_or(uri.len());
-    &uri[..end]
-}
-
-/// The authorization response (a code, or an error) delivered to the client.
-fn deliver(mode: Mode, redirect_uri: &str, params: Vec<(&str, String)>) -> HttpResponse {
-    match mode {
-        Mode::Query | Mode::Fragment => {
-            let encoded = serde_urlencoded::to_string(&params).unwrap_or_default();
-            let sep = if encoded.is_empty() {
-                ""
-            } else if mode == Mode::Fragment {
-                "#"
-            } else if redirect_uri.contains('?') {
-                "&"
-            } else {
-                "?"
-            };
-            vendor_rendered(
-                HttpResponse::Found()
-                    .insert_header((header::LOCATION, format!("{redirect_uri}{sep}{encoded}")))
-                    .insert_header((header::REFERRER_POLICY, "no-referrer"))
-                    .insert_header((header::CACHE_CONTROL, "no-cache, no-store"))
-                    .finish(),
-            )
-        }
-        Mode::FormPost => html(StatusCode::OK, pages::form_post(redirect_uri, &params)),
-        Mode::PostMessage => {
-            let data: serde_json::Map<String, serde_json::Value> = params
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
-                .collect();
-            vendor_rendered(
-                HttpResponse::Ok()
-                    .content_type("text/html; charset=utf-8")
-                    .insert_header((header::CACHE_CONTROL, "no-cache, no-store"))
-                    .body(pages::post_message(
-                        origin_of(redirect_uri),
-                        &serde_json::Value::Object(data),
-                    )),
-            )
-        }
-    }
 }
 
 fn deliver_refusal(mode: Mode, request: &AuthorizationRequest, r: &Refusal) -> HttpResponse {
@@ -248,7 +172,7 @@ async fn check(req: &HttpRequest, state: &State, raw: &str) -> Result<Checked, H
     let request = request_of(&params);
     let policy = policy(&server);
     let tenant = state.config.server.tenant.clone();
-    let mode = Mode::parse(params.get("response_mode"));
+    let mode = Mode::parse(params.get("response_mode"), MODES);
     let checked = engine(state, move |conn| {
         authorization::check_request(conn, &tenant, request, policy)
     })
@@ -366,7 +290,7 @@ async fn proceed(
             &Refusal::ConsentRequired(needed),
         );
     }
-    let (csrf, new_csrf) = csrf_token(req);
+    let (csrf, new_csrf) = csrf_of(req, CSRF_COOKIE);
     let action = authorize_uri(req, "")
         .trim_end_matches('?')
         .strip_suffix("/authorize")
@@ -455,7 +379,7 @@ pub async fn consent(req: HttpRequest, body: web::Bytes, state: State) -> HttpRe
     let Some(form) = std::str::from_utf8(&body).ok().and_then(Params::parse) else {
         return error_page(&Refusal::MissingParameter("request"));
     };
-    if !csrf_ok(&req, &form) {
+    if !csrf_matches(&req, CSRF_COOKIE, &form, "csrf_token") {
         return html(
             StatusCode::FORBIDDEN,
             pages::error(
@@ -497,7 +421,7 @@ fn safe_from_uri(from: &str) -> Option<&str> {
 pub async fn login_page(req: HttpRequest, state: State) -> HttpResponse {
     let params = Params::parse(req.query_string()).unwrap_or_default();
     let from = params.get("fromURI").and_then(safe_from_uri).unwrap_or("");
-    let (csrf, new_csrf) = csrf_token(&req);
+    let (csrf, new_csrf) = csrf_of(&req, CSRF_COOKIE);
     let mut res = html(StatusCode::OK, pages::login(from, &csrf, false, ""));
     if new_csrf {
         let _ = res.add_cookie(&cookie(&req, &state, CSRF_COOKIE, csrf));
@@ -518,7 +442,7 @@ pub async fn login_submit(req: HttpRequest, body: web::Bytes, state: State) -> H
         .unwrap_or("")
         .to_owned();
     let username = form.get("username").unwrap_or("").to_owned();
-    if !csrf_ok(&req, &form) {
+    if !csrf_matches(&req, CSRF_COOKIE, &form, "csrf_token") {
         return html(
             StatusCode::FORBIDDEN,
             pages::error(
@@ -557,7 +481,7 @@ pub async fn login_submit(req: HttpRequest, body: web::Bytes, state: State) -> H
             res
         }
         Err(CoreError::Unauthenticated) => {
-            let (csrf, _) = csrf_token(&req);
+            let (csrf, _) = csrf_of(&req, CSRF_COOKIE);
             html(
                 StatusCode::UNAUTHORIZED,
                 pages::login(&from, &csrf, true, &username),

@@ -14,15 +14,13 @@ pub mod pages;
 pub mod tokens;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use base64::Engine as _;
-use grant_core::model::{
-    AuthorizationServer, ClientAuth, DEFAULT_SERVER, ORG_SERVER, Refusal, RequestPolicy,
-    TokenAuthMethod,
-};
-use grant_core::service::authorization::{self, PresentedClient};
-use grant_http::{ApiError, base_url, header_str, run_db, vendor_rendered};
+use grant_core::model::{AuthorizationServer, DEFAULT_SERVER, ORG_SERVER, Refusal, RequestPolicy};
+use grant_core::service::authorization;
+use grant_http::oauth::FormError;
+pub use grant_http::oauth::{Outcome, Params, allow_origin, presented_client};
+use grant_http::{ApiError, base_url, run_db, vendor_rendered};
 
 use crate::State;
 
@@ -223,224 +221,38 @@ where
     F: FnOnce(&mut grant_core::DbConn) -> grant_core::Result<T> + Send + 'static,
     T: Send + 'static,
 {
-    let store = state.store.clone();
-    let joined = web::block(move || {
-        let mut conn = store.conn()?;
-        f(&mut conn)
-    })
-    .await;
-    match joined {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(grant_core::CoreError::Refused(r))) => Err(Outcome::Refused(r)),
-        Ok(Err(e)) => Err(Outcome::Failed(e.into())),
-        Err(e) => {
-            log::error!("blocking task failed: {e}");
-            Err(Outcome::Failed(ApiError::Internal))
-        }
-    }
+    grant_http::oauth::engine(&state.store, f).await
 }
 
-/// Why engine work did not succeed.
-#[derive(Debug)]
-pub enum Outcome {
-    Refused(Refusal),
-    Failed(ApiError),
-}
-
-impl From<grant_core::CoreError> for Outcome {
-    fn from(e: grant_core::CoreError) -> Self {
-        match e {
-            grant_core::CoreError::Refused(r) => Outcome::Refused(r),
-            e => Outcome::Failed(e.into()),
-        }
-    }
-}
-
-impl From<ApiError> for Outcome {
-    fn from(e: ApiError) -> Self {
-        Outcome::Failed(e)
-    }
-}
-
-/// A form body or query string as name/value pairs, order kept.
-#[derive(Debug, Default, Clone)]
-pub struct Params(pub Vec<(String, String)>);
-
-impl Params {
-    pub fn parse(text: &str) -> Option<Self> {
-        serde_urlencoded::from_str::<Vec<(String, String)>>(text)
-            .ok()
-            .map(Params)
-    }
-
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A non-empty value.
-    pub fn value(&self, name: &str) -> Option<&str> {
-        self.get(name).filter(|v| !v.is_empty())
-    }
-
-    /// The first name given more than once.
-    pub fn repeated(&self) -> Option<&str> {
-        self.0
-            .iter()
-            .enumerate()
-            .find(|(i, (k, _))| self.0[..*i].iter().any(|(seen, _)| seen == k))
-            .map(|(_, (k, _))| k.as_str())
-    }
-}
-
-/// A form body of a token-type endpoint: `application/x-www-form-urlencoded`, no repeated
-/// parameter.
+/// The form body of a token-type endpoint, or Okta's `invalid_request`.
 pub fn form(req: &HttpRequest, body: &[u8]) -> Result<Params, HttpResponse> {
-    let content_type = header_str(req, "content-type").unwrap_or("");
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("application/x-www-form-urlencoded")
-    {
-        return Err(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "The request must be sent with Content-Type application/x-www-form-urlencoded.",
-        ));
-    }
-    let params = std::str::from_utf8(body)
-        .ok()
-        .and_then(Params::parse)
-        .ok_or_else(|| {
-            oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "The request body is not a valid form.",
-            )
-        })?;
-    if params.repeated().is_some() {
-        return Err(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "The request contained multiple parameters with the same name.",
-        ));
-    }
-    Ok(params)
-}
-
-fn form_decode(s: &str) -> String {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={s}"))
-        .ok()
-        .and_then(|mut v| v.pop())
-        .map(|(_, v)| v)
-        .unwrap_or_else(|| s.to_owned())
-}
-
-/// How the client presented itself: HTTP Basic (`id:secret`, each form-encoded, RFC 6749
-/// §2.3.1; `base64(id)` alone for a public client, as okta-auth-js sends it), or
-/// `client_id` / `client_secret` in the form; both at once is refused.
-pub fn presented_client(req: &HttpRequest, form: &Params) -> Result<PresentedClient, Refusal> {
-    let basic = header_str(req, "authorization").and_then(|h| {
-        let (scheme, rest) = h.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("basic")
-            .then(|| rest.trim().to_owned())
-    });
-    let form_id = form.value("client_id");
-    let form_secret = form.value("client_secret");
-    if let Some(encoded) = basic {
-        if form_secret.is_some() {
-            return Err(Refusal::MultipleClientCredentials);
-        }
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or(Refusal::ClientAuthenticationFailed)?;
-        let (id, secret) = match decoded.split_once(':') {
-            Some((id, secret)) => (form_decode(id), Some(form_decode(secret))),
-            None => (decoded, None),
+    grant_http::oauth::form(req, body).map_err(|e| {
+        let description = match e {
+            FormError::NotForm => {
+                "The request must be sent with Content-Type application/x-www-form-urlencoded."
+            }
+            FormError::Malformed => "The request body is not a valid form.",
+            FormError::Repeated => "The request contained multiple parameters with the same name.",
         };
-        if form_id.is_some_and(|f| f != id) {
-            return Err(Refusal::MultipleClientCredentials);
-        }
-        let secret = secret.filter(|s| !s.is_empty());
-        let method = if secret.is_some() {
-            TokenAuthMethod::ClientSecretBasic
-        } else {
-            TokenAuthMethod::None
-        };
-        return Ok(PresentedClient {
-            auth: ClientAuth {
-                client_id: id,
-                secret,
-            },
-            method,
-        });
-    }
-    let id = form_id.ok_or(Refusal::NoClientCredentials)?;
-    Ok(PresentedClient {
-        auth: ClientAuth {
-            client_id: id.to_owned(),
-            secret: form_secret.map(str::to_owned),
-        },
-        method: if form_secret.is_some() {
-            TokenAuthMethod::ClientSecretPost
-        } else {
-            TokenAuthMethod::None
-        },
+        oauth_error(StatusCode::BAD_REQUEST, "invalid_request", description)
     })
 }
 
-/// The `Origin` of a browser request, when some client trusts it (CORS).
+/// The `Origin` of a browser request, when some app of the org trusts it (CORS).
 pub async fn trusted_origin(req: &HttpRequest, state: &State) -> Option<String> {
-    let origin = header_str(req, "origin")?.to_owned();
-    let tenant = state.config.server.tenant.clone();
-    let check = origin.clone();
-    run_db(&state.store, move |conn| {
-        authorization::origin_trusted(conn, &tenant, &check)
-    })
-    .await
-    .ok()
-    .filter(|trusted| *trusted)
-    .map(|_| origin)
-}
-
-/// Adds CORS headers for a trusted origin (credentialed: `/api/v1/authn`).
-pub fn allow_origin(res: &mut HttpResponse, origin: Option<&str>, credentials: bool) {
-    let Some(origin) = origin.and_then(|o| HeaderValue::from_str(o).ok()) else {
-        return;
-    };
-    let headers = res.headers_mut();
-    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-    if credentials {
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-            HeaderValue::from_static("true"),
-        );
-    }
+    grant_http::oauth::trusted_origin(req, &state.store, &state.config.server.tenant).await
 }
 
 /// `OPTIONS` on the token-type endpoints, discovery and keys: 204 with the CORS headers
 /// for a trusted origin; 403 for any other.
 pub async fn preflight(req: HttpRequest, state: State) -> HttpResponse {
-    match trusted_origin(&req, &state).await {
-        Some(origin) => {
-            let mut res = HttpResponse::NoContent()
-                .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS"))
-                .insert_header((
-                    header::ACCESS_CONTROL_ALLOW_HEADERS,
-                    "accept, authorization, content-type, x-okta-user-agent-extended, x-device-fingerprint",
-                ))
-                .insert_header((header::ACCESS_CONTROL_MAX_AGE, "3600"))
-                .finish();
-            allow_origin(&mut res, Some(&origin), false);
-            vendor_rendered(res)
-        }
-        None => vendor_rendered(HttpResponse::Forbidden().finish()),
-    }
+    let origin = trusted_origin(&req, &state).await;
+    grant_http::oauth::preflight(
+        origin.as_deref(),
+        "GET, POST, OPTIONS",
+        "accept, authorization, content-type, x-okta-user-agent-extended, x-device-fingerprint",
+        false,
+    )
 }
 
 /// True when the server named by `id` is Okta's `default` or the org server (always there).

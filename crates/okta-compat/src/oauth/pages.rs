@@ -91,25 +91,6 @@ pub fn error(code: &str, description: &str) -> String {
     )
 }
 
-/// `response_mode=form_post`: a form that posts the response to the redirect URI.
-pub fn form_post(redirect_uri: &str, params: &[(&str, String)]) -> String {
-    html! {
-        (DOCTYPE)
-        html {
-            head { meta charset="utf-8"; title { "Submit This Form" } }
-            body onload="javascript:document.forms[0].submit()" {
-                form method="post" action=(redirect_uri) {
-                    @for (name, value) in params {
-                        input type="hidden" name=(name) value=(value);
-                    }
-                    noscript { button type="submit" { "Continue" } }
-                }
-            }
-        }
-    }
-    .into_string()
-}
-
 /// `response_mode=okta_post_message`: a page that posts the response to its parent window
 /// (okta-auth-js's hidden iframe), only to the redirect URI's origin.
 pub fn post_message(target_origin: &str, data: &serde_json::Value) -> String {

@@ -449,10 +449,7 @@ fn bearer_challenge(status: StatusCode, error: &str, description: &str) -> HttpR
 /// `GET|POST …/v1/userinfo`: the claims of the access token's user its scopes release.
 pub async fn userinfo(req: HttpRequest, state: State) -> HttpResponse {
     let origin = super::trusted_origin(&req, &state).await;
-    let token = grant_http::header_str(&req, "authorization")
-        .and_then(|h| h.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim().to_owned());
+    let token = grant_http::oauth::bearer_token(&req);
     let server = super::server_id(&req);
     let st = state.clone();
     let result = match token {
