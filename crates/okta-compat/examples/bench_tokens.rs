@@ -56,6 +56,7 @@ fn mint(a: &[String]) {
         state_required: true,
         allow_plain_pkce: false,
         consent_possible: true,
+        ..RequestPolicy::default()
     };
     let user = directory::find_user(&mut conn, tenant, UserKey::Login, login)
         .unwrap()
@@ -73,6 +74,7 @@ fn mint(a: &[String]) {
             issuer: "bench",
             signed_in: &signed_in,
             consented: Vec::new(),
+            policy,
         };
         (
             authorization::approve(conn, tenant, &approval).unwrap(),
@@ -100,6 +102,7 @@ fn mint(a: &[String]) {
             &code,
             Some(redirect),
             Some(VERIFIER),
+            policy,
         )
         .unwrap();
         writeln!(out, "{}", issued.refresh_token.unwrap()).unwrap();

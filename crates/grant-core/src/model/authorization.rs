@@ -66,8 +66,25 @@ pub struct AuthorizationRequest {
     pub code_challenge_method: Option<String>,
 }
 
-/// What the engine needs of a face's policy when it checks a request.
+/// How a face's vendor records an authorization as grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GrantRecording {
+    /// Okta: the scopes a user consents to join the user's consent grant for the client at
+    /// the issuer (one grant per scope as Okta shows it); no consent, no grant.
+    #[default]
+    Consent,
+    /// PingFederate: a persistent grant (`authorization_code`) of the user for the client
+    /// when the client may use refresh tokens, reused by the next authorization of the same
+    /// user and client (its scopes replaced by the newly approved ones).
+    Persistent,
+    /// IdentityServer (OCS): the authorization code and each refresh token are persisted
+    /// grants of their own type; the code's is gone once it is redeemed.
+    PerArtifact,
+}
+
+/// What the engine needs of a face's policy: the vendor's rules for requests, grants and
+/// tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestPolicy {
     /// The vendor requires `state` on every request (Okta).
     pub state_required: bool,
@@ -75,6 +92,32 @@ pub struct RequestPolicy {
     pub allow_plain_pkce: bool,
     /// Consent is possible on this server (Okta: custom servers only).
     pub consent_possible: bool,
+    pub recording: GrantRecording,
+    /// Refresh tokens only when `offline_access` was granted (Okta, OCS); otherwise
+    /// whenever the client may use the `refresh_token` grant (PingFederate).
+    pub refresh_needs_offline_access: bool,
+    /// Each refresh returns a new refresh token (Okta, OCS); otherwise the same one
+    /// (PingFederate's default).
+    pub rotate_refresh_tokens: bool,
+    /// How long a rotated refresh token stays usable (Okta: 30 s; OCS: none).
+    pub refresh_leeway_secs: i64,
+    /// Authorization codes' lifetime (Okta and OCS 300 s, PingFederate 60 s).
+    pub code_lifetime_secs: i64,
+}
+
+impl Default for RequestPolicy {
+    fn default() -> Self {
+        Self {
+            state_required: false,
+            allow_plain_pkce: false,
+            consent_possible: true,
+            recording: GrantRecording::Consent,
+            refresh_needs_offline_access: true,
+            rotate_refresh_tokens: true,
+            refresh_leeway_secs: 30,
+            code_lifetime_secs: 300,
+        }
+    }
 }
 
 /// A request the engine accepted: its client, and the scopes it asks for.

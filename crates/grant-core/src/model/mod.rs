@@ -9,8 +9,8 @@ mod page;
 
 pub use authorization::{
     ActiveToken, AuthorizationRequest, AuthorizationServer, ChallengeMethod, CheckedRequest,
-    ClientAuth, DEFAULT_SERVER, Issuance, KeyStatus, ORG_SERVER, PublicKey, Refusal, RequestPolicy,
-    SessionKind, SignedIn, TokenSet,
+    ClientAuth, DEFAULT_SERVER, GrantRecording, Issuance, KeyStatus, ORG_SERVER, PublicKey,
+    Refusal, RequestPolicy, SessionKind, SignedIn, TokenSet,
 };
 pub use client::{Client, ClientFilter, ClientKind, ClientPatch, NewClient, TokenAuthMethod};
 pub use credential::{

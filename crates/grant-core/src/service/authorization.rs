@@ -16,9 +16,9 @@ use subtle::ConstantTimeEq as _;
 
 use crate::model::{
     Actor, AuditAction, AuthorizationRequest, AuthorizationServer, ChallengeMethod, CheckedRequest,
-    Client, ClientAuth, CredentialKind, DEFAULT_SERVER, Face, Grant, GrantFilter, GrantSource,
-    GrantType, Issuance, NewGrant, ORG_SERVER, RecordKind, Refusal, RequestPolicy, ScopeSet,
-    SessionKind, SignedIn, TokenAuthMethod, User, UserKey, now,
+    Client, ClientAuth, CredentialKind, DEFAULT_SERVER, Face, Grant, GrantFilter, GrantRecording,
+    GrantSource, GrantType, Issuance, NewGrant, ORG_SERVER, RecordKind, Refusal, RequestPolicy,
+    ScopeSet, SessionKind, SignedIn, TokenAuthMethod, User, UserKey, now,
 };
 use crate::service::credentials::{PasswordVerifier, token_digest};
 use crate::service::{audit, grants as grant_service, ids};
@@ -90,8 +90,24 @@ pub fn server(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Authorization
             audience: "api://default".into(),
             created_at: DateTime::UNIX_EPOCH,
         }),
+        id if FACE_SERVERS.contains(&id) => Ok(AuthorizationServer {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            audience: String::new(),
+            created_at: DateTime::UNIX_EPOCH,
+        }),
         _ => Err(CoreError::not_found(RecordKind::AuthorizationServer, id)),
     }
+}
+
+/// The one authorization server of each face whose vendor has a single one (its keys and
+/// tokens are its own): PingFederate's and OCS's.
+pub const FACE_SERVERS: &[&str] = &["pingfed", "ocs"];
+
+/// The tenant a client id belongs to (client ids are unique across tenants, as OCS's
+/// token endpoint assumes).
+pub fn client_tenant(conn: &mut DbConn, client_id: &str) -> Result<Option<String>> {
+    clients::tenant_of_client(conn, client_id)
 }
 
 /// Creates a custom authorization server; audited.
@@ -227,11 +243,16 @@ fn scope_allowed(client: &Client, scope: &str) -> bool {
         || client.allowed_scopes.iter().any(|s| s == scope)
 }
 
-/// Whether the client may hold refresh tokens: it asked for `offline_access` and its grant
-/// types (when recorded) include `refresh_token`.
-fn issues_refresh_tokens(client: &Client, scopes: &[String]) -> bool {
-    scopes.iter().any(|s| s == OFFLINE_ACCESS)
-        && (client.grant_types.is_empty() || client.grant_types.contains(&GrantType::RefreshToken))
+/// Whether the client may use the `refresh_token` grant (its grant types, when recorded).
+fn may_refresh(client: &Client) -> bool {
+    client.grant_types.is_empty() || client.grant_types.contains(&GrantType::RefreshToken)
+}
+
+/// Whether a code exchange issues a refresh token: the client may refresh and, where the
+/// vendor wants it, `offline_access` was granted.
+fn issues_refresh_tokens(client: &Client, scopes: &[String], policy: RequestPolicy) -> bool {
+    may_refresh(client)
+        && (!policy.refresh_needs_offline_access || scopes.iter().any(|s| s == OFFLINE_ACCESS))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -417,6 +438,7 @@ pub struct Approval<'a> {
     pub signed_in: &'a SignedIn,
     /// Scopes the user just consented to (empty: no consent page was shown).
     pub consented: Vec<String>,
+    pub policy: RequestPolicy,
 }
 
 /// Issues an authorization code for an approved request, in one transaction with the
@@ -428,11 +450,38 @@ pub fn approve(conn: &mut DbConn, tenant: &str, approval: &Approval<'_>) -> Resu
     let at = now();
     let checked = approval.checked;
     let user = &approval.signed_in.user;
+    let policy = approval.policy;
+    let expires_at = at + Duration::seconds(policy.code_lifetime_secs);
     dialect::write_tx(conn, |conn| {
-        let mut grant = consent_grant(conn, tenant, &user.id, &checked.client.id, approval.issuer)?;
-        if !approval.consented.is_empty() {
-            grant = Some(record_consent(conn, tenant, approval, grant, at)?);
-        }
+        let grant_id = match policy.recording {
+            GrantRecording::Consent => {
+                let grant =
+                    consent_grant(conn, tenant, &user.id, &checked.client.id, approval.issuer)?;
+                if approval.consented.is_empty() {
+                    grant.map(|g| g.id)
+                } else {
+                    Some(record_consent(conn, tenant, approval, grant, at)?.id)
+                }
+            }
+            GrantRecording::Persistent if may_refresh(&checked.client) => {
+                Some(record_persistent_grant(conn, tenant, approval, at)?.id)
+            }
+            GrantRecording::Persistent => None,
+            GrantRecording::PerArtifact => Some(
+                record_artifact(
+                    conn,
+                    tenant,
+                    approval.issuer,
+                    user,
+                    &checked.client,
+                    GrantType::AuthorizationCode,
+                    &checked.request.scopes,
+                    Some(expires_at),
+                    at,
+                )?
+                .id,
+            ),
+        };
         let request = &checked.request;
         store::insert_code(
             conn,
@@ -442,7 +491,7 @@ pub fn approve(conn: &mut DbConn, tenant: &str, approval: &Approval<'_>) -> Resu
                 server_id: approval.server_id.to_owned(),
                 client_id: checked.client.id.clone(),
                 user_id: user.id.clone(),
-                grant_id: grant.map(|g| g.id),
+                grant_id,
                 redirect_uri: request.redirect_uri.clone(),
                 code_challenge: request.code_challenge.clone(),
                 code_challenge_method: request.code_challenge.as_ref().map(|_| {
@@ -455,7 +504,7 @@ pub fn approve(conn: &mut DbConn, tenant: &str, approval: &Approval<'_>) -> Resu
                 scopes: scopes_text(&request.scopes),
                 auth_time: naive(approval.signed_in.auth_time),
                 created_at: naive(at),
-                expires_at: naive(at + Duration::seconds(CODE_LIFETIME_SECS)),
+                expires_at: naive(expires_at),
                 used_at: None,
                 family_id: None,
             },
@@ -463,6 +512,98 @@ pub fn approve(conn: &mut DbConn, tenant: &str, approval: &Approval<'_>) -> Resu
         Ok(())
     })?;
     Ok(code)
+}
+
+/// PingFederate's persistent grant of an approval: the user's active `authorization_code`
+/// grant for the client at this issuer, its scopes replaced by the approved ones, or a new
+/// one. Audited.
+fn record_persistent_grant(
+    conn: &mut DbConn,
+    tenant: &str,
+    approval: &Approval<'_>,
+    at: DateTime<Utc>,
+) -> Result<Grant> {
+    let user = &approval.signed_in.user;
+    let client = &approval.checked.client;
+    let scopes = if approval.consented.is_empty() {
+        approval.checked.request.scopes.clone()
+    } else {
+        approval.consented.clone()
+    };
+    let filter = GrantFilter {
+        grant_types: vec![GrantType::AuthorizationCode],
+        ..GrantFilter::by_user_and_client(&user.id, &client.id)
+    };
+    let existing = grants::list_all_grants(conn, tenant, &filter, at)?
+        .into_iter()
+        .filter(|g| g.issuer == approval.issuer)
+        .max_by_key(|g| g.created_at);
+    let grant = match existing {
+        Some(g) => grants::replace_scopes(conn, tenant, &g, &scopes, at)?,
+        None => {
+            let mut new = NewGrant::new(&user.id, &client.id);
+            new.id = Some(ids::pingfed_grant_id());
+            new.grant_type = GrantType::AuthorizationCode;
+            new.source = GrantSource::EndUser;
+            new.issuer = approval.issuer.to_owned();
+            new.scopes = ScopeSet::from_names(scopes.iter().cloned());
+            new.created_by = Some(Actor {
+                id: user.id.clone(),
+                kind: "User".into(),
+            });
+            let built = grant_service::build(tenant, new);
+            grants::insert_grants(conn, std::slice::from_ref(&built))?;
+            built
+        }
+    };
+    audit_store::insert_audit(
+        conn,
+        &[audit::record(
+            tenant,
+            &user.id,
+            AuditAction::GrantConsented,
+            "grant",
+            &grant.id,
+            serde_json::json!({"user_id": user.id, "client_id": client.id, "scopes": scopes}),
+        )],
+    )?;
+    Ok(grant)
+}
+
+/// An IdentityServer persisted grant of one artifact (a code, a refresh token). Audited.
+#[allow(clippy::too_many_arguments)]
+fn record_artifact(
+    conn: &mut DbConn,
+    tenant: &str,
+    issuer: &str,
+    user: &User,
+    client: &Client,
+    grant_type: GrantType,
+    scopes: &[String],
+    expires_at: Option<DateTime<Utc>>,
+    at: DateTime<Utc>,
+) -> Result<Grant> {
+    let mut new = NewGrant::new(&user.id, &client.id);
+    new.id = Some(ids::guid());
+    new.grant_type = grant_type;
+    new.source = GrantSource::EndUser;
+    new.issuer = issuer.to_owned();
+    new.scopes = ScopeSet::from_names(scopes.iter().cloned());
+    new.expires_at = expires_at;
+    new.created_at = Some(at);
+    new.created_by = Some(Actor {
+        id: user.id.clone(),
+        kind: "User".into(),
+    });
+    let built = grant_service::build(tenant, new);
+    grants::insert_grants(conn, std::slice::from_ref(&built))?;
+    audit_store::insert_audit(
+        conn,
+        &[audit::grant_issued(
+            tenant, &user.id, &built.id, &user.id, &client.id,
+        )],
+    )?;
+    Ok(built)
 }
 
 fn record_consent(
@@ -542,7 +683,7 @@ pub async fn authenticate_client(
     store_: &Store,
     verifier: &PasswordVerifier,
     tenant: &str,
-    face: &Face<'static>,
+    face: &Face<'_>,
     presented: PresentedClient,
     source: &str,
 ) -> Result<Client> {
@@ -550,7 +691,6 @@ pub async fn authenticate_client(
         let store_ = store_.clone();
         let tenant = tenant.to_owned();
         let client_id = presented.auth.client_id.clone();
-        let face = *face;
         tokio::task::spawn_blocking(move || -> Result<_> {
             let mut conn = store_.conn()?;
             let client =
@@ -564,10 +704,7 @@ pub async fn authenticate_client(
                         &client_id,
                     )?
                     .into_iter()
-                    .filter(|(c, _)| {
-                        c.tenant_id == tenant && c.is_usable_at(at) && c.is_made_for(&face)
-                    })
-                    .filter_map(|(_, hash)| hash)
+                    .filter(|(c, _)| c.tenant_id == tenant && c.is_usable_at(at))
                     .collect()
                 }
                 _ => Vec::new(),
@@ -577,7 +714,15 @@ pub async fn authenticate_client(
         .await
         .map_err(|e| CoreError::Internal(format!("client lookup task: {e}")))??
     };
-    let (client, secrets) = lookup;
+    let (client, secrets): (
+        Option<Client>,
+        Vec<(crate::model::Credential, Option<String>)>,
+    ) = lookup;
+    let secrets: Vec<String> = secrets
+        .into_iter()
+        .filter(|(c, _)| c.is_made_for(face))
+        .filter_map(|(_, hash)| hash)
+        .collect();
     let Some(client) = client else {
         if let Some(secret) = presented.auth.secret {
             verifier
@@ -665,6 +810,7 @@ pub fn exchange_code(
     code: &str,
     redirect_uri: Option<&str>,
     code_verifier: Option<&str>,
+    policy: RequestPolicy,
 ) -> Result<Issued> {
     let at = now();
     let d = digest(code);
@@ -709,6 +855,46 @@ pub fn exchange_code(
             return Ok(Exchange::Replayed);
         }
         let scopes = scopes_of(&row.scopes);
+        let refresh = issues_refresh_tokens(client, &scopes, policy);
+        let grant_id = match policy.recording {
+            GrantRecording::PerArtifact => {
+                // The code's persisted grant is consumed; a refresh token is one of its own.
+                if let Some(code_grant) = &row.grant_id {
+                    grants::set_revoked(
+                        conn,
+                        tenant,
+                        std::slice::from_ref(code_grant),
+                        "token endpoint",
+                        at,
+                    )?;
+                }
+                if refresh {
+                    let expires = (client.refresh_token_lifetime > 0)
+                        .then(|| at + Duration::seconds(i64::from(client.refresh_token_lifetime)));
+                    let issuer =
+                        grants::find_grant(conn, tenant, row.grant_id.as_deref().unwrap_or(""))?
+                            .map(|g| g.issuer)
+                            .unwrap_or_default();
+                    Some(
+                        record_artifact(
+                            conn,
+                            tenant,
+                            &issuer,
+                            &user,
+                            client,
+                            GrantType::RefreshToken,
+                            &scopes,
+                            expires,
+                            at,
+                        )?
+                        .id,
+                    )
+                } else {
+                    None
+                }
+            }
+            _ => row.grant_id,
+        };
         let issued = start_family(
             conn,
             server,
@@ -716,9 +902,12 @@ pub fn exchange_code(
             client,
             user,
             &scopes,
-            row.grant_id,
-            utc(row.auth_time),
-            row.nonce,
+            grant_id,
+            FamilyStart {
+                auth_time: utc(row.auth_time),
+                nonce: row.nonce,
+                refresh,
+            },
             family_id,
             at,
         )?;
@@ -730,6 +919,14 @@ pub fn exchange_code(
     }
 }
 
+/// What a family starts with besides its client, user and scopes.
+struct FamilyStart {
+    auth_time: DateTime<Utc>,
+    nonce: Option<String>,
+    /// Whether it holds a refresh token.
+    refresh: bool,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn start_family(
     conn: &mut DbConn,
@@ -739,11 +936,15 @@ fn start_family(
     user: User,
     scopes: &[String],
     grant_id: Option<String>,
-    auth_time: DateTime<Utc>,
-    nonce: Option<String>,
+    start: FamilyStart,
     family_id: String,
     at: DateTime<Utc>,
 ) -> Result<Issued> {
+    let FamilyStart {
+        auth_time,
+        nonce,
+        refresh,
+    } = start;
     let expires_at = (client.refresh_token_lifetime > 0)
         .then(|| at + Duration::seconds(i64::from(client.refresh_token_lifetime)));
     store::insert_family(
@@ -762,7 +963,7 @@ fn start_family(
             revoked_at: None,
         },
     )?;
-    let refresh_token = if issues_refresh_tokens(client, scopes) {
+    let refresh_token = if refresh {
         Some(new_refresh_token(conn, &family_id, at)?)
     } else {
         None
@@ -850,6 +1051,7 @@ pub fn refresh(
     client: &Client,
     token: &str,
     scopes: Option<Vec<String>>,
+    policy: RequestPolicy,
 ) -> Result<Issued> {
     let at = now();
     let d = digest(token);
@@ -863,7 +1065,7 @@ pub fn refresh(
             return Err(refused(Refusal::InvalidRefreshToken));
         }
         if let Some(rotated) = rt.rotated_at
-            && at - utc(rotated) > Duration::seconds(REFRESH_LEEWAY_SECS)
+            && at - utc(rotated) > Duration::seconds(policy.refresh_leeway_secs)
         {
             revoke_replayed(conn, tenant, &family.id, "refresh_token", at)?;
             return Ok(Exchange::Replayed);
@@ -885,8 +1087,12 @@ pub fn refresh(
         };
         let user = users::find_user(conn, tenant, UserKey::Id, &family.user_id)?
             .ok_or(refused(Refusal::InvalidRefreshToken))?;
-        store::rotate_refresh(conn, &d, at)?;
-        let refresh_token = new_refresh_token(conn, &family.id, at)?;
+        let refresh_token = if policy.rotate_refresh_tokens {
+            store::rotate_refresh(conn, &d, at)?;
+            new_refresh_token(conn, &family.id, at)?
+        } else {
+            token.to_owned()
+        };
         audit_store::insert_audit(
             conn,
             &[audit::record(
@@ -962,6 +1168,7 @@ pub fn refresh_token_info(
     tenant: &str,
     server: &str,
     token: &str,
+    leeway_secs: i64,
 ) -> Result<Option<LiveRefreshToken>> {
     let at = now();
     let Some((rt, family)) = store::find_refresh(conn, &digest(token))? else {
@@ -969,7 +1176,7 @@ pub fn refresh_token_info(
     };
     let stale = rt
         .rotated_at
-        .is_some_and(|r| at - utc(r) > Duration::seconds(REFRESH_LEEWAY_SECS));
+        .is_some_and(|r| at - utc(r) > Duration::seconds(leeway_secs));
     if family.tenant_id != tenant
         || family.server_id != server
         || family.revoked_at.is_some()

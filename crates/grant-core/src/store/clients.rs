@@ -66,6 +66,15 @@ pub fn find_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Option<C
     row.map(Client::try_from).transpose()
 }
 
+/// The tenant holding a client id (client ids are unique across tenants).
+pub fn tenant_of_client(conn: &mut DbConn, id: &str) -> Result<Option<String>> {
+    Ok(clients::table
+        .filter(clients::id.eq(id))
+        .select(clients::tenant_id)
+        .first(conn)
+        .optional()?)
+}
+
 pub fn find_clients(conn: &mut DbConn, tenant: &str, ids: &[&str]) -> Result<Vec<Client>> {
     let rows = clients::table
         .filter(clients::tenant_id.eq(tenant))

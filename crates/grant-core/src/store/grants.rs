@@ -512,6 +512,35 @@ pub fn add_scopes(
     Ok(updated)
 }
 
+/// Replaces an active grant's scopes (a reused persistent grant, newly approved): its
+/// consent rows follow, `updated_at` moves; returns the grant as it now is.
+pub fn replace_scopes(
+    conn: &mut DbConn,
+    tenant: &str,
+    grant: &Grant,
+    scopes: &[String],
+    now: DateTime<Utc>,
+) -> Result<Grant> {
+    let mut updated = grant.clone();
+    updated.scopes = crate::model::ScopeSet::from_names(scopes.iter().cloned());
+    updated.updated_at = now;
+    diesel::delete(grant_scopes::table.filter(grant_scopes::grant_id.eq(&grant.id)))
+        .execute(conn)?;
+    let rows = consent_rows(&updated);
+    super::dialect::insert_rows!(conn, grant_scopes::table, &rows)?;
+    diesel::update(
+        grants::table
+            .filter(grants::tenant_id.eq(tenant))
+            .filter(grants::id.eq(&grant.id)),
+    )
+    .set((
+        grants::scopes.eq(updated.scopes.to_stored()),
+        grants::updated_at.eq(naive(now)),
+    ))
+    .execute(conn)?;
+    Ok(updated)
+}
+
 /// Updates the token-issuance fields of a grant (a refresh; its scope never changes).
 pub fn touch_grant(conn: &mut DbConn, tenant: &str, grant: &Grant) -> Result<usize> {
     Ok(diesel::update(

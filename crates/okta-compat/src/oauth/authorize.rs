@@ -341,11 +341,12 @@ async fn issue_code(
     consented: Vec<String>,
 ) -> HttpResponse {
     let tenant = state.config.server.tenant.clone();
-    let (checked, server_id, issuer, user2) = (
+    let (checked, server_id, issuer, user2, policy) = (
         c.checked.clone(),
         c.server.id.clone(),
         c.issuer.clone(),
         user.clone(),
+        policy(&c.server),
     );
     let code = engine(state, move |conn| {
         authorization::approve(
@@ -357,6 +358,7 @@ async fn issue_code(
                 issuer: &issuer,
                 signed_in: &user2,
                 consented,
+                policy,
             },
         )
     })

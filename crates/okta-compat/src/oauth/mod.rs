@@ -131,6 +131,7 @@ pub fn policy(server: &AuthorizationServer) -> RequestPolicy {
         state_required: true,
         allow_plain_pkce: false,
         consent_possible: server.id != ORG_SERVER,
+        ..RequestPolicy::default()
     }
 }
 

@@ -4,7 +4,9 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use grant_core::model::{AliasVendor, AuthorizationServer, Issuance, ORG_SERVER, Refusal, User};
+use grant_core::model::{
+    AliasVendor, AuthorizationServer, Issuance, ORG_SERVER, Refusal, RequestPolicy, User,
+};
 use grant_core::service::authorization::{self, Issued};
 use grant_core::service::signing;
 use grant_http::{ApiError, client_ip, vendor_rendered};
@@ -263,6 +265,7 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: State) -> HttpResp
                         &code,
                         redirect_uri.as_deref(),
                         verifier.as_deref(),
+                        super::policy(&server),
                     )?;
                     sign_tokens(&st, conn, issued, &issuer)
                 })
@@ -273,8 +276,15 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: State) -> HttpResp
             None => Err(Outcome::Refused(Refusal::MissingParameter("refresh_token"))),
             Some(token) => {
                 engine(&state, move |conn| {
-                    let issued =
-                        authorization::refresh(conn, &server, &tenant, &client, &token, scopes)?;
+                    let issued = authorization::refresh(
+                        conn,
+                        &server,
+                        &tenant,
+                        &client,
+                        &token,
+                        scopes,
+                        super::policy(&server),
+                    )?;
                     sign_tokens(&st, conn, issued, &issuer)
                 })
                 .await
@@ -372,7 +382,13 @@ pub async fn introspect(req: HttpRequest, body: web::Bytes, state: State) -> Htt
                 "uid": user.alias(AliasVendor::Okta),
             }));
         }
-        match authorization::refresh_token_info(conn, &tenant, &server, &token)? {
+        match authorization::refresh_token_info(
+            conn,
+            &tenant,
+            &server,
+            &token,
+            RequestPolicy::default().refresh_leeway_secs,
+        )? {
             Some(rt) => Ok(json!({
                 "active": true,
                 "token_type": "Bearer",
