@@ -802,6 +802,7 @@ use sha2::Digest as _;
 /// `server`: single use (a second use revokes what the first issued), unexpired, issued to
 /// this client for this redirect URI, the PKCE verifier matching. Starts a token family;
 /// a refresh token when `offline_access` was granted. One transaction, audited.
+#[allow(clippy::too_many_arguments)]
 pub fn exchange_code(
     conn: &mut DbConn,
     server: &AuthorizationServer,
@@ -1044,6 +1045,7 @@ fn revoke_replayed(
 /// each use returns a new refresh token; the used one stays good for
 /// [`REFRESH_LEEWAY_SECS`], and a use after that is a replay that revokes the family. One
 /// transaction, audited.
+#[allow(clippy::too_many_arguments)]
 pub fn refresh(
     conn: &mut DbConn,
     server: &AuthorizationServer,
