@@ -75,6 +75,7 @@ fn mint(a: &[String]) {
             signed_in: &signed_in,
             consented: Vec::new(),
             policy,
+            attributes: Vec::new(),
         };
         (
             authorization::approve(conn, tenant, &approval).unwrap(),

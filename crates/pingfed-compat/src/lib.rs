@@ -10,6 +10,7 @@ pub mod error;
 pub mod handlers;
 pub mod import;
 pub mod json;
+pub mod oauth;
 pub mod routes;
 pub mod runtime_log;
 
@@ -56,6 +57,8 @@ impl Default for PingFedConfig {
 
 pub struct PingFedState {
     pub runtime_log: RuntimeApiLog,
+    /// The authorization server's signing keys, parsed once per process.
+    pub signer: grant_core::service::signing::Signer,
 }
 
 pub type State = web::Data<AppState<PingFed>>;
@@ -79,11 +82,15 @@ impl Vendor for PingFed {
             &cfg.vendor.runtime_api_log,
             &cfg.vendor.runtime_api_log_pattern,
         )?;
-        Ok(PingFedState { runtime_log })
+        Ok(PingFedState {
+            runtime_log,
+            signer: grant_core::service::signing::Signer::new(),
+        })
     }
 
     fn routes(cfg: &mut web::ServiceConfig) {
         routes::configure(cfg);
+        oauth::configure(cfg);
     }
 
     const BUILT_IN_CONFIG: &'static str = include_str!("../../../config/pingfed.toml");

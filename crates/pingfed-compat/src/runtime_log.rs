@@ -215,7 +215,14 @@ impl RuntimeApiLog {
 pub fn record(req: &HttpRequest, state: &AppState<PingFed>, status: u16) {
     let log = &state.vendor.runtime_log;
     let Some(sink) = &log.sink else { return };
-    if matches!(req.path(), "/healthz" | "/readyz" | "/metrics") {
+    // The grant service's log: not the health probes, not the OAuth runtime endpoints
+    // (`/as/…`, `/idp/…`, `/pf/JWKS`, discovery), which PingFederate logs elsewhere.
+    let path = req.path();
+    if matches!(path, "/healthz" | "/readyz" | "/metrics")
+        || ["/as/", "/idp/", "/pf/", "/.well-known/"]
+            .iter()
+            .any(|p| path.starts_with(p))
+    {
         return;
     }
     let line = log.line(req, state, status);

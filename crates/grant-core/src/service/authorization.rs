@@ -439,6 +439,8 @@ pub struct Approval<'a> {
     /// Scopes the user just consented to (empty: no consent page was shown).
     pub consented: Vec<String>,
     pub policy: RequestPolicy,
+    /// Attributes a persistent grant records (PingFederate's `grantAttributes`).
+    pub attributes: Vec<crate::model::GrantAttribute>,
 }
 
 /// Issues an authorization code for an approved request, in one transaction with the
@@ -547,6 +549,7 @@ fn record_persistent_grant(
             new.source = GrantSource::EndUser;
             new.issuer = approval.issuer.to_owned();
             new.scopes = ScopeSet::from_names(scopes.iter().cloned());
+            new.attributes = approval.attributes.clone();
             new.created_by = Some(Actor {
                 id: user.id.clone(),
                 kind: "User".into(),

@@ -359,6 +359,7 @@ async fn issue_code(
                 signed_in: &user2,
                 consented,
                 policy,
+                attributes: Vec::new(),
             },
         )
     })
