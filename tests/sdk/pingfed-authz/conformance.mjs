@@ -157,7 +157,6 @@ async function expectLoginPage(page, response, at = 'authorization') {
     { username: 'pf.username', password: 'pf.pass', passwordType: 'password' }, `login inputs: ${JSON.stringify(form)}`);
   assert.deepEqual(form.hidden, ['pf.ok', 'pf.cancel', 'pf.adapterId'], `hidden login fields: ${JSON.stringify(form)}`);
   assert.ok(form.signOn, 'a#sign-on is on the login page');
-  return form.action;
 }
 
 // Fills the login form and submits it (click on #sign-on, or Enter in the password field).
@@ -172,7 +171,7 @@ async function signIn(page, password, { how = 'click', answer = false } = {}) {
 }
 
 // The approval page: one checked scope checkbox per requested scope, cSRFToken, allow/deny.
-async function expectApprovalPage(page, resumeAction) {
+async function expectApprovalPage(page) {
   await page.waitForSelector('form#approval-form');
   const form = await page.$eval('form#approval-form', (f) => ({
     method: f.getAttribute('method'),
@@ -186,7 +185,6 @@ async function expectApprovalPage(page, resumeAction) {
   const brief = JSON.stringify(form);
   assert.equal(String(form.method).toUpperCase(), 'POST', `approval form method: ${brief}`);
   assert.match(String(form.action), RESUME, `approval form action: ${brief}`);
-  if (resumeAction) assert.equal(form.action, resumeAction, `approval form posts to the login form's resume URL: ${brief}`);
   assert.deepEqual(sorted(form.scopes.map((s) => s.value)), sorted(SCOPES), `one scope checkbox per requested scope: ${brief}`);
   assert.ok(form.scopes.every((s) => s.checked), `scope checkboxes are checked: ${brief}`);
   assert.ok(form.csrf, `hidden cSRFToken with a value: ${brief}`);
@@ -266,13 +264,15 @@ async function main() {
     ok('unauthenticated authorization request → 200 login page (pf.username, pf.pass, pf.ok, pf.cancel, pf.adapterId, #sign-on)');
     const bad = await signIn(page, `${USER_PASSWORD}-wrong`, { answer: true });
     assert.equal(bad.status(), 200, `wrong password: the login page again, got HTTP ${bad.status()}`);
+    await page.waitForURL((u) => RESUME.test(`${u.origin}${u.pathname}`));
+    await page.waitForLoadState();
     await page.waitForSelector('.ping-error');
     const errors = await page.$$eval('.ping-error', (els) => els.map((e) => e.textContent.trim()).filter(Boolean));
     assert.ok(errors.includes(BAD_LOGIN), `.ping-error text: ${JSON.stringify(errors)}`);
     await expectLoginPage(page, bad, 'resume');
     ok(`wrong password → 200, login page again with .ping-error "${BAD_LOGIN}"`);
     await signIn(page, USER_PASSWORD, { how: 'enter' });
-    await expectApprovalPage(page, null);
+    await expectApprovalPage(page);
     ok('right password (Enter in #password) → approval page');
     await page.click('#deny');
     const cb = await waitForHit((q) => q.state === req.state);
@@ -287,10 +287,10 @@ async function main() {
   const { context: ctxA, page: pageA } = await newPage('a');
   const reqA = authorizationRequest(client);
   const resA = await pageA.goto(reqA.url);
-  const actionA = await expectLoginPage(pageA, resA);
+  await expectLoginPage(pageA, resA);
   ok('Chromium at openid-client\'s authorization URL (code, S256, state, nonce) → PingFederate login page');
   await signIn(pageA, USER_PASSWORD);
-  await expectApprovalPage(pageA, actionA);
+  await expectApprovalPage(pageA);
   ok(`#sign-on → approval page: scope checkboxes ${SCOPES.join(', ')} (checked), cSRFToken, #allow, #deny`);
   const pf = (await ctxA.cookies(ISSUER)).find((c) => c.name === 'PF');
   assert.ok(pf, `session cookie PF after sign-in: ${JSON.stringify(await ctxA.cookies(ISSUER))}`);
@@ -322,7 +322,7 @@ async function main() {
   const resB = await pageA.goto(reqB.url);
   assert.equal(await pageA.$('input#username'), null,
     `the second authorization must not show the login page (HTTP ${resB && resB.status()} at ${pageA.url()})`);
-  await expectApprovalPage(pageA, null);
+  await expectApprovalPage(pageA);
   ok('prompt-less authorization with the PF session → approval page, no login page');
   await pageA.click('#allow');
   const cbB = await waitForHit((q) => q.state === reqB.state);
