@@ -343,13 +343,18 @@ pub fn csrf_ok(req: &HttpRequest, cookie: &str, form: &Params, field: &str) -> b
     }
 }
 
-/// The `Origin` of a browser request, when some client of the tenant trusts it (CORS).
-pub async fn trusted_origin(req: &HttpRequest, store: &Store, tenant: &str) -> Option<String> {
+/// The `Origin` of a browser request, when some client of the tenant (of any tenant when
+/// `None`) trusts it (CORS).
+pub async fn trusted_origin(
+    req: &HttpRequest,
+    store: &Store,
+    tenant: Option<&str>,
+) -> Option<String> {
     let origin = header_str(req, "origin")?.to_owned();
-    let tenant = tenant.to_owned();
+    let tenant = tenant.map(str::to_owned);
     let check = origin.clone();
     run_db(store, move |conn| {
-        authorization::origin_trusted(conn, &tenant, &check)
+        authorization::origin_trusted(conn, tenant.as_deref(), &check)
     })
     .await
     .ok()
@@ -373,26 +378,25 @@ pub fn allow_origin(res: &mut HttpResponse, origin: Option<&str>, credentials: b
     }
 }
 
-/// A CORS preflight's answer: 204 with the allowed methods and headers for a trusted
-/// origin, 403 for any other.
+/// A CORS preflight's answer: 204, with the allowed methods and headers for a trusted
+/// origin and without any CORS header for another (the browser then refuses the call, as
+/// ASP.NET Core's CORS middleware leaves it).
 pub fn preflight(
     origin: Option<&str>,
     methods: &str,
     headers: &str,
     credentials: bool,
 ) -> HttpResponse {
-    match origin {
-        Some(origin) => {
-            let mut res = HttpResponse::NoContent()
-                .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, methods))
-                .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, headers))
-                .insert_header((header::ACCESS_CONTROL_MAX_AGE, "3600"))
-                .finish();
-            allow_origin(&mut res, Some(origin), credentials);
-            vendor_rendered(res)
-        }
-        None => vendor_rendered(HttpResponse::Forbidden().finish()),
-    }
+    let Some(origin) = origin else {
+        return vendor_rendered(HttpResponse::NoContent().finish());
+    };
+    let mut res = HttpResponse::NoContent()
+        .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, methods))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, headers))
+        .insert_header((header::ACCESS_CONTROL_MAX_AGE, "3600"))
+        .finish();
+    allow_origin(&mut res, Some(origin), credentials);
+    vendor_rendered(res)
 }
 
 /// The bearer token of `Authorization: Bearer …`.

@@ -40,6 +40,8 @@ impl Default for OcsConfig {
 
 pub struct OcsState {
     pub persisted_grant_types: Vec<GrantType>,
+    /// The identity server's signing keys, parsed once per process.
+    pub signer: grant_core::service::signing::Signer,
 }
 
 pub type State = web::Data<AppState<Ocs>>;
@@ -74,6 +76,7 @@ impl Vendor for Ocs {
         }
         Ok(OcsState {
             persisted_grant_types: types,
+            signer: grant_core::service::signing::Signer::new(),
         })
     }
 

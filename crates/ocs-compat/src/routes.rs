@@ -2,11 +2,14 @@
 //! IdentityServer route; ids are taken as given and normalized by the handlers. Each
 //! resource answers only its documented methods; others get 405 with `Allow`.
 
+use actix_web::http::Method;
 use actix_web::web;
 use grant_http::allow_only;
 use grant_http::routing::any_case;
 
-use crate::handlers::{acc, ccc, discovery, persisted_grants, secrets, token, users_roles};
+use crate::handlers::{
+    acc, ccc, connect, discovery, persisted_grants, secrets, token, users_roles,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -14,16 +17,61 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource(any_case("/.well-known/openid-configuration"))
                     .route(web::get().to(discovery::openid_configuration))
+                    .route(web::method(Method::OPTIONS).to(connect::preflight))
                     .default_service(allow_only("GET")),
             )
             .service(
                 web::resource(any_case("/.well-known/openid-configuration/jwks"))
-                    .route(web::get().to(discovery::jwks))
+                    .route(web::get().to(connect::jwks))
+                    .route(web::method(Method::OPTIONS).to(connect::preflight))
                     .default_service(allow_only("GET")),
             )
             // IdentityServer answers any method here, non-POST with `invalid_request`.
             .service(
-                web::resource(any_case("/connect/token")).route(web::route().to(token::token)),
+                web::resource(any_case("/connect/token"))
+                    .route(web::method(Method::OPTIONS).to(connect::preflight))
+                    .route(web::route().to(token::token)),
+            )
+            .service(
+                web::resource(any_case("/connect/authorize"))
+                    .route(web::get().to(connect::authorize_get))
+                    .route(web::post().to(connect::authorize_post))
+                    .default_service(allow_only("GET, POST")),
+            )
+            .service(
+                web::resource(any_case("/connect/revocation"))
+                    .route(web::post().to(connect::revocation))
+                    .route(web::method(Method::OPTIONS).to(connect::preflight))
+                    .default_service(allow_only("POST")),
+            )
+            .service(
+                web::resource(any_case("/connect/introspect"))
+                    .route(web::post().to(connect::introspect))
+                    .default_service(allow_only("POST")),
+            )
+            .service(
+                web::resource(any_case("/connect/userinfo"))
+                    .route(web::get().to(connect::userinfo))
+                    .route(web::post().to(connect::userinfo))
+                    .route(web::method(Method::OPTIONS).to(connect::preflight))
+                    .default_service(allow_only("GET, POST")),
+            )
+            .service(
+                web::resource(any_case("/connect/endsession"))
+                    .route(web::get().to(connect::endsession))
+                    .route(web::post().to(connect::endsession))
+                    .default_service(allow_only("GET, POST")),
+            )
+            .service(
+                web::resource(any_case("/account/login"))
+                    .route(web::get().to(connect::login_page))
+                    .route(web::post().to(connect::login_submit))
+                    .default_service(allow_only("GET, POST")),
+            )
+            .service(
+                web::resource(any_case("/consent"))
+                    .route(web::post().to(connect::consent))
+                    .default_service(allow_only("POST")),
             ),
     );
     cfg.service(

@@ -1274,10 +1274,10 @@ pub fn post_logout_uri_registered(
         .is_some_and(|c| c.post_logout_redirect_uris.iter().any(|u| u == uri)))
 }
 
-/// Whether `origin` is a trusted origin of the tenant (some client lists it among its
-/// allowed CORS origins).
-pub fn origin_trusted(conn: &mut DbConn, tenant: &str, origin: &str) -> Result<bool> {
-    Ok(clients::list_clients(conn, Some(tenant))?.iter().any(|c| {
+/// Whether `origin` is a trusted origin of the tenant (every tenant when `None`): some
+/// client lists it among its allowed CORS origins.
+pub fn origin_trusted(conn: &mut DbConn, tenant: Option<&str>, origin: &str) -> Result<bool> {
+    Ok(clients::list_clients(conn, tenant)?.iter().any(|c| {
         c.allowed_cors_origins
             .iter()
             .any(|o| o.trim_end_matches('/') == origin)

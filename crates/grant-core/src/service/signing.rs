@@ -242,6 +242,12 @@ fn new_key_row(tenant: &str, server: &str, status: KeyStatus) -> Result<KeyRow> 
     })
 }
 
+/// Every tenant's published keys of a server id (one JWKS for a face whose key set is not
+/// per tenant).
+pub fn public_keys_any_tenant(conn: &mut DbConn, server: &str) -> Result<Vec<PublicKey>> {
+    store::public_keys_any_tenant(conn, server)
+}
+
 /// Replaces the server's active key with a new one at once (Okta's `keyRotate`); the old
 /// one stays published as `expired` so tokens it signed still verify. Audited.
 pub fn rotate_keys(

@@ -88,9 +88,23 @@ pub struct KeyRow {
 
 /// The server's public keys (every status), newest first.
 pub fn public_keys(conn: &mut DbConn, tenant: &str, server: &str) -> Result<Vec<PublicKey>> {
-    let rows: Vec<(String, String, String, String, NaiveDateTime)> = signing_keys::table
-        .filter(signing_keys::tenant_id.eq(tenant))
+    keys_of(conn, Some(tenant), server)
+}
+
+/// The public keys of a server id in every tenant (a face whose key set is not per tenant:
+/// OCS's one JWKS), newest first.
+pub fn public_keys_any_tenant(conn: &mut DbConn, server: &str) -> Result<Vec<PublicKey>> {
+    keys_of(conn, None, server)
+}
+
+fn keys_of(conn: &mut DbConn, tenant: Option<&str>, server: &str) -> Result<Vec<PublicKey>> {
+    let mut query = signing_keys::table
         .filter(signing_keys::server_id.eq(server))
+        .into_boxed();
+    if let Some(t) = tenant {
+        query = query.filter(signing_keys::tenant_id.eq(t));
+    }
+    let rows: Vec<(String, String, String, String, NaiveDateTime)> = query
         .order(signing_keys::created_at.desc())
         .select((
             signing_keys::kid,

@@ -2,6 +2,7 @@
 
 pub mod acc;
 pub mod ccc;
+pub mod connect;
 pub mod discovery;
 pub mod persisted_grants;
 pub mod secrets;

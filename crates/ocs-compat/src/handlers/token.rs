@@ -70,6 +70,13 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: State) -> ApiResul
             .map(|(_, v)| v.clone())
             .filter(|v| !v.is_empty())
     };
+    // The authorization-code and refresh grants are the authorization engine's.
+    if matches!(
+        field("grant_type").as_deref(),
+        Some("authorization_code" | "refresh_token")
+    ) {
+        return Ok(super::connect::token(req, grant_http::oauth::Params(form), state).await);
+    }
     let (client_id, secret) = match basic_credentials(&req) {
         Some(pair) => pair,
         None => match (field("client_id"), field("client_secret")) {

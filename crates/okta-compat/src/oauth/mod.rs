@@ -241,7 +241,7 @@ pub fn form(req: &HttpRequest, body: &[u8]) -> Result<Params, HttpResponse> {
 
 /// The `Origin` of a browser request, when some app of the org trusts it (CORS).
 pub async fn trusted_origin(req: &HttpRequest, state: &State) -> Option<String> {
-    grant_http::oauth::trusted_origin(req, &state.store, &state.config.server.tenant).await
+    grant_http::oauth::trusted_origin(req, &state.store, Some(&state.config.server.tenant)).await
 }
 
 /// `OPTIONS` on the token-type endpoints, discovery and keys: 204 with the CORS headers

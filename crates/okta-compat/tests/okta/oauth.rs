@@ -1432,7 +1432,7 @@ async fn public_spa_uses_pkce_cors_and_post_message() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 403);
+    assert_eq!(res.status(), 204);
     assert!(res.headers().get("access-control-allow-origin").is_none());
     // okta_post_message: the code is posted to the redirect URI's origin only.
     let session = a.session().await;
