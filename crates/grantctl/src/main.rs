@@ -304,6 +304,10 @@ enum ClientCmd {
         /// Grant type it may use (repeatable): authorization_code, refresh_token, … (none: any)
         #[arg(long = "grant-type")]
         grant_types: Vec<String>,
+        /// OCS AllowOfflineAccess: an Authorization Code client may ask for `offline_access`
+        /// (refresh tokens)
+        #[arg(long)]
+        allow_offline_access: bool,
     },
     /// List a tenant's clients
     List {
@@ -968,6 +972,7 @@ fn client_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: ClientCmd, actor: &
             cors_origins,
             post_logout_redirect_uris,
             grant_types,
+            allow_offline_access,
         } => {
             let t = tenant(conn, &t)?;
             let kind = kind
@@ -1011,6 +1016,7 @@ fn client_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: ClientCmd, actor: &
                 allowed_cors_origins: cors_origins,
                 post_logout_redirect_uris,
                 grant_types,
+                allow_offline_access: allow_offline_access.then_some(true),
                 ..NewClient::default()
             };
             out.record(&clients::create_client(conn, &t, new, actor)?)

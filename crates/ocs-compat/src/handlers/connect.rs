@@ -18,8 +18,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use grant_core::CoreError;
 use grant_core::model::{
-    AuthorizationRequest, AuthorizationServer, CheckedRequest, Client, Face, GrantRecording,
-    Issuance, Refusal, RequestPolicy, SessionKind, SignedIn,
+    AuthorizationRequest, AuthorizationServer, CheckedRequest, Client, ClientKind, Face,
+    GrantRecording, Issuance, Refusal, RequestPolicy, SessionKind, SignedIn,
 };
 use grant_core::service::authorization::{self, Approval, Issued};
 use grant_core::service::signing;
@@ -193,6 +193,19 @@ async fn check(state: &State, raw: &str) -> Result<Checked, HttpResponse> {
         Outcome::Refused(r) => error_page(r.error_code()),
         Outcome::Failed(e) => actix_web::ResponseError::error_response(&e),
     })?;
+    // An Authorization Code client gets refresh tokens only with AllowOfflineAccess
+    // (IdentityServer refuses the scope otherwise); hybrid clients with the scope alone.
+    let client = &checked.client;
+    if client.kind == ClientKind::AuthorizationCode
+        && !client.allow_offline_access
+        && checked
+            .request
+            .scopes
+            .iter()
+            .any(|s| s == authorization::OFFLINE_ACCESS)
+    {
+        return Err(error_page("invalid_scope"));
+    }
     let prompt = params.get("prompt").unwrap_or("");
     let has = |p: &str| prompt.split(' ').any(|x| x == p);
     Ok(Checked {
