@@ -8,6 +8,7 @@ mod common;
 mod auth;
 mod grants;
 mod import;
+mod oauth;
 mod password_verification;
 mod runtime_log;
 mod security;
