@@ -310,7 +310,8 @@ async fn sign_in_and_approval_make_one_persistent_grant_reused_per_user_and_clie
 async fn token_endpoint_speaks_pingfederates_errors() {
     let f = flow();
     let (code, _) = f.code("openid").await;
-    let cases: Vec<(Vec<(&str, &str)>, bool, u16, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, bool, u16, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec![("code", &code)],
             true,
