@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod connect;
 
 mod authorization_code_clients;
 mod client_credential_clients;
