@@ -72,6 +72,7 @@ fn policy() -> RequestPolicy {
         rotate_refresh_tokens: false,
         refresh_leeway_secs: 0,
         code_lifetime_secs: 60,
+        revoke_on_replay: false,
     }
 }
 

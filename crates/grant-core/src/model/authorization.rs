@@ -103,6 +103,9 @@ pub struct RequestPolicy {
     pub refresh_leeway_secs: i64,
     /// Authorization codes' lifetime (Okta and OCS 300 s, PingFederate 60 s).
     pub code_lifetime_secs: i64,
+    /// A replayed code or rotated refresh token revokes what it issued (Okta's reuse
+    /// detection); otherwise the replay is only refused (IdentityServer).
+    pub revoke_on_replay: bool,
 }
 
 impl Default for RequestPolicy {
@@ -116,6 +119,7 @@ impl Default for RequestPolicy {
             rotate_refresh_tokens: true,
             refresh_leeway_secs: 30,
             code_lifetime_secs: 300,
+            revoke_on_replay: true,
         }
     }
 }

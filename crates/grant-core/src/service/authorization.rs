@@ -826,7 +826,7 @@ pub fn exchange_code(
             return Err(refused(Refusal::CodeOfAnotherClient));
         }
         if row.used_at.is_some() {
-            if let Some(family) = &row.family_id {
+            if let Some(family) = row.family_id.as_deref().filter(|_| policy.revoke_on_replay) {
                 revoke_replayed(conn, tenant, family, "authorization_code", at)?;
             }
             return Ok(Exchange::Replayed);
@@ -1072,7 +1072,9 @@ pub fn refresh(
         if let Some(rotated) = rt.rotated_at
             && at - utc(rotated) > Duration::seconds(policy.refresh_leeway_secs)
         {
-            revoke_replayed(conn, tenant, &family.id, "refresh_token", at)?;
+            if policy.revoke_on_replay {
+                revoke_replayed(conn, tenant, &family.id, "refresh_token", at)?;
+            }
             return Ok(Exchange::Replayed);
         }
         let granted = scopes_of(&family.scopes);

@@ -73,8 +73,23 @@ impl Signer {
         server: &str,
         claims: &Map<String, Value>,
     ) -> Result<String> {
+        self.sign_typed(conn, tenant, server, None, claims)
+    }
+
+    /// Like [`Signer::sign`], with a `typ` header (`at+jwt`, RFC 9068).
+    pub fn sign_typed(
+        &self,
+        conn: &mut DbConn,
+        tenant: &str,
+        server: &str,
+        typ: Option<&str>,
+        claims: &Map<String, Value>,
+    ) -> Result<String> {
         let key = self.signing_key(conn, tenant, server)?;
-        let header = serde_json::json!({"kid": key.kid, "alg": "RS256"});
+        let header = match typ {
+            Some(typ) => serde_json::json!({"alg": "RS256", "kid": key.kid, "typ": typ}),
+            None => serde_json::json!({"kid": key.kid, "alg": "RS256"}),
+        };
         let mut jwt = String::with_capacity(1024);
         B64.encode_string(serde_json::to_vec(&header)?, &mut jwt);
         jwt.push('.');

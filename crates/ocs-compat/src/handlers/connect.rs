@@ -59,6 +59,7 @@ fn policy() -> RequestPolicy {
         rotate_refresh_tokens: true,
         refresh_leeway_secs: 0,
         code_lifetime_secs: 300,
+        revoke_on_replay: false,
     }
 }
 
@@ -862,14 +863,24 @@ pub async fn userinfo(req: HttpRequest, state: State) -> HttpResponse {
                     .get("scope")
                     .and_then(|v| serde_json::from_value(v.clone()).ok())
                     .unwrap_or_default();
-                let user = authorization::access_token_user(conn, &tenant, SERVER, jti)?;
-                Ok(user.map(|u| (tenant, u, scopes)))
+                let Some(user) = authorization::access_token_user(conn, &tenant, SERVER, jti)?
+                else {
+                    return Ok(None);
+                };
+                // `role_type`: RoleTypeIds (a tenant role's type; a built-in role's name read as
+                // its RoleTypeId).
+                let role_types: Vec<String> =
+                    grant_core::service::directory::role_types(conn, &tenant, &user.roles)?
+                        .iter()
+                        .map(|r| crate::json::role_id(r))
+                        .collect();
+                Ok(Some((tenant, user, scopes, role_types)))
             })
             .await
         }
     };
     let mut res = match found {
-        Ok(Some((_, _, scopes))) if !scopes.iter().any(|s| s == "openid") => vendor_rendered(
+        Ok(Some((_, _, scopes, _))) if !scopes.iter().any(|s| s == "openid") => vendor_rendered(
             HttpResponse::Forbidden()
                 .insert_header((
                     header::WWW_AUTHENTICATE,
@@ -877,7 +888,7 @@ pub async fn userinfo(req: HttpRequest, state: State) -> HttpResponse {
                 ))
                 .finish(),
         ),
-        Ok(Some((tenant, user, _))) => {
+        Ok(Some((tenant, user, _, role_types))) => {
             let mut m = Map::new();
             m.insert("sub".into(), json!(user.id));
             m.insert("tid".into(), json!(tenant));
@@ -888,7 +899,7 @@ pub async fn userinfo(req: HttpRequest, state: State) -> HttpResponse {
                 .and_then(|p| p.email.clone())
                 .unwrap_or_else(|| user.login.clone());
             m.insert("email".into(), json!(email));
-            m.insert("role_type".into(), json!(user.roles));
+            m.insert("role_type".into(), json!(role_types));
             vendor_rendered(HttpResponse::Ok().json(m))
         }
         Ok(None) => vendor_rendered(
@@ -963,7 +974,16 @@ pub async fn endsession(req: HttpRequest, body: web::Bytes, state: State) -> Htt
 /// for the one identity server).
 pub async fn jwks(req: HttpRequest, state: State) -> HttpResponse {
     let origin = trusted_origin(&req, &state.store, None).await;
-    let keys = engine(&state, |conn| signing::public_keys_any_tenant(conn, SERVER)).await;
+    // Every tenant's key, made now when a tenant has none yet: clients load the key set
+    // before their first sign-in.
+    let st = state.clone();
+    let keys = engine(&state, move |conn| {
+        for tenant in grant_core::service::admin::list_tenants(conn)? {
+            st.vendor.signer.public_keys(conn, &tenant.id, SERVER)?;
+        }
+        signing::public_keys_any_tenant(conn, SERVER)
+    })
+    .await;
     let mut res = match keys {
         Ok(keys) => {
             let keys: Vec<Value> = keys

@@ -335,6 +335,9 @@ async fn sign_in_consent_and_tokens_as_identityserver_issues_them() {
         f.refresh(rt).await,
         (400, r#"{"error":"invalid_grant"}"#.to_owned())
     );
+    // The replay is refused and nothing else: the newest refresh token still works
+    // (IdentityServer's one-time refresh tokens, no reuse revocation).
+    assert_eq!(f.refresh(&rt2).await.0, 200);
     // userinfo with the access token of a live family (the replay above revoked its own).
     let code = f.code(HYBRID, "openid ocsapi", &session).await;
     let (_, _, body) = f.exchange(&code).await;

@@ -14,7 +14,7 @@ use grant_http::testing::snapshot;
 // ---------------------------------------------------------------- token service
 
 #[tokio::test]
-async fn discovery_names_our_own_authority_and_an_empty_key_set() {
+async fn discovery_names_our_own_authority_and_a_signing_key_per_tenant() {
     let e = env().await;
     let r = e
         .call(
@@ -36,7 +36,16 @@ async fn discovery_names_our_own_authority_and_an_empty_key_set() {
             None,
         )
         .await;
-    assert_eq!((jwks.status, jwks.json()), (200, json!({"keys": []})));
+    // One RS256 key per tenant (two here), published before any token is signed.
+    assert_eq!(jwks.status, 200);
+    let keys = jwks.json()["keys"].as_array().unwrap().clone();
+    assert_eq!(keys.len(), 2, "{}", jwks.text);
+    for k in keys {
+        assert_eq!(
+            (k["kty"].clone(), k["alg"].clone(), k["use"].clone()),
+            (json!("RSA"), json!("RS256"), json!("sig"))
+        );
+    }
 }
 
 #[tokio::test]
