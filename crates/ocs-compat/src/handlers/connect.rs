@@ -557,10 +557,11 @@ fn sign_tokens(
     let i = &issued.issuance;
     let signer = &state.vendor.signer;
     let jti = authorization::access_token_id(&i.family_id);
-    let access_token = signer.sign(
+    let access_token = signer.sign_typed(
         conn,
         tenant,
         SERVER,
+        Some("at+jwt"),
         &access_claims(i, issuer, tenant, &jti),
     )?;
     let id_token = if i.scopes.iter().any(|s| s == "openid") {

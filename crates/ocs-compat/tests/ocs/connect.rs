@@ -278,6 +278,19 @@ async fn sign_in_consent_and_tokens_as_identityserver_issues_them() {
     assert_eq!(h["cache-control"], "no-store, no-cache, max-age=0");
     assert_eq!(h["content-type"], "application/json; charset=UTF-8");
     let t: Value = serde_json::from_str(&body).unwrap();
+    let header: Value = serde_json::from_slice(
+        &B64.decode(
+            t["access_token"]
+                .as_str()
+                .unwrap()
+                .split('.')
+                .next()
+                .unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["typ"], "at+jwt");
     // IdentityServer's member order, on the wire.
     let order: Vec<usize> = [
         "id_token",
