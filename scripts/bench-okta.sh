@@ -6,6 +6,8 @@
 # ([vendor.rate_limit] store = "memory") and then in the database (store = "database", the
 # budget replicas share; limits high enough never to refuse): the last line is their ratio.
 #   scripts/bench-okta.sh [GRANTS] [DURATION_SECS]
+# With AB_BIN=/path/to/another/okta-compat (an earlier build, say), that binary is measured
+# too, alternately with this build (B, A, A, B), and the ratio of their best runs printed.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 GRANTS="${1:-1000000}"; DURATION="${2:-15}"
@@ -41,7 +43,7 @@ TOML
 # start_okta STORE: okta-compat on core 0 with that configuration; sets OKTA_PID.
 start_okta() {
   okta_config "$1"
-  RUST_LOG=error taskset -c 0 "$BIN/okta-compat" --config "$WORK/okta-$1.toml" >"$WORK/okta-$1.log" 2>&1 & OKTA_PID=$!; PIDS+=($OKTA_PID)
+  RUST_LOG=error taskset -c 0 "${2:-$BIN/okta-compat}" --config "$WORK/okta-$1.toml" >"$WORK/okta-$1.log" 2>&1 & OKTA_PID=$!; PIDS+=($OKTA_PID)
   for _ in $(seq 100); do curl -fs http://127.0.0.1:18081/healthz >/dev/null && return 0; sleep 0.1; done
   cat "$WORK/okta-$1.log" >&2; exit 1
 }
@@ -64,6 +66,18 @@ echo "wrk: 1 thread, 16 connections, ${DURATION}s each; server pinned to core 0,
 run "actix fixed body (ceiling)" "http://127.0.0.1:18099/"
 run "okta-compat list grants, rate limit in process" "$URL" "Authorization: SSWS $TOKEN"
 MEMORY="$RATE"
+if [ -n "${AB_BIN:-}" ]; then
+  best_a="$RATE"; best_b=0
+  # B, A, A, B: each binary runs early and late once, so a machine warming up (or cooling
+  # down) during the run favours neither.
+  for who in B A A B; do
+    stop_okta
+    if [ "$who" = B ]; then start_okta memory "$AB_BIN"; else start_okta memory; fi
+    run "  $who: $([ "$who" = B ] && echo "$AB_BIN" || echo "this build")" "$URL" "Authorization: SSWS $TOKEN"
+    if [ "$who" = B ]; then best_b="$(python3 -c "print(max($best_b, $RATE))")"; else best_a="$(python3 -c "print(max($best_a, $RATE))")"; fi
+  done
+  echo "A/B, best runs: this build / $AB_BIN = $(python3 -c "print(f'{$best_a / $best_b:.3f}')")"
+fi
 stop_okta
 start_okta database
 run "okta-compat list grants, rate limit in the db" "$URL" "Authorization: SSWS $TOKEN"
