@@ -716,19 +716,10 @@ fn verified_access_token(
     conn: &mut grant_core::DbConn,
     token: &str,
 ) -> grant_core::Result<Option<Map<String, Value>>> {
-    let Some(claims) = state
+    state
         .vendor
         .signer
-        .verify(conn, state.tenant(), SERVER, token)?
-    else {
-        return Ok(None);
-    };
-    let now = chrono::Utc::now().timestamp();
-    let live = claims
-        .get("exp")
-        .and_then(Value::as_i64)
-        .is_some_and(|e| e > now);
-    Ok(live.then_some(claims))
+        .verify_access_token(conn, state.tenant(), SERVER, token)
 }
 
 /// `POST /as/introspect.oauth2`: an active access token's attributes; an active refresh
@@ -798,23 +789,15 @@ pub async fn revoke(req: HttpRequest, body: web::Bytes, state: State) -> HttpRes
     let st = state.clone();
     let client = call.client;
     let result = engine(&state, move |conn| {
-        let tenant = st.tenant().to_owned();
-        if let Some(claims) = verified_access_token(&st, conn, &token)? {
-            let jti = claims.get("jti").and_then(Value::as_str).unwrap_or("");
-            let cid = claims
-                .get("client_id")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            let exp = claims
-                .get("exp")
-                .and_then(Value::as_i64)
-                .and_then(|e| chrono::DateTime::from_timestamp(e, 0))
-                .unwrap_or_else(chrono::Utc::now);
-            authorization::revoke_access_token(conn, &tenant, &client, cid, jti, exp)?;
-        } else {
-            authorization::revoke_refresh_token(conn, &tenant, &client, &token)?;
-        }
-        Ok(())
+        authorization::revoke_token(
+            conn,
+            &st.vendor.signer,
+            st.tenant(),
+            SERVER,
+            &client,
+            &token,
+            "client_id",
+        )
     })
     .await;
     match result {

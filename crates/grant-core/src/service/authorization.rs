@@ -1235,6 +1235,39 @@ pub fn revoke_refresh_token(
     })
 }
 
+/// RFC 7009 for `client` at `server`: an access token of this server (its signature and
+/// expiry checked; `client_claim` names the claim holding its client) is revoked alone; any
+/// other token is taken for a refresh token and revoked with its family. Tokens of other
+/// clients and unknown tokens are ignored.
+#[allow(clippy::too_many_arguments)]
+pub fn revoke_token(
+    conn: &mut DbConn,
+    signer: &crate::service::signing::Signer,
+    tenant: &str,
+    server: &str,
+    client: &Client,
+    token: &str,
+    client_claim: &str,
+) -> Result<()> {
+    use serde_json::Value;
+    if let Some(claims) = signer.verify_access_token(conn, tenant, server, token)? {
+        let jti = claims.get("jti").and_then(Value::as_str).unwrap_or("");
+        let cid = claims
+            .get(client_claim)
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let exp = claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .and_then(|e| DateTime::from_timestamp(e, 0))
+            .unwrap_or_else(Utc::now);
+        revoke_access_token(conn, tenant, client, cid, jti, exp)?;
+    } else {
+        revoke_refresh_token(conn, tenant, client, token)?;
+    }
+    Ok(())
+}
+
 /// Revokes one access token of `client` by its `jti` until it expires (the refresh token
 /// stays good, as at Okta).
 pub fn revoke_access_token(

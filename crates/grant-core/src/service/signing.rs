@@ -190,6 +190,30 @@ impl Signer {
         Ok(serde_json::from_slice(&claims).ok())
     }
 
+    /// The claims of an access token this server signed that has not expired (`exp` in the
+    /// future, `jti` an access token's): `None` for anything else.
+    pub fn verify_access_token(
+        &self,
+        conn: &mut DbConn,
+        tenant: &str,
+        server: &str,
+        jwt: &str,
+    ) -> Result<Option<Map<String, Value>>> {
+        let Some(claims) = self.verify(conn, tenant, server, jwt)? else {
+            return Ok(None);
+        };
+        let now = chrono::Utc::now().timestamp();
+        let live = claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .is_some_and(|e| e > now)
+            && claims
+                .get("jti")
+                .and_then(Value::as_str)
+                .is_some_and(|j| j.starts_with("AT."));
+        Ok(live.then_some(claims))
+    }
+
     fn signing_key(
         &self,
         conn: &mut DbConn,

@@ -717,15 +717,11 @@ fn verified_access_token(
     let Some(tenant) = unverified_tenant(token) else {
         return Ok(None);
     };
-    let Some(claims) = state.vendor.signer.verify(conn, &tenant, SERVER, token)? else {
-        return Ok(None);
-    };
-    let now = chrono::Utc::now().timestamp();
-    let live = claims
-        .get("exp")
-        .and_then(Value::as_i64)
-        .is_some_and(|e| e > now);
-    Ok(live.then_some((tenant, claims)))
+    let claims = state
+        .vendor
+        .signer
+        .verify_access_token(conn, &tenant, SERVER, token)?;
+    Ok(claims.map(|c| (tenant, c)))
 }
 
 /// The `tid` a JWT claims (read before its signature is checked against that tenant's keys).
@@ -767,24 +763,16 @@ async fn revocation_inner(req: &HttpRequest, params: Params, state: &State) -> H
     let st = state.clone();
     let (tenant, client) = (call.tenant, call.client);
     let result = engine(state, move |conn| {
-        if let Some((token_tenant, claims)) = verified_access_token(&st, conn, &token)? {
-            if token_tenant == tenant {
-                let jti = claims.get("jti").and_then(Value::as_str).unwrap_or("");
-                let cid = claims
-                    .get("client_id")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                let exp = claims
-                    .get("exp")
-                    .and_then(Value::as_i64)
-                    .and_then(|e| chrono::DateTime::from_timestamp(e, 0))
-                    .unwrap_or_else(chrono::Utc::now);
-                authorization::revoke_access_token(conn, &tenant, &client, cid, jti, exp)?;
-            }
-        } else {
-            authorization::revoke_refresh_token(conn, &tenant, &client, &token)?;
-        }
-        Ok(())
+        // Verified with the client's tenant's keys: another tenant's token is no token here.
+        authorization::revoke_token(
+            conn,
+            &st.vendor.signer,
+            &tenant,
+            SERVER,
+            &client,
+            &token,
+            "client_id",
+        )
     })
     .await;
     match result {

@@ -317,27 +317,17 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: State) -> HttpResp
     res
 }
 
-/// The claims of a JWT this server signed, when it verifies and has not expired.
+/// The claims of an access token of this server, verified and unexpired.
 fn verified_access_token(
     state: &State,
     conn: &mut grant_core::DbConn,
     server: &str,
     token: &str,
 ) -> grant_core::Result<Option<Map<String, Value>>> {
-    let tenant = &state.config.server.tenant;
-    let Some(claims) = state.vendor.signer.verify(conn, tenant, server, token)? else {
-        return Ok(None);
-    };
-    let now = chrono::Utc::now().timestamp();
-    let live = claims
-        .get("exp")
-        .and_then(Value::as_i64)
-        .is_some_and(|e| e > now)
-        && claims
-            .get("jti")
-            .and_then(Value::as_str)
-            .is_some_and(|j| j.starts_with("AT."));
-    Ok(live.then_some(claims))
+    state
+        .vendor
+        .signer
+        .verify_access_token(conn, &state.config.server.tenant, server, token)
 }
 
 /// `POST …/v1/introspect` (RFC 7662): an active access or refresh token's description;
@@ -427,20 +417,15 @@ pub async fn revoke(req: HttpRequest, body: web::Bytes, state: State) -> HttpRes
     let server = call.server.id.clone();
     let client = call.client.clone();
     let result = engine(&state, move |conn| {
-        let tenant = st.config.server.tenant.clone();
-        if let Some(claims) = verified_access_token(&st, conn, &server, &token)? {
-            let jti = claims.get("jti").and_then(Value::as_str).unwrap_or("");
-            let cid = claims.get("cid").and_then(Value::as_str).unwrap_or("");
-            let exp = claims
-                .get("exp")
-                .and_then(Value::as_i64)
-                .and_then(|e| chrono::DateTime::from_timestamp(e, 0))
-                .unwrap_or_else(chrono::Utc::now);
-            authorization::revoke_access_token(conn, &tenant, &client, cid, jti, exp)?;
-            return Ok(());
-        }
-        authorization::revoke_refresh_token(conn, &tenant, &client, &token)?;
-        Ok(())
+        authorization::revoke_token(
+            conn,
+            &st.vendor.signer,
+            &st.config.server.tenant,
+            &server,
+            &client,
+            &token,
+            "cid",
+        )
     })
     .await;
     let mut res = match result {
