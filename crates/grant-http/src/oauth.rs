@@ -109,6 +109,22 @@ impl Params {
     }
 }
 
+/// The authorization request `/authorize` parameters make (a face's own extensions, such
+/// as `sessionToken` or `acr_values`, are read by the face).
+pub fn authorization_request(params: &Params) -> grant_core::model::AuthorizationRequest {
+    let owned = |n: &str| params.value(n).map(str::to_owned);
+    grant_core::model::AuthorizationRequest {
+        client_id: params.get("client_id").unwrap_or("").to_owned(),
+        redirect_uri: params.get("redirect_uri").unwrap_or("").to_owned(),
+        response_type: params.get("response_type").unwrap_or("").to_owned(),
+        scopes: params.scopes("scope"),
+        state: owned("state"),
+        nonce: owned("nonce"),
+        code_challenge: owned("code_challenge"),
+        code_challenge_method: owned("code_challenge_method"),
+    }
+}
+
 /// Why a token-type request's body is not a usable form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormError {

@@ -183,20 +183,6 @@ fn error_page(r: &Refusal) -> HttpResponse {
     )
 }
 
-fn request_of(params: &Params) -> AuthorizationRequest {
-    let owned = |n: &str| params.value(n).map(str::to_owned);
-    AuthorizationRequest {
-        client_id: params.get("client_id").unwrap_or("").to_owned(),
-        redirect_uri: params.get("redirect_uri").unwrap_or("").to_owned(),
-        response_type: params.get("response_type").unwrap_or("").to_owned(),
-        scopes: params.scopes("scope"),
-        state: owned("state"),
-        nonce: owned("nonce"),
-        code_challenge: owned("code_challenge"),
-        code_challenge_method: owned("code_challenge_method"),
-    }
-}
-
 /// A request `/as/authorization.oauth2` accepted.
 struct Checked {
     mode: ResponseMode,
@@ -239,7 +225,7 @@ async fn check(state: &State, raw: &str) -> Result<Checked, HttpResponse> {
             params.0.push(("redirect_uri".into(), uri));
         }
     }
-    let request = request_of(&params);
+    let request = grant_http::oauth::authorization_request(&params);
     let mode = ResponseMode::parse(params.get("response_mode"), MODES);
     let tenant = state.tenant().to_owned();
     let checked = engine(state, move |conn| {
@@ -252,7 +238,7 @@ async fn check(state: &State, raw: &str) -> Result<Checked, HttpResponse> {
         Err(Outcome::Refused(r)) => {
             return Err(deliver_refusal(
                 mode.unwrap_or(ResponseMode::Query),
-                &request_of(&params),
+                &grant_http::oauth::authorization_request(&params),
                 &r,
             ));
         }

@@ -18,8 +18,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use grant_core::CoreError;
 use grant_core::model::{
-    AuthorizationRequest, AuthorizationServer, CheckedRequest, Client, ClientKind, Face,
-    GrantRecording, Issuance, Refusal, RequestPolicy, SessionKind, SignedIn,
+    AuthorizationServer, CheckedRequest, Client, ClientKind, Face, GrantRecording, Issuance,
+    Refusal, RequestPolicy, SessionKind, SignedIn,
 };
 use grant_core::service::authorization::{self, Approval, Issued};
 use grant_core::service::signing;
@@ -122,20 +122,6 @@ fn error_page(error: &str) -> HttpResponse {
 // ---------------------------------------------------------------------------------------
 // Authorization
 
-fn request_of(params: &Params) -> AuthorizationRequest {
-    let owned = |n: &str| params.value(n).map(str::to_owned);
-    AuthorizationRequest {
-        client_id: params.get("client_id").unwrap_or("").to_owned(),
-        redirect_uri: params.get("redirect_uri").unwrap_or("").to_owned(),
-        response_type: params.get("response_type").unwrap_or("").to_owned(),
-        scopes: params.scopes("scope"),
-        state: owned("state"),
-        nonce: owned("nonce"),
-        code_challenge: owned("code_challenge"),
-        code_challenge_method: owned("code_challenge_method"),
-    }
-}
-
 struct Checked {
     tenant: String,
     mode: ResponseMode,
@@ -162,7 +148,7 @@ fn deliver_refusal(c: &Checked, r: &Refusal) -> HttpResponse {
 /// IdentityServer redirects no other error).
 async fn check(state: &State, raw: &str) -> Result<Checked, HttpResponse> {
     let params = Params::parse(raw).ok_or_else(|| error_page("invalid_request"))?;
-    let request = request_of(&params);
+    let request = grant_http::oauth::authorization_request(&params);
     let client_id = crate::json::normalize_id(&request.client_id);
     let lookup = client_id.clone();
     let tenant = engine(state, move |conn| {

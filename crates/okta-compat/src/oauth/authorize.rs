@@ -83,27 +83,6 @@ fn failed(o: Outcome) -> HttpResponse {
     }
 }
 
-/// The authorization request in `params`, as the engine reads it.
-fn request_of(params: &Params) -> AuthorizationRequest {
-    let owned = |n: &str| params.value(n).map(str::to_owned);
-    AuthorizationRequest {
-        client_id: params.get("client_id").unwrap_or("").to_owned(),
-        redirect_uri: params.get("redirect_uri").unwrap_or("").to_owned(),
-        response_type: params.get("response_type").unwrap_or("").to_owned(),
-        scopes: params
-            .get("scope")
-            .unwrap_or("")
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        state: owned("state"),
-        nonce: owned("nonce"),
-        code_challenge: owned("code_challenge"),
-        code_challenge_method: owned("code_challenge_method"),
-    }
-}
-
 fn prompts(params: &Params) -> (bool, bool) {
     let prompt = params.get("prompt").unwrap_or("");
     let has = |p: &str| prompt.split(' ').any(|x| x == p);
@@ -169,7 +148,7 @@ async fn check(req: &HttpRequest, state: &State, raw: &str) -> Result<Checked, H
     let server = super::server(req, state)
         .await
         .map_err(|e| actix_web::ResponseError::error_response(&e))?;
-    let request = request_of(&params);
+    let request = grant_http::oauth::authorization_request(&params);
     let policy = policy(&server);
     let tenant = state.config.server.tenant.clone();
     let mode = Mode::parse(params.get("response_mode"), MODES);
@@ -183,14 +162,14 @@ async fn check(req: &HttpRequest, state: &State, raw: &str) -> Result<Checked, H
         Err(Outcome::Refused(r)) => {
             return Err(deliver_refusal(
                 mode.unwrap_or(Mode::Query),
-                &request_of(&params),
+                &grant_http::oauth::authorization_request(&params),
                 &r,
             ));
         }
         Err(o) => return Err(failed(o)),
     };
     let Some(mode) = mode else {
-        let r = &request_of(&params);
+        let r = &grant_http::oauth::authorization_request(&params);
         let mut out = vec![
             ("error", "unsupported_response_mode".to_owned()),
             (
