@@ -546,3 +546,67 @@ async fn client_settings_and_identityserver_error_delivery() {
     let (s, h, _) = f.get("/identity/connect/endsession?post_logout_redirect_uri=http%3A%2F%2Fapp.example%2Fbye&state=x", &session).await;
     assert_eq!(s, 200, "{h:?}");
 }
+
+#[tokio::test]
+async fn passwords_of_another_face_or_tenant_do_not_sign_in() {
+    let f = flow().await;
+    // bob (tenant T) has a password made for Okta only; carol's is for OCS but she is a
+    // user of tenant U, and the client being authorized is T's.
+    credential(CredentialKind::Password)
+        .name("bob@example.test")
+        .user(BOB)
+        .faces(&["okta"])
+        .issue_secret(&mut f.e.srv.conn(), T, PASSWORD);
+    credential(CredentialKind::Password)
+        .name("carol@example.test")
+        .user(CAROL_U)
+        .faces(&["ocs"])
+        .issue_secret(&mut f.e.srv.conn(), U, PASSWORD);
+    let auth = authorize_path(HYBRID, "openid", &[]);
+    let login = format!("/identity/account/login?{}", query(&[("returnUrl", &auth)]));
+    for email in ["bob@example.test", "carol@example.test"] {
+        let (_, h, page) = f.get(&login, "").await;
+        let csrf = cookie(&h, "idsrv.csrf").unwrap();
+        let (s, h, page) = f
+            .post(
+                "/identity/account/login",
+                &[
+                    ("returnUrl", &field(&page, "returnUrl")),
+                    ("csrf_token", &field(&page, "csrf_token")),
+                    ("email", email),
+                    ("password", PASSWORD),
+                ],
+                None,
+                &csrf,
+            )
+            .await;
+        assert_eq!(s, 200, "{email}");
+        assert!(page.contains("Invalid username or password"), "{email}");
+        assert!(cookie(&h, "idsrv.session").is_none(), "{email}");
+    }
+    // A client-credentials client's secret does not redeem another client's refresh token,
+    // and another tenant's admin token sees nothing of T's persisted grants.
+    let session = f.session(PASSWORD).await.unwrap();
+    let code = f.code(HYBRID, "openid offline_access", &session).await;
+    let (_, _, body) = f.exchange(&code).await;
+    let rt = serde_json::from_str::<Value>(&body).unwrap()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = f
+        .http
+        .post(f.e.srv.url("/identity/connect/token"))
+        .basic_auth(ADMIN_CLIENT, Some(SECRET))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", rt.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (s, body) = (res.status().as_u16(), res.text().await.unwrap());
+    assert_eq!((s, body.as_str()), (400, r#"{"error":"invalid_grant"}"#));
+    let r = f.e.get(&pg(ALICE), &f.e.other_admin).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert_eq!(f.refresh(&rt).await.0, 200);
+}

@@ -502,3 +502,117 @@ async fn revoking_through_the_grant_service_stops_refresh_and_introspection() {
     assert_eq!(s, 400);
     assert!(h.get("location").is_none());
 }
+
+#[tokio::test]
+async fn credentials_of_another_face_or_client_are_refused_and_slow_bodies_time_out() {
+    let f = {
+        let p = pf_with(|cfg| cfg.server.body_read_timeout_secs = 1);
+        let t = p.srv.tenant().to_owned();
+        let mut conn = p.srv.conn();
+        // bob's password was made for Okta only; asmith's for this PCV.
+        credential(CredentialKind::Password)
+            .name("bob")
+            .user(&p.bob.id)
+            .faces(&["okta"])
+            .issue_secret(&mut conn, &t, PASSWORD);
+        credential(CredentialKind::Password)
+            .name("asmith")
+            .user(&p.asmith.id)
+            .faces(&["pingfed"])
+            .issue_secret(&mut conn, &t, PASSWORD);
+        let new = NewClient {
+            id: Some(CLIENT.into()),
+            redirect_uris: vec![CB.into()],
+            ..NewClient::default()
+        };
+        clients::create_client(&mut conn, &t, new, "test").unwrap();
+        // The client's only secret was made for OCS.
+        credential(CredentialKind::ClientSecret)
+            .name(CLIENT)
+            .client(CLIENT)
+            .faces(&["ocs"])
+            .issue_secret(&mut conn, &t, SECRET);
+        drop(conn);
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Flow { p, http }
+    };
+    let (s, h, page) = f.get(&authorize_path("openid"), "").await;
+    assert_eq!(s, 200);
+    let csrf = cookie(&h, "PF.CSRF").unwrap();
+    let (request, token) = (field(&page, "request"), field(&page, "cSRFToken"));
+    let (s, h, page) = f
+        .post(
+            &action(&page),
+            &[
+                ("request", &request),
+                ("cSRFToken", &token),
+                ("pf.username", "bob"),
+                ("pf.pass", PASSWORD),
+            ],
+            false,
+            &csrf,
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert!(cookie(&h, "PF").is_none());
+    assert!(
+        page.contains(
+            "We didn't recognize the username or password you entered. Please try again."
+        )
+    );
+    // asmith signs in (no approval page: the client does not ask), but the client cannot
+    // redeem the code with a secret made for another gateway.
+    let (s, h, _) = f
+        .post(
+            &action(&page),
+            &[
+                ("request", &request),
+                ("cSRFToken", &token),
+                ("pf.username", "asmith"),
+                ("pf.pass", PASSWORD),
+            ],
+            false,
+            &csrf,
+        )
+        .await;
+    assert_eq!(s, 302);
+    let code = param(&location_params(&h), "code").unwrap().to_owned();
+    let (s, body) = f
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ])
+        .await;
+    assert_eq!(
+        (s, body.as_str()),
+        (
+            401,
+            r#"{"error_description":"Invalid client or client credentials","error":"invalid_client"}"#
+        )
+    );
+    // The grant service's own admin credential is no OAuth client either.
+    let (s, _, _) = f
+        .http
+        .post(f.p.srv.url("/as/token.oauth2"))
+        .basic_auth("admin", Some("2Federate"))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "x")])
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), (), ()))
+        .unwrap();
+    assert_eq!(s, 401);
+    // A body slower than the deadline: answered, then closed.
+    let addr = f.p.srv.addr();
+    let request = format!(
+        "POST /as/token.oauth2 HTTP/1.1\r\nHost: {addr}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\ngrant_type="
+    );
+    let res = grant_http::testing::send_stalled_body(addr, request).await;
+    assert_eq!(res.status, 408);
+    assert_eq!(res.header("connection"), Some("close"));
+}
