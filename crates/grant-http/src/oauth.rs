@@ -109,6 +109,16 @@ impl Params {
     }
 }
 
+/// The parameters of an `/authorize` request as sent: the query of a GET, the form body of
+/// a POST (OIDC Core §3.1.2.1 allows both).
+pub fn authorize_params_text(req: &HttpRequest, body: &[u8]) -> String {
+    if req.method() == actix_web::http::Method::POST {
+        String::from_utf8_lossy(body).into_owned()
+    } else {
+        req.query_string().to_owned()
+    }
+}
+
 /// The authorization request `/authorize` parameters make (a face's own extensions, such
 /// as `sessionToken` or `acr_values`, are read by the face).
 pub fn authorization_request(params: &Params) -> grant_core::model::AuthorizationRequest {

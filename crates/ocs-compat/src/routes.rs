@@ -34,8 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource(any_case("/connect/authorize"))
-                    .route(web::get().to(connect::authorize_get))
-                    .route(web::post().to(connect::authorize_post))
+                    .route(web::get().to(connect::authorize))
+                    .route(web::post().to(connect::authorize))
                     .default_service(allow_only("GET, POST")),
             )
             .service(

@@ -41,8 +41,8 @@ const ID_TOKEN_LIFETIME_SECS: i64 = 3600;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/as/authorization.oauth2")
-            .route(web::get().to(authorize_get))
-            .route(web::post().to(authorize_post)),
+            .route(web::get().to(authorize))
+            .route(web::post().to(authorize)),
     )
     .service(
         web::resource("/as/{resumeId}/resume/as/authorization.ping").route(web::post().to(resume)),
@@ -308,19 +308,9 @@ fn login_page(
     })
 }
 
-/// `GET /as/authorization.oauth2`.
-pub async fn authorize_get(req: HttpRequest, state: State) -> HttpResponse {
-    let raw = req.query_string().to_owned();
-    authorize(req, state, raw).await
-}
-
-/// `POST /as/authorization.oauth2` (form parameters).
-pub async fn authorize_post(req: HttpRequest, body: web::Bytes, state: State) -> HttpResponse {
-    let raw = String::from_utf8_lossy(&body).into_owned();
-    authorize(req, state, raw).await
-}
-
-async fn authorize(req: HttpRequest, state: State, raw: String) -> HttpResponse {
+/// `GET|POST /as/authorization.oauth2` (POST: form parameters, none in the query).
+pub async fn authorize(req: HttpRequest, body: web::Bytes, state: State) -> HttpResponse {
+    let raw = grant_http::oauth::authorize_params_text(&req, &body);
     let c = match check(&state, &raw).await {
         Ok(c) => c,
         Err(res) => return res,

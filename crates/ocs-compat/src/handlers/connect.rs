@@ -228,19 +228,9 @@ fn authorize_path(raw: &str) -> String {
     format!("/identity/connect/authorize?{raw}")
 }
 
-/// `GET /identity/connect/authorize`.
-pub async fn authorize_get(req: HttpRequest, state: State) -> HttpResponse {
-    let raw = req.query_string().to_owned();
-    authorize(req, state, raw).await
-}
-
-/// `POST /identity/connect/authorize` (form parameters).
-pub async fn authorize_post(req: HttpRequest, body: web::Bytes, state: State) -> HttpResponse {
-    let raw = String::from_utf8_lossy(&body).into_owned();
-    authorize(req, state, raw).await
-}
-
-async fn authorize(req: HttpRequest, state: State, raw: String) -> HttpResponse {
+/// `GET|POST /identity/connect/authorize` (POST: form parameters, none in the query).
+pub async fn authorize(req: HttpRequest, body: web::Bytes, state: State) -> HttpResponse {
+    let raw = grant_http::oauth::authorize_params_text(&req, &body);
     let c = match check(&state, &raw).await {
         Ok(c) => c,
         Err(res) => return res,

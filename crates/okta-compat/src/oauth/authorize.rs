@@ -89,18 +89,6 @@ fn prompts(params: &Params) -> (bool, bool) {
     (has("none"), has("consent"))
 }
 
-/// `GET /oauth2[/{asId}]/v1/authorize`.
-pub async fn authorize_get(req: HttpRequest, state: State) -> HttpResponse {
-    let raw = req.query_string().to_owned();
-    authorize(req, state, raw).await
-}
-
-/// `POST /oauth2[/{asId}]/v1/authorize` (form parameters, none in the query).
-pub async fn authorize_post(req: HttpRequest, body: web::Bytes, state: State) -> HttpResponse {
-    let raw = String::from_utf8_lossy(&body).into_owned();
-    authorize(req, state, raw).await
-}
-
 /// The path of the server's `/authorize` with the request as its query: where sign-in
 /// returns to.
 fn authorize_uri(req: &HttpRequest, raw: &str) -> String {
@@ -224,7 +212,9 @@ async fn signed_in(
     }
 }
 
-async fn authorize(req: HttpRequest, state: State, raw: String) -> HttpResponse {
+/// `GET|POST /oauth2[/{asId}]/v1/authorize` (POST: form parameters, none in the query).
+pub async fn authorize(req: HttpRequest, body: web::Bytes, state: State) -> HttpResponse {
+    let raw = grant_http::oauth::authorize_params_text(&req, &body);
     let c = match check(&req, &state, &raw).await {
         Ok(c) => c,
         Err(res) => return res,

@@ -32,8 +32,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         let _ = named;
         cfg.service(
             web::resource(format!("{prefix}/authorize"))
-                .route(web::get().to(authorize::authorize_get))
-                .route(web::post().to(authorize::authorize_post)),
+                .route(web::get().to(authorize::authorize))
+                .route(web::post().to(authorize::authorize)),
         )
         .service(
             web::resource(format!("{prefix}/consent")).route(web::post().to(authorize::consent)),
