@@ -8,6 +8,7 @@
 
 use std::time::Instant;
 
+use grant_core::model::TenantId;
 use grant_core::model::{AliasVendor, Face, GrantFilter, PageRequest, UserKey};
 use grant_core::service::{clients, credentials, directory, grants};
 use grant_core::{DatabaseConfig, Store};
@@ -34,14 +35,14 @@ fn main() {
         let tenant = principal.credential.tenant_id.clone();
         let user = directory::get_user(
             &mut conn,
-            &tenant,
+            TenantId::new(&tenant),
             UserKey::Alias(AliasVendor::Okta),
             &okta_id,
         )
         .unwrap();
         let page = grants::list_consents(
             &mut conn,
-            &tenant,
+            TenantId::new(&tenant),
             &GrantFilter::by_user(user.id.clone()),
             &PageRequest::first(20),
         )
@@ -54,7 +55,7 @@ fn main() {
         ids.sort_unstable();
         ids.dedup();
         rows += page.items.len()
-            + clients::find_clients(&mut conn, &tenant, &ids)
+            + clients::find_clients(&mut conn, TenantId::new(&tenant), &ids)
                 .unwrap()
                 .len();
     }

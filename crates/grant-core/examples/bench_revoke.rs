@@ -7,6 +7,7 @@
 
 use std::time::Instant;
 
+use grant_core::model::TenantId;
 use grant_core::model::{GrantFilter, UserKey, now};
 use grant_core::service::{audit, directory, grants as grant_rules};
 use grant_core::store::{audit as audit_store, dialect, grants};
@@ -30,7 +31,8 @@ fn main() {
 
     let sa = store(&a);
     let mut conn = sa.conn().unwrap();
-    let user = directory::get_user(&mut conn, "default", UserKey::Login, &login).unwrap();
+    let user =
+        directory::get_user(&mut conn, TenantId::new("default"), UserKey::Login, &login).unwrap();
     let filter = GrantFilter::by_user(user.id.clone());
     let started = Instant::now();
     let n = dialect::write_tx(&mut conn, |conn| {
@@ -43,7 +45,7 @@ fn main() {
         audit_store::insert_audit(
             conn,
             &[audit::grants_revoked(
-                "default",
+                TenantId::new("default"),
                 "bench",
                 &filter,
                 revoked.len(),
@@ -62,7 +64,8 @@ fn main() {
     let sb = store(&b);
     let mut conn = sb.conn().unwrap();
     let started = Instant::now();
-    let n = grant_rules::revoke_grants(&mut conn, "default", &filter, "bench").unwrap();
+    let n =
+        grant_rules::revoke_grants(&mut conn, TenantId::new("default"), &filter, "bench").unwrap();
     let current = started.elapsed();
     println!(
         "grant-core revoke_grants (one UPDATE … RETURNING): {n} grants revoked in {:.1} ms ({:.1}x faster)",

@@ -105,6 +105,7 @@ pub mod fixture {
     use chrono::{DateTime, Utc};
     use secrecy::{ExposeSecret, SecretString};
 
+    use crate::model::TenantId;
     use crate::model::{
         Client, Credential, CredentialKind, Grant, IssuedSecret, NewClient, NewCredential,
         NewGrant, NewUser, ScopeSet, User,
@@ -145,7 +146,8 @@ pub mod fixture {
                 login: login.into(),
                 ..NewUser::default()
             };
-            directory::create_user(&mut self.conn(), tenant, new, "test").expect("user")
+            directory::create_user(&mut self.conn(), TenantId::new(tenant), new, "test")
+                .expect("user")
         }
 
         pub fn client(&self, tenant: &str, id: &str) -> Client {
@@ -154,7 +156,8 @@ pub mod fixture {
                 name: Some(id.into()),
                 ..NewClient::default()
             };
-            clients::create_client(&mut self.conn(), tenant, new, "test").expect("client")
+            clients::create_client(&mut self.conn(), TenantId::new(tenant), new, "test")
+                .expect("client")
         }
 
         pub fn grant(&self, tenant: &str, user: &User, client: &str, scope: &str) -> Grant {
@@ -162,7 +165,8 @@ pub mod fixture {
             // An empty scope: a grant without any.
             new.scopes = ScopeSet::from_names([scope].into_iter().filter(|s| !s.is_empty()));
             new.issuer = "https://issuer.test".into();
-            grants::issue_grant(&mut self.conn(), tenant, new, "test").expect("grant")
+            grants::issue_grant(&mut self.conn(), TenantId::new(tenant), new, "test")
+                .expect("grant")
         }
     }
 
@@ -253,7 +257,7 @@ pub mod fixture {
         ) -> IssuedSecret {
             credentials::create_credential(
                 conn,
-                tenant,
+                TenantId::new(tenant),
                 self.new,
                 secret.map(SecretString::from),
                 hashing,

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use chrono::Duration;
 use grant_core::model::*;
+use grant_core::model::{ClientId, CredentialId, GrantId};
 use grant_core::service::{clients, credentials, directory, export, grants};
 use grant_core::store::{DatabaseUrl, migrate};
 use grant_core::testing::fixture::{Fixture, credential};
@@ -13,11 +14,20 @@ use grant_core::testing::{TestDb, fast_hashing};
 use grant_core::{CoreError, DatabaseConfig, Store};
 use secrecy::SecretString;
 
+/// The tenant the tests work in.
+const TENANT: &TenantId = TenantId::new("t");
+
 fn page_all(store: &Store, tenant: &str, filter: &GrantFilter, limit: u32) -> Vec<String> {
     let mut out = Vec::new();
     let mut req = PageRequest::first(limit);
     loop {
-        let page = grants::list_grants(&mut store.conn().unwrap(), tenant, filter, &req).unwrap();
+        let page = grants::list_grants(
+            &mut store.conn().unwrap(),
+            TenantId::new(tenant),
+            filter,
+            &req,
+        )
+        .unwrap();
         out.extend(page.items.iter().map(|g| g.id.clone()));
         match page.next {
             Some(c) => req.after = Some(c),
@@ -106,16 +116,16 @@ fn scope_consent_migration_keeps_single_scope_ids_and_names() {
     conn.batch_execute(&sql).unwrap();
     assert_eq!(migrate::run_pending(&mut conn).unwrap(), reverted);
     let filter = GrantFilter::by_user(&u.id);
-    let single = grants::get_consent(&mut conn, "t", "oagSingle00000000001", &filter).unwrap();
+    let single = grants::get_consent(&mut conn, TENANT, "oagSingle00000000001", &filter).unwrap();
     assert_eq!(single.scope, "okta.users.read");
-    let all = grants::list_consents(&mut conn, "t", &filter, &PageRequest::first(100)).unwrap();
+    let all = grants::list_consents(&mut conn, TENANT, &filter, &PageRequest::first(100)).unwrap();
     let multi: Vec<&ScopeConsent> = all.items.iter().filter(|c| c.grant.id == "multi").collect();
     assert_eq!(multi.len(), 2);
     for c in &multi {
         assert!(c.id.starts_with("oag") && c.id.len() == 20, "{}", c.id);
     }
     assert_ne!(multi[0].id, multi[1].id);
-    let percent = grants::get_grant(&mut conn, "t", "percent", &filter).unwrap();
+    let percent = grants::get_grant(&mut conn, TENANT, GrantId::new("percent"), &filter).unwrap();
     assert_eq!(
         percent.scopes,
         ScopeSet(vec![
@@ -124,7 +134,7 @@ fn scope_consent_migration_keeps_single_scope_ids_and_names() {
         ])
     );
     // The client columns came back with their defaults for existing rows.
-    let c1 = clients::get_client(&mut conn, "t", "c1").unwrap();
+    let c1 = clients::get_client(&mut conn, TENANT, ClientId::new("c1")).unwrap();
     assert!(c1.renewable && c1.allowed_identities.is_empty() && c1.vendor.is_empty());
 }
 
@@ -141,7 +151,13 @@ fn pagination_returns_every_grant_once_while_grants_are_inserted() {
     let mut seen = Vec::new();
     let mut req = PageRequest::first(4);
     loop {
-        let page = grants::list_grants(&mut f.store.conn().unwrap(), "t1", &filter, &req).unwrap();
+        let page = grants::list_grants(
+            &mut f.store.conn().unwrap(),
+            TenantId::new("t1"),
+            &filter,
+            &req,
+        )
+        .unwrap();
         assert!(page.items.len() <= 4);
         seen.extend(page.items.iter().map(|g| g.id.clone()));
         // Another client adds a grant between every page request.
@@ -178,8 +194,8 @@ fn concurrent_revocations_of_one_grant_one_wins() {
                     let mut conn = store.conn().unwrap();
                     grants::revoke_grant(
                         &mut conn,
-                        "t1",
-                        &id,
+                        TenantId::new("t1"),
+                        GrantId::new(&id),
                         &GrantFilter::default(),
                         &format!("actor{i}"),
                     )
@@ -227,14 +243,43 @@ fn one_tenant_never_sees_another_tenants_grants() {
     f.client("b", "shared-id");
     let ga = f.grant("a", &ua, "shared-id", "read");
     let mut conn = f.store.conn().unwrap();
-    assert!(grants::get_grant(&mut conn, "b", &ga.id, &GrantFilter::default()).is_err());
-    assert!(grants::revoke_grant(&mut conn, "b", &ga.id, &GrantFilter::default(), "x").is_err());
+    assert!(
+        grants::get_grant(
+            &mut conn,
+            TenantId::new("b"),
+            GrantId::new(&ga.id),
+            &GrantFilter::default()
+        )
+        .is_err()
+    );
+    assert!(
+        grants::revoke_grant(
+            &mut conn,
+            TenantId::new("b"),
+            GrantId::new(&ga.id),
+            &GrantFilter::default(),
+            "x"
+        )
+        .is_err()
+    );
     assert_eq!(
-        grants::revoke_grants(&mut conn, "b", &GrantFilter::by_user(&ua.id), "x").unwrap(),
+        grants::revoke_grants(
+            &mut conn,
+            TenantId::new("b"),
+            &GrantFilter::by_user(&ua.id),
+            "x"
+        )
+        .unwrap(),
         0
     );
     assert_eq!(
-        grants::revoke_grants(&mut conn, "b", &GrantFilter::by_client("shared-id"), "x").unwrap(),
+        grants::revoke_grants(
+            &mut conn,
+            TenantId::new("b"),
+            &GrantFilter::by_client("shared-id"),
+            "x"
+        )
+        .unwrap(),
         0
     );
     assert!(page_all(&f.store, "b", &GrantFilter::by_client("shared-id"), 10).is_empty());
@@ -247,7 +292,7 @@ fn one_tenant_never_sees_another_tenants_grants() {
     let mut new = NewGrant::new(&ua.id, "shared-id");
     new.issuer = "x".into();
     assert!(matches!(
-        grants::issue_grant(&mut conn, "b", new, "x"),
+        grants::issue_grant(&mut conn, TenantId::new("b"), new, "x"),
         Err(CoreError::NotFound {
             kind: RecordKind::User,
             ..
@@ -271,27 +316,28 @@ fn revoke_all_counts_are_exact_and_revoked_grants_disappear() {
     let mut conn = f.store.conn().unwrap();
     let user_client = GrantFilter::by_user_and_client(&alice.id, "c1");
     assert_eq!(
-        grants::count_grants(&mut conn, "t", &user_client).unwrap(),
+        grants::count_grants(&mut conn, TENANT, &user_client).unwrap(),
         3
     );
     assert_eq!(
-        grants::revoke_grants(&mut conn, "t", &user_client, "admin").unwrap(),
+        grants::revoke_grants(&mut conn, TENANT, &user_client, "admin").unwrap(),
         3
     );
     assert_eq!(
-        grants::revoke_grants(&mut conn, "t", &user_client, "admin").unwrap(),
+        grants::revoke_grants(&mut conn, TENANT, &user_client, "admin").unwrap(),
         0
     );
     assert_eq!(
-        grants::revoke_grants(&mut conn, "t", &GrantFilter::by_user(&alice.id), "admin").unwrap(),
+        grants::revoke_grants(&mut conn, TENANT, &GrantFilter::by_user(&alice.id), "admin")
+            .unwrap(),
         1
     );
     assert_eq!(
-        grants::revoke_grants(&mut conn, "t", &GrantFilter::by_client("c1"), "admin").unwrap(),
+        grants::revoke_grants(&mut conn, TENANT, &GrantFilter::by_client("c1"), "admin").unwrap(),
         1
     );
     assert_eq!(
-        grants::count_grants(&mut conn, "t", &GrantFilter::default()).unwrap(),
+        grants::count_grants(&mut conn, TENANT, &GrantFilter::default()).unwrap(),
         0
     );
     let snap = export::export(&mut conn).unwrap();
@@ -318,18 +364,42 @@ fn scope_filter_and_expiry() {
     expired.scopes = ScopeSet::from_names(["read"]);
     expired.expires_at = Some(now() - Duration::seconds(5));
     let mut conn = f.store.conn().unwrap();
-    let expired = grants::issue_grant(&mut conn, "t", expired, "x").unwrap();
+    let expired = grants::issue_grant(&mut conn, TENANT, expired, "x").unwrap();
     let filter = GrantFilter::by_user(&u.id).with_scope(Some("read".into()));
     assert_eq!(page_all(&f.store, "t", &filter, 10), vec![read.id.clone()]);
-    assert!(grants::get_grant(&mut conn, "t", &expired.id, &GrantFilter::default()).is_err());
+    assert!(
+        grants::get_grant(
+            &mut conn,
+            TENANT,
+            GrantId::new(&expired.id),
+            &GrantFilter::default()
+        )
+        .is_err()
+    );
     assert_eq!(
-        grants::count_grants(&mut conn, "t", &GrantFilter::by_user(&u.id)).unwrap(),
+        grants::count_grants(&mut conn, TENANT, &GrantFilter::by_user(&u.id)).unwrap(),
         2
     );
     // A grant is only found under its own user.
     let bob = f.user("t", "bob");
-    assert!(grants::get_grant(&mut conn, "t", &read.id, &GrantFilter::by_user(&bob.id)).is_err());
-    assert!(grants::get_grant(&mut conn, "t", &read.id, &GrantFilter::by_user(&u.id)).is_ok());
+    assert!(
+        grants::get_grant(
+            &mut conn,
+            TENANT,
+            GrantId::new(&read.id),
+            &GrantFilter::by_user(&bob.id)
+        )
+        .is_err()
+    );
+    assert!(
+        grants::get_grant(
+            &mut conn,
+            TENANT,
+            GrantId::new(&read.id),
+            &GrantFilter::by_user(&u.id)
+        )
+        .is_ok()
+    );
 }
 
 #[test]
@@ -337,7 +407,7 @@ fn client_validation_rules() {
     let f = Fixture::new();
     f.tenant("t");
     let mut conn = f.store.conn().unwrap();
-    let c = clients::create_client(&mut conn, "t", NewClient::default(), "x").unwrap();
+    let c = clients::create_client(&mut conn, TENANT, NewClient::default(), "x").unwrap();
     assert!(uuid::Uuid::parse_str(&c.id).is_ok(), "generated GUID id");
     assert_eq!(c.access_token_lifetime, 3600);
     let dup = NewClient {
@@ -345,7 +415,7 @@ fn client_validation_rules() {
         ..NewClient::default()
     };
     assert!(matches!(
-        clients::create_client(&mut conn, "t", dup, "x"),
+        clients::create_client(&mut conn, TENANT, dup, "x"),
         Err(CoreError::Conflict(_))
     ));
     let many = NewClient {
@@ -353,7 +423,7 @@ fn client_validation_rules() {
         ..NewClient::default()
     };
     assert!(
-        matches!(clients::create_client(&mut conn, "t", many, "x"), Err(CoreError::Invalid { field, .. }) if field == "RedirectUris")
+        matches!(clients::create_client(&mut conn, TENANT, many, "x"), Err(CoreError::Invalid { field, .. }) if field == "RedirectUris")
     );
     for bad in [59, 3601] {
         let n = NewClient {
@@ -361,14 +431,14 @@ fn client_validation_rules() {
             ..NewClient::default()
         };
         assert!(matches!(
-            clients::create_client(&mut conn, "t", n, "x"),
+            clients::create_client(&mut conn, TENANT, n, "x"),
             Err(CoreError::Invalid { .. })
         ));
     }
     let patched = clients::update_client(
         &mut conn,
-        "t",
-        &c.id,
+        TENANT,
+        ClientId::new(&c.id),
         ClientPatch {
             name: Some("renamed".into()),
             ..ClientPatch::default()
@@ -380,9 +450,9 @@ fn client_validation_rules() {
         (patched.name.as_str(), patched.access_token_lifetime),
         ("renamed", 3600)
     );
-    clients::delete_client(&mut conn, "t", &c.id, "x").unwrap();
+    clients::delete_client(&mut conn, TENANT, ClientId::new(&c.id), "x").unwrap();
     assert!(matches!(
-        clients::delete_client(&mut conn, "t", &c.id, "x"),
+        clients::delete_client(&mut conn, TENANT, ClientId::new(&c.id), "x"),
         Err(CoreError::NotFound { .. })
     ));
 }
@@ -416,8 +486,14 @@ fn tokens_are_stored_as_digests_and_stop_working_when_disabled() {
     let snap = export::export(&mut conn).unwrap();
     let json = serde_json::to_string(&snap).unwrap();
     assert!(!json.contains(&token), "export holds no token");
-    credentials::set_credential_status(&mut conn, "t", &found.id, CredentialStatus::Disabled, "x")
-        .unwrap();
+    credentials::set_credential_status(
+        &mut conn,
+        TENANT,
+        CredentialId::new(&found.id),
+        CredentialStatus::Disabled,
+        "x",
+    )
+    .unwrap();
     assert!(
         credentials::authenticate_token(&mut conn, &token, &Face::Okta)
             .unwrap()
@@ -480,8 +556,15 @@ fn export_import_export_is_identical() {
         kind: "User".into(),
     });
     let mut conn = f.store.conn().unwrap();
-    let issued = grants::issue_grant(&mut conn, "t", g, "x").unwrap();
-    grants::revoke_grant(&mut conn, "t", &issued.id, &GrantFilter::default(), "x").unwrap();
+    let issued = grants::issue_grant(&mut conn, TENANT, g, "x").unwrap();
+    grants::revoke_grant(
+        &mut conn,
+        TENANT,
+        GrantId::new(&issued.id),
+        &GrantFilter::default(),
+        "x",
+    )
+    .unwrap();
     f.grant("t", &u, "c1", "read");
     let first = serde_json::to_string_pretty(&export::export(&mut conn).unwrap()).unwrap();
 
@@ -518,15 +601,21 @@ fn scope_names_are_opaque_and_each_scope_is_its_own_consent() {
     let mut conn = f.store.conn().unwrap();
     let mut g = NewGrant::new(&u.id, "c1");
     g.scopes = ScopeSet::from_names(OPAQUE);
-    let issued = grants::issue_grant(&mut conn, "t", g, "x").unwrap();
-    let read = grants::get_grant(&mut conn, "t", &issued.id, &GrantFilter::default()).unwrap();
+    let issued = grants::issue_grant(&mut conn, TENANT, g, "x").unwrap();
+    let read = grants::get_grant(
+        &mut conn,
+        TENANT,
+        GrantId::new(&issued.id),
+        &GrantFilter::default(),
+    )
+    .unwrap();
     assert_eq!(read.scopes, ScopeSet::from_names(OPAQUE));
     assert!(read.scopes.0.iter().all(|s| s.restrictions.is_empty()));
     // A grant without scope has no consent.
     f.grant("t", &u, "c1", "");
     let all = grants::list_consents(
         &mut conn,
-        "t",
+        TENANT,
         &GrantFilter::by_user(&u.id),
         &PageRequest::first(100),
     )
@@ -541,7 +630,7 @@ fn scope_names_are_opaque_and_each_scope_is_its_own_consent() {
     // The filter matches the stored string.
     let one = grants::list_consents(
         &mut conn,
-        "t",
+        TENANT,
         &GrantFilter::by_user(&u.id).with_scope(Some("api:read".into())),
         &PageRequest::first(100),
     )
@@ -550,19 +639,25 @@ fn scope_names_are_opaque_and_each_scope_is_its_own_consent() {
     assert_eq!(one.items[0].scope, "api:read");
     // Revoking one consent leaves the others, and the grant, in place.
     let gone = one.items[0].id.clone();
-    grants::revoke_consent(&mut conn, "t", &gone, &GrantFilter::by_user(&u.id), "x").unwrap();
+    grants::revoke_consent(&mut conn, TENANT, &gone, &GrantFilter::by_user(&u.id), "x").unwrap();
     assert!(matches!(
-        grants::get_consent(&mut conn, "t", &gone, &GrantFilter::default()),
+        grants::get_consent(&mut conn, TENANT, &gone, &GrantFilter::default()),
         Err(CoreError::NotFound { .. })
     ));
-    let after = grants::get_grant(&mut conn, "t", &issued.id, &GrantFilter::default()).unwrap();
+    let after = grants::get_grant(
+        &mut conn,
+        TENANT,
+        GrantId::new(&issued.id),
+        &GrantFilter::default(),
+    )
+    .unwrap();
     assert_eq!(
         after.scopes,
         ScopeSet::from_names(OPAQUE.iter().filter(|s| **s != "api:read").copied())
     );
     let rest = grants::list_consents(
         &mut conn,
-        "t",
+        TENANT,
         &GrantFilter::by_user(&u.id),
         &PageRequest::first(100),
     )
@@ -573,10 +668,18 @@ fn scope_names_are_opaque_and_each_scope_is_its_own_consent() {
     }
     // Revoking the last consent of a single-scope grant revokes the grant.
     let single = f.grant("t", &u, "c1", "solo:scope");
-    let c = grants::get_consent(&mut conn, "t", &single.id, &GrantFilter::default()).unwrap();
+    let c = grants::get_consent(&mut conn, TENANT, &single.id, &GrantFilter::default()).unwrap();
     assert_eq!(c.scope, "solo:scope");
-    grants::revoke_consent(&mut conn, "t", &single.id, &GrantFilter::default(), "x").unwrap();
-    assert!(grants::get_grant(&mut conn, "t", &single.id, &GrantFilter::default()).is_err());
+    grants::revoke_consent(&mut conn, TENANT, &single.id, &GrantFilter::default(), "x").unwrap();
+    assert!(
+        grants::get_grant(
+            &mut conn,
+            TENANT,
+            GrantId::new(&single.id),
+            &GrantFilter::default()
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -624,7 +727,7 @@ fn client_pages_filter_by_kind_ids_and_tags_and_count_before_paging() {
             created_at: Some(chrono::Utc::now() + Duration::seconds(i)),
             ..NewClient::default()
         };
-        clients::create_client(&mut conn, "t", new, "x").unwrap();
+        clients::create_client(&mut conn, TENANT, new, "x").unwrap();
     }
     let other = NewClient {
         id: Some("cc".into()),
@@ -632,7 +735,7 @@ fn client_pages_filter_by_kind_ids_and_tags_and_count_before_paging() {
         roles: vec!["r1".into()],
         ..NewClient::default()
     };
-    let cc = clients::create_client(&mut conn, "t", other, "x").unwrap();
+    let cc = clients::create_client(&mut conn, TENANT, other, "x").unwrap();
     assert_eq!(cc.roles, vec!["r1".to_owned()]);
     f.client("u", "c0");
     let ac = |ids: &[&str], tags: &[&str]| ClientFilter {
@@ -641,25 +744,29 @@ fn client_pages_filter_by_kind_ids_and_tags_and_count_before_paging() {
         tags: tags.iter().map(|s| s.to_string()).collect(),
     };
     let names = |v: Vec<Client>| v.into_iter().map(|c| c.id).collect::<Vec<_>>();
-    let (page, total) = clients::list_clients_page(&mut conn, "t", &ac(&[], &[]), 1, 2).unwrap();
+    let (page, total) = clients::list_clients_page(&mut conn, TENANT, &ac(&[], &[]), 1, 2).unwrap();
     assert_eq!((names(page), total), (vec!["c1".into(), "c2".into()], 5));
     let (page, total) =
-        clients::list_clients_page(&mut conn, "t", &ac(&[], &["even"]), 1, 10).unwrap();
+        clients::list_clients_page(&mut conn, TENANT, &ac(&[], &["even"]), 1, 10).unwrap();
     assert_eq!((names(page), total), (vec!["c2".into(), "c4".into()], 3));
     let (page, total) =
-        clients::list_clients_page(&mut conn, "t", &ac(&["c3", "cc", "zz"], &[]), 0, 10).unwrap();
+        clients::list_clients_page(&mut conn, TENANT, &ac(&["c3", "cc", "zz"], &[]), 0, 10)
+            .unwrap();
     assert_eq!((names(page), total), (vec!["c3".into()], 1));
-    assert_eq!(clients::count_clients(&mut conn, "t").unwrap(), 6);
+    assert_eq!(clients::count_clients(&mut conn, TENANT).unwrap(), 6);
     // Totals are kept per kind in the same transaction as each insert and delete.
-    clients::delete_client(&mut conn, "t", "c0", "x").unwrap();
-    clients::delete_client(&mut conn, "t", "cc", "x").unwrap();
-    let (page, total) = clients::list_clients_page(&mut conn, "t", &ac(&[], &[]), 0, 1).unwrap();
+    clients::delete_client(&mut conn, TENANT, ClientId::new("c0"), "x").unwrap();
+    clients::delete_client(&mut conn, TENANT, ClientId::new("cc"), "x").unwrap();
+    let (page, total) = clients::list_clients_page(&mut conn, TENANT, &ac(&[], &[]), 0, 1).unwrap();
     assert_eq!((names(page), total), (vec!["c1".into()], 4));
-    assert_eq!(clients::count_clients(&mut conn, "t").unwrap(), 4);
-    assert_eq!(clients::count_clients(&mut conn, "u").unwrap(), 1);
+    assert_eq!(clients::count_clients(&mut conn, TENANT).unwrap(), 4);
+    assert_eq!(
+        clients::count_clients(&mut conn, TenantId::new("u")).unwrap(),
+        1
+    );
     let all = ClientFilter::default();
     assert_eq!(
-        clients::list_clients_page(&mut conn, "t", &all, 0, 0)
+        clients::list_clients_page(&mut conn, TENANT, &all, 0, 0)
             .unwrap()
             .1,
         4
@@ -682,9 +789,12 @@ fn disabling_or_deleting_a_client_revokes_its_tokens_and_secrets() {
     let token = mk(&mut conn, CredentialKind::BearerToken, "tok1");
     use secrecy::ExposeSecret;
     let tok = token.secret.expose_secret().to_owned();
-    let found =
-        credentials::find_client_credentials(&mut conn, CredentialKind::ClientSecret, "cli")
-            .unwrap();
+    let found = credentials::find_client_credentials(
+        &mut conn,
+        CredentialKind::ClientSecret,
+        ClientId::new("cli"),
+    )
+    .unwrap();
     assert_eq!(found.len(), 1);
     assert!(
         found[0]
@@ -698,24 +808,30 @@ fn disabling_or_deleting_a_client_revokes_its_tokens_and_secrets() {
         enabled: Some(false),
         ..ClientPatch::default()
     };
-    clients::update_client(&mut conn, "t", "cli", patch, "x").unwrap();
+    clients::update_client(&mut conn, TENANT, ClientId::new("cli"), patch, "x").unwrap();
     assert!(
         credentials::authenticate_token(&mut conn, &tok, &Face::Okta)
             .unwrap()
             .is_none()
     );
-    let found =
-        credentials::find_client_credentials(&mut conn, CredentialKind::ClientSecret, "cli")
-            .unwrap();
+    let found = credentials::find_client_credentials(
+        &mut conn,
+        CredentialKind::ClientSecret,
+        ClientId::new("cli"),
+    )
+    .unwrap();
     assert_eq!(
         found[0].0.status,
         CredentialStatus::Active,
         "secrets survive a disable"
     );
-    clients::delete_client(&mut conn, "t", "cli", "x").unwrap();
-    let found =
-        credentials::find_client_credentials(&mut conn, CredentialKind::ClientSecret, "cli")
-            .unwrap();
+    clients::delete_client(&mut conn, TENANT, ClientId::new("cli"), "x").unwrap();
+    let found = credentials::find_client_credentials(
+        &mut conn,
+        CredentialKind::ClientSecret,
+        ClientId::new("cli"),
+    )
+    .unwrap();
     assert_eq!(found[0].0.status, CredentialStatus::Revoked);
 }
 
@@ -738,12 +854,12 @@ fn tenant_roles_resolve_to_their_type_and_unknown_ids_stay_types() {
     directory::create_role(&mut conn, role.clone(), "x").unwrap();
     let ids = vec!["r-1".to_owned(), "admin-type".to_owned()];
     assert_eq!(
-        directory::role_types(&mut conn, "t", &ids).unwrap(),
+        directory::role_types(&mut conn, TENANT, &ids).unwrap(),
         ["viewer-type", "admin-type"]
     );
     // Roles are per tenant: another tenant's id is not resolved.
     assert_eq!(
-        directory::role_types(&mut conn, "u", &ids).unwrap(),
+        directory::role_types(&mut conn, TenantId::new("u"), &ids).unwrap(),
         ["r-1", "admin-type"]
     );
     let err = directory::create_role(&mut conn, role.clone(), "x").unwrap_err();
@@ -788,7 +904,7 @@ fn exports_carry_roles_and_profiles_and_format_2_still_imports() {
     };
     directory::create_user(
         &mut conn,
-        "t",
+        TENANT,
         NewUser {
             login: "dana".into(),
             roles: vec!["r-1".into()],
@@ -833,7 +949,7 @@ fn client_tag_migration_indexes_the_tags_clients_already_have() {
             tags: tags.into_iter().map(String::from).collect(),
             ..NewClient::default()
         };
-        clients::create_client(&mut conn, "t", new, "test").unwrap();
+        clients::create_client(&mut conn, TENANT, new, "test").unwrap();
     }
     // Back to the schema before `client_tags`, then forward again: the rows come from the
     // clients' stored tag lists.
@@ -845,7 +961,7 @@ fn client_tag_migration_indexes_the_tags_clients_already_have() {
             ..ClientFilter::default()
         };
         let (items, total) =
-            clients::list_clients_page(&mut f.conn(), "t", &filter, 0, 10).unwrap();
+            clients::list_clients_page(&mut f.conn(), TENANT, &filter, 0, 10).unwrap();
         (items.into_iter().map(|c| c.id).collect::<Vec<_>>(), total)
     };
     assert_eq!(page(&["b"]), (vec!["c1".to_owned(), "c2".to_owned()], 2));
@@ -855,9 +971,9 @@ fn client_tag_migration_indexes_the_tags_clients_already_have() {
         tags: Some(vec!["zz".into()]),
         ..ClientPatch::default()
     };
-    clients::update_client(&mut f.conn(), "t", "c2", patch, "test").unwrap();
+    clients::update_client(&mut f.conn(), TENANT, ClientId::new("c2"), patch, "test").unwrap();
     assert_eq!(page(&["b"]), (vec!["c1".to_owned()], 1));
-    clients::delete_client(&mut f.conn(), "t", "c1", "test").unwrap();
+    clients::delete_client(&mut f.conn(), TENANT, ClientId::new("c1"), "test").unwrap();
     assert_eq!(page(&["a", "b"]), (vec![], 0));
     assert_eq!(page(&["zz"]), (vec!["c2".to_owned()], 1));
 }
@@ -896,7 +1012,8 @@ async fn a_disabled_tenant_authenticates_nothing_until_enabled() {
             faces: vec![],
         };
         let secret = (kind != CredentialKind::ApiToken).then(|| SecretString::from("pw"));
-        credentials::create_credential(&mut conn, tenant, new, secret, &hashing, "x").unwrap()
+        credentials::create_credential(&mut conn, TenantId::new(tenant), new, secret, &hashing, "x")
+            .unwrap()
     };
     let token = mk("t", CredentialKind::ApiToken, "tok", None);
     let token = token.secret.expose_secret().to_owned();
@@ -910,7 +1027,7 @@ async fn a_disabled_tenant_authenticates_nothing_until_enabled() {
         credentials::login_password(
             &store,
             &verifier,
-            "t",
+            TENANT,
             &Face::PingFederate { pcv: "P1" },
             "pcv",
             SecretString::from("pw"),
@@ -922,18 +1039,22 @@ async fn a_disabled_tenant_authenticates_nothing_until_enabled() {
             credentials::authenticate_token(conn, &token, &Face::Okta)
                 .unwrap()
                 .is_some(),
-            credentials::find_client_credentials(conn, CredentialKind::ClientSecret, "cli")
-                .unwrap()
-                .len(),
+            credentials::find_client_credentials(
+                conn,
+                CredentialKind::ClientSecret,
+                ClientId::new("cli"),
+            )
+            .unwrap()
+            .len(),
         )
     };
     assert_eq!(usable(&mut conn), (true, 1));
     login().await.unwrap();
 
-    let t = admin::set_tenant_status(&mut conn, "t", TenantStatus::Disabled, "ops").unwrap();
+    let t = admin::set_tenant_status(&mut conn, TENANT, TenantStatus::Disabled, "ops").unwrap();
     assert_eq!(t.status, TenantStatus::Disabled);
     assert_eq!(
-        directory::get_tenant(&mut conn, "t").unwrap().status,
+        directory::get_tenant(&mut conn, TENANT).unwrap().status,
         TenantStatus::Disabled
     );
     assert_eq!(usable(&mut conn), (false, 0));
@@ -948,13 +1069,18 @@ async fn a_disabled_tenant_authenticates_nothing_until_enabled() {
     let found = admin::find_credential_by_token(&mut conn, &token).unwrap();
     assert_eq!(found.status, CredentialStatus::Active);
 
-    admin::set_tenant_status(&mut conn, "t", TenantStatus::Active, "ops").unwrap();
+    admin::set_tenant_status(&mut conn, TENANT, TenantStatus::Active, "ops").unwrap();
     assert_eq!(usable(&mut conn), (true, 1));
     login().await.unwrap();
 
-    let err = admin::set_tenant_status(&mut conn, "nope", TenantStatus::Disabled, "ops");
+    let err = admin::set_tenant_status(
+        &mut conn,
+        TenantId::new("nope"),
+        TenantStatus::Disabled,
+        "ops",
+    );
     assert!(matches!(err, Err(CoreError::NotFound { .. })), "{err:?}");
-    let audit: Vec<_> = admin::list_audit(&mut conn, Some("t"))
+    let audit: Vec<_> = admin::list_audit(&mut conn, Some(TENANT))
         .unwrap()
         .into_iter()
         .filter(|e| e.action == AuditAction::TenantStatus.as_str())
@@ -1000,7 +1126,7 @@ fn alias_and_list_migrations_keep_identifiers_roles_and_scopes() {
     assert_eq!(migrate::run_pending(&mut conn).unwrap(), reverted);
     let by_okta = directory::get_user(
         &mut conn,
-        "t",
+        TENANT,
         UserKey::Alias(AliasVendor::Okta),
         "00uAlice000000000001",
     )
@@ -1011,7 +1137,7 @@ fn alias_and_list_migrations_keep_identifiers_roles_and_scopes() {
     // Venafi universals still compare case-insensitively; Okta ids exactly.
     let by_universal = directory::get_user(
         &mut conn,
-        "t",
+        TENANT,
         UserKey::Alias(AliasVendor::Venafi),
         "LOCAL:{abc}",
     )
@@ -1020,20 +1146,28 @@ fn alias_and_list_migrations_keep_identifiers_roles_and_scopes() {
     assert!(
         directory::find_user(
             &mut conn,
-            "t",
+            TENANT,
             UserKey::Alias(AliasVendor::Okta),
             "00ualice000000000001"
         )
         .unwrap()
         .is_none()
     );
-    let k1 = grant_core::service::admin::get_credential(&mut conn, "t", "k1").unwrap();
+    let k1 = grant_core::service::admin::get_credential(&mut conn, TENANT, CredentialId::new("k1"))
+        .unwrap();
     assert_eq!(k1.scopes, ["ocsapi", "cert:manage,revoke"]);
     assert_eq!(k1.roles, ["SUPER_ADMIN", "READ_ONLY_ADMIN"]);
-    let k2 = grant_core::service::admin::get_credential(&mut conn, "t", "k2").unwrap();
+    let k2 = grant_core::service::admin::get_credential(&mut conn, TENANT, CredentialId::new("k2"))
+        .unwrap();
     assert!(k2.scopes.is_empty() && k2.roles.is_empty());
     // Escaped names and restrictions come back as they were given.
-    let g1 = grants::get_grant(&mut conn, "t", "g1", &GrantFilter::by_user("u1")).unwrap();
+    let g1 = grants::get_grant(
+        &mut conn,
+        TENANT,
+        GrantId::new("g1"),
+        &GrantFilter::by_user("u1"),
+    )
+    .unwrap();
     assert_eq!(
         g1.scopes,
         ScopeSet(vec![
@@ -1085,9 +1219,16 @@ fn varied() -> Fixture {
         name: "note".into(),
         values: vec!["line\nbreak \"quoted\"".into()],
     }];
-    grants::issue_grant(&mut conn, "t", g, "x").unwrap();
+    grants::issue_grant(&mut conn, TENANT, g, "x").unwrap();
     let revoked = f.grant("t", &u, "c1", "read");
-    grants::revoke_grant(&mut conn, "t", &revoked.id, &GrantFilter::default(), "x").unwrap();
+    grants::revoke_grant(
+        &mut conn,
+        TENANT,
+        GrantId::new(&revoked.id),
+        &GrantFilter::default(),
+        "x",
+    )
+    .unwrap();
     for _ in 0..3 {
         f.grant("t", &u, "c1", "okta.users.read");
     }
@@ -1103,8 +1244,8 @@ fn varied() -> Fixture {
         token_prefix: "00".into(),
         faces: vec![],
     };
-    credentials::create_credential(&mut conn, "t", new, None, &fast_hashing(), "x").unwrap();
-    admin::set_tenant_status(&mut conn, "off", TenantStatus::Disabled, "x").unwrap();
+    credentials::create_credential(&mut conn, TENANT, new, None, &fast_hashing(), "x").unwrap();
+    admin::set_tenant_status(&mut conn, TenantId::new("off"), TenantStatus::Disabled, "x").unwrap();
     drop(conn);
     f
 }
@@ -1131,7 +1272,9 @@ fn streamed_export_is_the_pretty_snapshot_and_round_trips_exactly() {
     assert_eq!(streamed(&mut conn2), text);
     // The disabled tenant stays disabled.
     assert_eq!(
-        directory::get_tenant(&mut conn2, "off").unwrap().status,
+        directory::get_tenant(&mut conn2, TenantId::new("off"))
+            .unwrap()
+            .status,
         TenantStatus::Disabled
     );
     // Importing again conflicts on the first record and leaves the store as it was.
@@ -1356,24 +1499,30 @@ fn one_alias_per_vendor_and_tenant() {
         aliases: [(AliasVendor::Okta, okta.to_owned())].into(),
         ..NewUser::default()
     };
-    directory::create_user(&mut conn, "t", new("a", "00uSame00000000000001"), "x").unwrap();
-    let err =
-        directory::create_user(&mut conn, "t", new("b", "00uSame00000000000001"), "x").unwrap_err();
+    directory::create_user(&mut conn, TENANT, new("a", "00uSame00000000000001"), "x").unwrap();
+    let err = directory::create_user(&mut conn, TENANT, new("b", "00uSame00000000000001"), "x")
+        .unwrap_err();
     assert!(
         matches!(&err, CoreError::Conflict(m) if m == "okta id 00uSame00000000000001 already belongs to a user"),
         "{err:?}"
     );
     // Another tenant may use the same alias.
-    directory::create_user(&mut conn, "t2", new("b", "00uSame00000000000001"), "x").unwrap();
+    directory::create_user(
+        &mut conn,
+        TenantId::new("t2"),
+        new("b", "00uSame00000000000001"),
+        "x",
+    )
+    .unwrap();
     // A Venafi universal is taken whatever its case.
     let venafi = |login: &str, u: &str| NewUser {
         login: login.into(),
         aliases: [(AliasVendor::Venafi, u.to_owned())].into(),
         ..NewUser::default()
     };
-    directory::create_user(&mut conn, "t", venafi("c", "local:{X}"), "x").unwrap();
+    directory::create_user(&mut conn, TENANT, venafi("c", "local:{X}"), "x").unwrap();
     assert!(matches!(
-        directory::create_user(&mut conn, "t", venafi("d", "LOCAL:{x}"), "x"),
+        directory::create_user(&mut conn, TENANT, venafi("d", "LOCAL:{x}"), "x"),
         Err(CoreError::Conflict(_))
     ));
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::RunQueryDsl;
+use grant_core::model::TenantId;
 use grant_core::model::*;
 use grant_core::service::credentials::{self, PasswordVerifier};
 use grant_core::service::{directory, export};
@@ -15,6 +16,9 @@ use grant_core::testing::fixture::credential;
 use grant_core::testing::{TestDb, fast_hashing};
 use grant_core::{CoreError, HashingConfig};
 use secrecy::SecretString;
+
+/// The tenant the tests work in.
+const TENANT: &TenantId = TenantId::new("t");
 
 fn sql(conn: &mut grant_core::DbConn, q: &str) {
     diesel::sql_query(q).execute(conn).unwrap();
@@ -28,7 +32,7 @@ fn migration_gives_existing_credentials_the_faces_their_kind_was_used_for() {
     directory::create_tenant(&mut conn, Some("t".into()), "t").unwrap();
     let user = directory::create_user(
         &mut conn,
-        "t",
+        TENANT,
         NewUser {
             login: "alice".into(),
             ..NewUser::default()
@@ -147,7 +151,7 @@ fn exports_carry_faces_and_format_1_imports_derive_them() {
         .name("bad")
         .faces(&["oktaa"])
         .build();
-    let err = credentials::create_credential(&mut conn, "t", bad, None, &fast_hashing(), "x")
+    let err = credentials::create_credential(&mut conn, TENANT, bad, None, &fast_hashing(), "x")
         .unwrap_err();
     assert!(
         matches!(err, CoreError::Invalid { ref field, .. } if field == "faces"),
@@ -178,7 +182,7 @@ async fn login_password_checks_password_usability_and_face() {
             credentials::login_password(
                 &store,
                 verifier,
-                "t",
+                TENANT,
                 &face,
                 user,
                 SecretString::from(pw),

@@ -3,10 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use grant_core::model::*;
+use grant_core::model::{ClientId, TenantId};
 use grant_core::service::tokens::{self, TokenPair};
 use grant_core::service::{clients, directory, grants};
 use grant_core::testing::TestDb;
 use grant_core::{CoreError, Store};
+
+/// The tenant the tests work in.
+const TENANT: &TenantId = TenantId::new("t");
 
 fn setup() -> (TestDb, Store, User, User) {
     let db = TestDb::new();
@@ -15,7 +19,7 @@ fn setup() -> (TestDb, Store, User, User) {
     directory::create_tenant(&mut c, Some("t".into()), "t").unwrap();
     let alice = directory::create_user(
         &mut c,
-        "t",
+        TENANT,
         NewUser {
             login: "alice".into(),
             ..NewUser::default()
@@ -25,7 +29,7 @@ fn setup() -> (TestDb, Store, User, User) {
     .unwrap();
     let bob = directory::create_user(
         &mut c,
-        "t",
+        TENANT,
         NewUser {
             login: "bob".into(),
             ..NewUser::default()
@@ -42,7 +46,7 @@ fn setup() -> (TestDb, Store, User, User) {
     ] {
         clients::create_client(
             &mut c,
-            "t",
+            TENANT,
             NewClient {
                 id: Some(id.into()),
                 kind: Some(ClientKind::ApiIntegration),
@@ -76,7 +80,7 @@ fn api_integrations_allow_long_lifetimes_other_clients_do_not() {
     let mut c = store.conn().unwrap();
     let err = clients::create_client(
         &mut c,
-        "t",
+        TENANT,
         NewClient {
             id: Some("web".into()),
             access_token_lifetime: Some(7_776_000),
@@ -94,9 +98,9 @@ fn authorize_refresh_and_revoke_through_one_grant() {
     let mut c = store.conn().unwrap();
     let first = tokens::authorize(
         &mut c,
-        "t",
-        &alice.id,
-        "app",
+        TENANT,
+        alice.id(),
+        ClientId::new("app"),
         scopes("certificate:manage"),
         &pair(1),
         "alice",
@@ -113,83 +117,125 @@ fn authorize_refresh_and_revoke_through_one_grant() {
         (first.access_expires_at - g.created_at).num_seconds(),
         7_776_000
     );
-    let (cred, grant) = tokens::authenticate_access(&mut c, "t", "access-1")
+    let (cred, grant) = tokens::authenticate_access(&mut c, TENANT, "access-1")
         .unwrap()
         .unwrap();
     assert_eq!(grant.unwrap().id, g.id);
     assert_eq!(cred.kind, CredentialKind::BearerToken);
     // A refresh token is not an access token, and vice versa.
     assert!(
-        tokens::authenticate_access(&mut c, "t", "refresh-1")
+        tokens::authenticate_access(&mut c, TENANT, "refresh-1")
             .unwrap()
             .is_none()
     );
     assert!(matches!(
-        tokens::refresh(&mut c, "t", "access-1", "app", &pair(9), "x"),
+        tokens::refresh(
+            &mut c,
+            TENANT,
+            "access-1",
+            ClientId::new("app"),
+            &pair(9),
+            "x"
+        ),
         Err(CoreError::Unauthenticated)
     ));
     // A second login is its own grant (its own scope); the first grant and its token keep
     // the scope they were issued with.
     let second = tokens::authorize(
         &mut c,
-        "t",
-        &alice.id,
-        "app",
+        TENANT,
+        alice.id(),
+        ClientId::new("app"),
         scopes("certificate:manage,revoke"),
         &pair(2),
         "alice",
     )
     .unwrap();
     assert_ne!(second.grant.id, g.id);
-    let (_, still) = tokens::authenticate_access(&mut c, "t", "access-1")
+    let (_, still) = tokens::authenticate_access(&mut c, TENANT, "access-1")
         .unwrap()
         .unwrap();
     assert_eq!(still.unwrap().scopes, scopes("certificate:manage"));
     // Refresh with the wrong client, then the right one: only the refreshed pair changes.
     assert!(matches!(
-        tokens::refresh(&mut c, "t", "refresh-1", "other", &pair(3), "x"),
+        tokens::refresh(
+            &mut c,
+            TENANT,
+            "refresh-1",
+            ClientId::new("other"),
+            &pair(3),
+            "x"
+        ),
         Err(CoreError::Invalid { .. })
     ));
-    let third = tokens::refresh(&mut c, "t", "refresh-1", "app", &pair(3), "x").unwrap();
+    let third = tokens::refresh(
+        &mut c,
+        TENANT,
+        "refresh-1",
+        ClientId::new("app"),
+        &pair(3),
+        "x",
+    )
+    .unwrap();
     assert_eq!(third.grant.id, g.id);
     assert_eq!(third.grant.expires_at, g.expires_at);
     assert_eq!(third.grant.scopes, scopes("certificate:manage"));
     assert!(
-        tokens::authenticate_access(&mut c, "t", "access-1")
+        tokens::authenticate_access(&mut c, TENANT, "access-1")
             .unwrap()
             .is_none()
     );
     assert!(
-        tokens::authenticate_access(&mut c, "t", "access-2")
+        tokens::authenticate_access(&mut c, TENANT, "access-2")
             .unwrap()
             .is_some()
     );
     assert!(
-        tokens::authenticate_access(&mut c, "t", "access-3")
+        tokens::authenticate_access(&mut c, TENANT, "access-3")
             .unwrap()
             .is_some()
     );
-    assert!(tokens::refresh(&mut c, "t", "refresh-1", "app", &pair(4), "x").is_err());
+    assert!(
+        tokens::refresh(
+            &mut c,
+            TENANT,
+            "refresh-1",
+            ClientId::new("app"),
+            &pair(4),
+            "x"
+        )
+        .is_err()
+    );
     // Revoking the grant through one token kills every token of it.
-    let (cred, _) = tokens::authenticate_access(&mut c, "t", "access-3")
+    let (cred, _) = tokens::authenticate_access(&mut c, TENANT, "access-3")
         .unwrap()
         .unwrap();
-    let revoked = tokens::revoke_own_grant(&mut c, "t", &cred, "alice")
+    let revoked = tokens::revoke_own_grant(&mut c, TENANT, &cred, "alice")
         .unwrap()
         .unwrap();
     assert_eq!(revoked.status, GrantStatus::Revoked);
     assert!(
-        tokens::authenticate_access(&mut c, "t", "access-3")
+        tokens::authenticate_access(&mut c, TENANT, "access-3")
             .unwrap()
             .is_none()
     );
     // The second login's grant is another grant: untouched.
     assert!(
-        tokens::authenticate_access(&mut c, "t", "access-2")
+        tokens::authenticate_access(&mut c, TENANT, "access-2")
             .unwrap()
             .is_some()
     );
-    assert!(tokens::refresh(&mut c, "t", "refresh-3", "app", &pair(5), "x").is_err());
+    assert!(
+        tokens::refresh(
+            &mut c,
+            TENANT,
+            "refresh-3",
+            ClientId::new("app"),
+            &pair(5),
+            "x"
+        )
+        .is_err()
+    );
     let actions: Vec<String> = grant_core::store::audit::list_audit(&mut c, Some("t"))
         .unwrap()
         .into_iter()
@@ -213,9 +259,9 @@ fn revoke_grants_revokes_their_tokens_and_scopes_are_checked() {
     let mut c = store.conn().unwrap();
     tokens::authorize(
         &mut c,
-        "t",
-        &alice.id,
-        "app",
+        TENANT,
+        alice.id(),
+        ClientId::new("app"),
         scopes("admin"),
         &pair(1),
         "a",
@@ -223,30 +269,39 @@ fn revoke_grants_revokes_their_tokens_and_scopes_are_checked() {
     .unwrap();
     tokens::authorize(
         &mut c,
-        "t",
-        &bob.id,
-        "app",
+        TENANT,
+        bob.id(),
+        ClientId::new("app"),
         scopes("certificate"),
         &pair(2),
         "b",
     )
     .unwrap();
-    let n = grants::revoke_grants(&mut c, "t", &GrantFilter::by_user(&alice.id), "admin").unwrap();
+    let n =
+        grants::revoke_grants(&mut c, TENANT, &GrantFilter::by_user(&alice.id), "admin").unwrap();
     assert_eq!(n, 1);
     assert!(
-        tokens::authenticate_access(&mut c, "t", "access-1")
+        tokens::authenticate_access(&mut c, TENANT, "access-1")
             .unwrap()
             .is_none()
     );
     assert!(
-        tokens::authenticate_access(&mut c, "t", "access-2")
+        tokens::authenticate_access(&mut c, TENANT, "access-2")
             .unwrap()
             .is_some()
     );
     // Not allowed by the client: a restriction it lacks, a scope it lacks.
     for bad in ["certificate:delete", "ssh"] {
-        let err = tokens::authorize(&mut c, "t", &alice.id, "app", scopes(bad), &pair(3), "a")
-            .unwrap_err();
+        let err = tokens::authorize(
+            &mut c,
+            TENANT,
+            alice.id(),
+            ClientId::new("app"),
+            scopes(bad),
+            &pair(3),
+            "a",
+        )
+        .unwrap_err();
         match err {
             CoreError::Invalid { field, reason } => {
                 assert_eq!((field.as_str(), reason.as_str()), ("scope", bad))
@@ -257,9 +312,9 @@ fn revoke_grants_revokes_their_tokens_and_scopes_are_checked() {
     // An empty allow-list allows anything; an unknown client is not found.
     tokens::authorize(
         &mut c,
-        "t",
-        &alice.id,
-        "other",
+        TENANT,
+        alice.id(),
+        ClientId::new("other"),
         scopes("ssh:manage"),
         &pair(4),
         "a",
@@ -268,9 +323,9 @@ fn revoke_grants_revokes_their_tokens_and_scopes_are_checked() {
     assert!(matches!(
         tokens::authorize(
             &mut c,
-            "t",
-            &alice.id,
-            "ghost",
+            TENANT,
+            alice.id(),
+            ClientId::new("ghost"),
             scopes("ssh"),
             &pair(5),
             "a"

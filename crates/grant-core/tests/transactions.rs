@@ -8,11 +8,15 @@ use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
 
 use grant_core::model::*;
+use grant_core::model::{ClientId, GrantId, TenantId, UserId};
 use grant_core::service::tokens::{self, TokenPair};
 use grant_core::service::{clients, directory, grants};
 use grant_core::store::{audit as audit_store, dialect};
 use grant_core::testing::fixture::Fixture;
 use grant_core::{CoreError, DbConn};
+
+/// The tenant the tests work in.
+const TENANT: &TenantId = TenantId::new("t");
 
 fn count_tenants(conn: &mut DbConn) -> usize {
     grant_core::store::tenants::list_tenants(conn)
@@ -104,9 +108,16 @@ fn bulk_revocation_audits_exactly_the_grants_it_revoked() {
         let user_id = user.id.clone();
         let outcomes = race(&fx, 2, move |i, conn| {
             if i == 0 {
-                grants::revoke_grant(conn, "t", &single, &GrantFilter::default(), "one").map(|_| 1)
+                grants::revoke_grant(
+                    conn,
+                    TENANT,
+                    GrantId::new(&single),
+                    &GrantFilter::default(),
+                    "one",
+                )
+                .map(|_| 1)
             } else {
-                grants::revoke_grants(conn, "t", &GrantFilter::by_user(user_id.clone()), "all")
+                grants::revoke_grants(conn, TENANT, &GrantFilter::by_user(user_id.clone()), "all")
             }
         });
         let single_won = outcomes[0].is_ok();
@@ -142,12 +153,15 @@ fn concurrent_first_clients_of_a_kind_are_all_counted() {
                 kind: Some(ClientKind::ClientCredentials),
                 ..NewClient::default()
             };
-            clients::create_client(conn, &t, new, "test")
+            clients::create_client(conn, TenantId::new(&t), new, "test")
         });
         for o in &outcomes {
             assert!(o.is_ok(), "round {round}: {o:?}");
         }
-        assert_eq!(clients::count_clients(&mut fx.conn(), &tenant).unwrap(), 4);
+        assert_eq!(
+            clients::count_clients(&mut fx.conn(), TenantId::new(&tenant)).unwrap(),
+            4
+        );
     }
 }
 
@@ -159,7 +173,7 @@ fn integration(fx: &Fixture, tenant: &str, id: &str) {
         refresh_token_lifetime: Some(7200),
         ..NewClient::default()
     };
-    clients::create_client(&mut fx.conn(), tenant, new, "test").unwrap();
+    clients::create_client(&mut fx.conn(), TenantId::new(tenant), new, "test").unwrap();
 }
 
 fn pair(tag: &str) -> TokenPair {
@@ -181,9 +195,9 @@ fn simultaneous_logins_each_get_their_own_grant() {
             let p = pair(&i.to_string());
             tokens::authorize(
                 conn,
-                "t",
-                &user_id,
-                "integration",
+                TENANT,
+                UserId::new(&user_id),
+                ClientId::new("integration"),
                 ScopeSet::from_names([format!("scope{i}")]),
                 &p,
                 "test",
@@ -194,7 +208,7 @@ fn simultaneous_logins_each_get_their_own_grant() {
         for o in outcomes {
             let (issued, p) = o.unwrap();
             // Each token is bound to its own grant, which holds the scope it was asked for.
-            let (_, grant) = tokens::authenticate_access(&mut fx.conn(), "t", &p.access_token)
+            let (_, grant) = tokens::authenticate_access(&mut fx.conn(), TENANT, &p.access_token)
                 .unwrap()
                 .unwrap();
             let grant = grant.unwrap();
@@ -205,7 +219,7 @@ fn simultaneous_logins_each_get_their_own_grant() {
         assert_eq!(ids.len(), 4, "round {round}: {ids:?}");
         let active = grants::count_grants(
             &mut fx.conn(),
-            "t",
+            TENANT,
             &GrantFilter::by_user_and_client(&user.id, "integration"),
         )
         .unwrap();
@@ -223,9 +237,9 @@ fn a_refresh_token_used_twice_at_once_refreshes_once() {
         let first = pair("first");
         tokens::authorize(
             &mut fx.conn(),
-            "t",
-            &user.id,
-            "integration",
+            TENANT,
+            user.id(),
+            ClientId::new("integration"),
             ScopeSet::from_names(["certificate"]),
             &first,
             "test",
@@ -235,9 +249,9 @@ fn a_refresh_token_used_twice_at_once_refreshes_once() {
         let outcomes = race(&fx, 3, move |i, conn| {
             tokens::refresh(
                 conn,
-                "t",
+                TENANT,
                 &refresh,
-                "integration",
+                ClientId::new("integration"),
                 &pair(&i.to_string()),
                 "test",
             )

@@ -20,6 +20,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::{ApiError, AppState, GatewayConfig, RequestId, Vendor, VendorRendered};
+use grant_core::model::TenantId;
 
 fn extractor_error(err: ApiError) -> actix_web::Error {
     err.into()
@@ -548,7 +549,7 @@ pub fn run_main<V: Vendor>() -> ExitCode {
 /// `import_files`); the audit names `<vendor>-compat import`.
 pub fn import_files<V: Vendor>(
     conn: &mut grant_core::DbConn,
-    tenant: &str,
+    tenant: &grant_core::model::TenantId,
     files: &[String],
 ) -> Result<Vec<grant_core::service::import::BatchReport>, String> {
     let actor = format!("{}-compat import", V::NAME);
@@ -561,7 +562,9 @@ fn run_import<V: Vendor>(config: &GatewayConfig<V::Config>, files: &[String]) ->
     let result = grant_core::Store::connect(&config.database)
         .and_then(|s| s.conn())
         .map_err(|e| e.to_string())
-        .and_then(|mut conn| import_files::<V>(&mut conn, &config.server.tenant, files));
+        .and_then(|mut conn| {
+            import_files::<V>(&mut conn, TenantId::new(&config.server.tenant), files)
+        });
     match result {
         Ok(reports) => {
             for report in reports {

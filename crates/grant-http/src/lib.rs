@@ -115,8 +115,8 @@ impl<V: Vendor> AppState<V> {
     }
 
     /// The tenant this gateway serves.
-    pub fn tenant(&self) -> &str {
-        &self.config.server.tenant
+    pub fn tenant(&self) -> &grant_core::model::TenantId {
+        grant_core::model::TenantId::new(&self.config.server.tenant)
     }
 
     /// Runs database work off the async workers; what grant-core counts meanwhile

@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
-use grant_core::model::{ClientAuth, Refusal, TokenAuthMethod};
+use grant_core::model::{ClientAuth, Refusal, TenantId, TokenAuthMethod};
 use grant_core::service::authorization::{self, PresentedClient};
 use grant_core::{CoreError, DbConn, Store};
 use subtle::ConstantTimeEq as _;
@@ -374,10 +374,10 @@ pub fn csrf_ok(req: &HttpRequest, cookie: &str, form: &Params, field: &str) -> b
 pub async fn trusted_origin(
     req: &HttpRequest,
     store: &Store,
-    tenant: Option<&str>,
+    tenant: Option<&TenantId>,
 ) -> Option<String> {
     let origin = header_str(req, "origin")?.to_owned();
-    let tenant = tenant.map(str::to_owned);
+    let tenant = tenant.map(TenantId::to_buf);
     let check = origin.clone();
     run_db(store, move |conn| {
         authorization::origin_trusted(conn, tenant.as_deref(), &check)

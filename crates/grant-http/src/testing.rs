@@ -133,7 +133,7 @@ impl<V: Vendor> TestServer<V> {
         self.store.conn().expect("test connection")
     }
 
-    pub fn tenant(&self) -> &str {
+    pub fn tenant(&self) -> &grant_core::model::TenantId {
         self.state.tenant()
     }
 }

@@ -79,7 +79,7 @@ impl Vendor for TestVendor {
             "/users/{user}/grants",
             web::delete().to(
                 |st: web::Data<AppState<TestVendor>>, user: web::Path<String>| async move {
-                    let tenant = st.tenant().to_owned();
+                    let tenant = st.tenant().to_buf();
                     let filter = grant_core::model::GrantFilter::by_user(user.into_inner());
                     let n = st
                         .db(move |conn| {
@@ -804,9 +804,9 @@ async fn metrics_are_scraped_in_the_prometheus_text_format() {
     let user = {
         use grant_core::model::{NewClient, NewGrant, NewUser};
         use grant_core::service::{clients, directory, grants};
-        let t = srv.tenant().to_owned();
+        let t = srv.tenant().to_buf();
         let mut conn = srv.conn();
-        directory::create_tenant(&mut conn, Some(t.clone()), "t").unwrap();
+        directory::create_tenant(&mut conn, Some(t.to_string()), "t").unwrap();
         let new = NewUser {
             login: "metrics".into(),
             ..NewUser::default()

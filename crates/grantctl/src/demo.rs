@@ -6,6 +6,7 @@ use grant_core::DbConn;
 use crate::output::{Failure, Out};
 use grant_core::HashingConfig;
 use grant_core::model::*;
+use grant_core::model::{ClientId, TenantId};
 use grant_core::service::{clients, credentials, directory, grants};
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -52,9 +53,9 @@ fn grant(user: &User, client: &str, scope: &str, issuer: &str, id: String) -> Ne
 
 pub fn seed(conn: &mut DbConn, args: SeedDemo, out: &Out) -> crate::output::Result<()> {
     let e = Failure::from;
-    let t = args.tenant.as_str();
+    let t = TenantId::new(&args.tenant);
     let actor = "grantctl seed-demo";
-    directory::create_tenant(conn, Some(t.to_owned()), "Demo org").map_err(e)?;
+    directory::create_tenant(conn, Some(t.to_string()), "Demo org").map_err(e)?;
     let user = |conn: &mut DbConn, login: &str, okta_id: &str, name: &str| {
         directory::create_user(
             conn,
@@ -102,7 +103,7 @@ pub fn seed(conn: &mut DbConn, args: SeedDemo, out: &Out) -> crate::output::Resu
     )
     .map_err(e)?;
     let demo = Demo {
-        tenant: t.to_owned(),
+        tenant: t.to_string(),
         alice,
         bob,
         okta_issuer: args.okta_issuer.trim_end_matches('/').to_owned(),
@@ -141,7 +142,7 @@ const ACTOR: &str = "grantctl seed-demo";
 
 /// okta-compat: consent grants of alice and bob, and an API token (SSWS) acting as alice.
 fn seed_okta(conn: &mut DbConn, d: &Demo) -> grant_core::Result<serde_json::Value> {
-    let t = d.tenant.as_str();
+    let t = TenantId::new(&d.tenant);
     let mut ids = Vec::new();
     for (u, client, scope) in [
         (&d.alice, WEB_APP, "okta.users.read"),
@@ -242,7 +243,7 @@ fn seed_okta(conn: &mut DbConn, d: &Demo) -> grant_core::Result<serde_json::Valu
 /// pingfed-compat: persistent grants of alice and bob (USER_KEY = login) for the seed's two
 /// clients, and a PCV user (HTTP Basic) for the grant management service.
 fn seed_pingfed(conn: &mut DbConn, d: &Demo) -> grant_core::Result<serde_json::Value> {
-    let t = d.tenant.as_str();
+    let t = TenantId::new(&d.tenant);
     for (id, name) in [
         ("ac_client", "Authorization Code Client"),
         ("im_client", "Implicit Client"),
@@ -321,7 +322,7 @@ pub const OCS_SPA_TWO: &str = "c0c5de40-0000-4000-8000-00000000005b";
 /// authorization-code clients, authorization-code grants, and a client-credentials client
 /// (Tenant Administrator + Tenant Member) whose secret gets tokens at /identity/connect/token.
 fn seed_ocs(conn: &mut DbConn) -> grant_core::Result<serde_json::Value> {
-    let t = OCS_TENANT;
+    let t = TenantId::new(OCS_TENANT);
     directory::create_tenant(conn, Some(t.into()), "OCS demo tenant")?;
     let mut users = Vec::new();
     for (login, name) in [
@@ -407,7 +408,7 @@ pub const VENAFI_APP: &str = "DemoApp";
 /// the VEDauth flow (their tokens are thrown away).
 fn seed_venafi(conn: &mut DbConn, d: &Demo) -> grant_core::Result<serde_json::Value> {
     use grant_core::service::{ids, tokens};
-    let t = d.tenant.as_str();
+    let t = TenantId::new(&d.tenant);
     let admin = directory::create_user(
         conn,
         t,
@@ -472,8 +473,8 @@ fn seed_venafi(conn: &mut DbConn, d: &Demo) -> grant_core::Result<serde_json::Va
         tokens::authorize(
             conn,
             t,
-            &user.id,
-            client,
+            user.id(),
+            ClientId::new(client),
             ScopeSet(vec![Scope::parse_venafi(scope)]),
             &pair,
             ACTOR,

@@ -14,6 +14,8 @@ mod demo;
 mod output;
 mod progress;
 
+use grant_core::model::TenantId;
+use grant_core::model::{ClientId, CredentialId, GrantId, TenantIdBuf};
 use output::{Failure, Format, Out, Result};
 
 const EXIT_CODES: &str = "\
@@ -660,7 +662,7 @@ fn main() -> ExitCode {
 
 pub(crate) fn find_user(
     conn: &mut grant_core::DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     value: &str,
 ) -> grant_core::Result<User> {
     for key in [
@@ -689,12 +691,13 @@ pub(crate) fn new_grant_id(format: &str) -> Result<String, String> {
 }
 
 /// The tenant named by a command, or "does not exist" naming it and the fix.
-fn tenant(conn: &mut grant_core::DbConn, t: &TenantArg) -> Result<String> {
-    directory::get_tenant(conn, &t.tenant)?;
-    Ok(t.tenant.clone())
+fn tenant(conn: &mut grant_core::DbConn, t: &TenantArg) -> Result<TenantIdBuf> {
+    let tenant = TenantIdBuf::new(t.tenant.clone());
+    directory::get_tenant(conn, &tenant)?;
+    Ok(tenant)
 }
 
-fn user_ref(conn: &mut grant_core::DbConn, r: &UserRef) -> Result<(String, User)> {
+fn user_ref(conn: &mut grant_core::DbConn, r: &UserRef) -> Result<(TenantIdBuf, User)> {
     let t = tenant(conn, &r.tenant)?;
     let user = find_user(conn, &t, &r.user)?;
     Ok((t, user))
@@ -720,17 +723,20 @@ fn credential_ref(conn: &mut grant_core::DbConn, r: &CredentialRef) -> Result<Cr
     let id =
         r.id.as_deref()
             .ok_or_else(|| Failure::usage("give a credential id or --token-stdin"))?;
-    Ok(admin::get_credential(conn, &t, id)?)
+    Ok(admin::get_credential(conn, &t, CredentialId::new(id))?)
 }
 
-fn grant_filter(conn: &mut grant_core::DbConn, s: &GrantSelect) -> Result<(String, GrantFilter)> {
+fn grant_filter(
+    conn: &mut grant_core::DbConn,
+    s: &GrantSelect,
+) -> Result<(TenantIdBuf, GrantFilter)> {
     let t = tenant(conn, &s.tenant)?;
     let mut filter = GrantFilter::default();
     if let Some(u) = &s.user {
         filter.user_id = Some(find_user(conn, &t, u)?.id);
     }
     if let Some(c) = &s.client {
-        filter.client_id = Some(clients::get_client(conn, &t, c)?.id);
+        filter.client_id = Some(clients::get_client(conn, &t, ClientId::new(c))?.id);
     }
     filter.scope.clone_from(&s.scope);
     Ok((t, filter))
@@ -787,9 +793,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::AuthServer(cmd) => auth_server_cmd(conn, &out, cmd, actor)?,
         Command::Grant(cmd) => grant_cmd(conn, &out, cmd, actor)?,
         Command::Credential(cmd) => credential_cmd(conn, &out, cmd, &hashing, actor)?,
-        Command::Audit(AuditCmd::List { tenant: t }) => {
-            out.list(&admin::list_audit(conn, t.as_deref())?, AUDIT_COLUMNS)?
-        }
+        Command::Audit(AuditCmd::List { tenant: t }) => out.list(
+            &admin::list_audit(conn, t.as_deref().map(TenantId::new))?,
+            AUDIT_COLUMNS,
+        )?,
         Command::Export { out: path } => export_to(conn, path.as_deref())?,
         Command::Import { file, .. } => out.record(&import_file(conn, &file)?)?,
         Command::SeedDemo(args) => demo::seed(conn, args, &out)?,
@@ -858,8 +865,8 @@ fn tenant_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: TenantCmd, actor: &
         TenantCmd::Add { id, name } => out.record(&directory::create_tenant(conn, id, &name)?),
         TenantCmd::List => out.list(&admin::list_tenants(conn)?, TENANT_COLUMNS),
         TenantCmd::Get { id } => {
-            let t = directory::get_tenant(conn, &id)?;
-            let held = admin::tenant_contents(conn, &id)?;
+            let t = directory::get_tenant(conn, TenantId::new(&id))?;
+            let held = admin::tenant_contents(conn, TenantId::new(&id))?;
             let mut v = serde_json::to_value(&t).map_err(|e| Failure::runtime(e.to_string()))?;
             v["contents"] =
                 serde_json::to_value(held).map_err(|e| Failure::runtime(e.to_string()))?;
@@ -867,18 +874,18 @@ fn tenant_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: TenantCmd, actor: &
         }
         TenantCmd::Disable { id } => out.record(&admin::set_tenant_status(
             conn,
-            &id,
+            TenantId::new(&id),
             TenantStatus::Disabled,
             actor,
         )?),
         TenantCmd::Enable { id } => out.record(&admin::set_tenant_status(
             conn,
-            &id,
+            TenantId::new(&id),
             TenantStatus::Active,
             actor,
         )?),
         TenantCmd::Delete { id, force } => {
-            admin::delete_tenant(conn, &id, force, actor).map_err(|e| match e {
+            admin::delete_tenant(conn, TenantId::new(&id), force, actor).map_err(|e| match e {
                 grant_core::CoreError::Conflict(m) => Failure::new(
                     output::EXIT_CONFLICT,
                     format!("{m} — delete them first, or pass --force to delete them with it"),
@@ -921,9 +928,12 @@ fn user_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: UserCmd, actor: &str)
         }
         UserCmd::List { tenant: t } => {
             if let Some(t) = &t {
-                directory::get_tenant(conn, t)?;
+                directory::get_tenant(conn, TenantId::new(t))?;
             }
-            out.list(&directory::list_users(conn, t.as_deref())?, USER_COLUMNS)
+            out.list(
+                &directory::list_users(conn, t.as_deref().map(TenantId::new))?,
+                USER_COLUMNS,
+            )
         }
         UserCmd::Get(r) => out.record(&user_ref(conn, &r)?.1),
         UserCmd::Disable(r) => {
@@ -944,7 +954,7 @@ fn user_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: UserCmd, actor: &str)
         }
         UserCmd::Delete(r) => {
             let (t, user) = user_ref(conn, &r)?;
-            admin::delete_user(conn, &t, &user.id, actor)?;
+            admin::delete_user(conn, &t, user.id(), actor)?;
             out.line(&format!("user '{}' deleted", r.user))
         }
     }
@@ -1027,13 +1037,13 @@ fn client_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: ClientCmd, actor: &
         }
         ClientCmd::Get(r) => {
             let t = tenant(conn, &r.tenant)?;
-            out.record(&clients::get_client(conn, &t, &r.id)?)
+            out.record(&clients::get_client(conn, &t, ClientId::new(&r.id))?)
         }
         ClientCmd::Disable(r) => set_client_enabled(conn, out, &r, false, actor),
         ClientCmd::Enable(r) => set_client_enabled(conn, out, &r, true, actor),
         ClientCmd::Delete(r) => {
             let t = tenant(conn, &r.tenant)?;
-            clients::delete_client(conn, &t, &r.id, actor)?;
+            clients::delete_client(conn, &t, ClientId::new(&r.id), actor)?;
             out.line(&format!("client '{}' deleted", r.id))
         }
     }
@@ -1051,7 +1061,13 @@ fn set_client_enabled(
         enabled: Some(enabled),
         ..ClientPatch::default()
     };
-    out.record(&clients::update_client(conn, &t, &r.id, patch, actor)?)
+    out.record(&clients::update_client(
+        conn,
+        &t,
+        ClientId::new(&r.id),
+        patch,
+        actor,
+    )?)
 }
 
 fn scope_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: ScopeCmd, actor: &str) -> Result<()> {
@@ -1071,7 +1087,7 @@ fn scope_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: ScopeCmd, actor: &st
                 ));
             }
             let def = ScopeDefinition {
-                tenant_id: t,
+                tenant_id: t.into_string(),
                 name: name.unwrap_or_else(|| id.clone()),
                 id,
                 display_name,
@@ -1083,9 +1099,12 @@ fn scope_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: ScopeCmd, actor: &st
         }
         ScopeCmd::List { tenant: t } => {
             if let Some(t) = &t {
-                directory::get_tenant(conn, t)?;
+                directory::get_tenant(conn, TenantId::new(t))?;
             }
-            out.list(&admin::list_scopes(conn, t.as_deref())?, SCOPE_COLUMNS)
+            out.list(
+                &admin::list_scopes(conn, t.as_deref().map(TenantId::new))?,
+                SCOPE_COLUMNS,
+            )
         }
         ScopeCmd::Get(r) => {
             let t = tenant(conn, &r.tenant)?;
@@ -1108,14 +1127,20 @@ fn grant_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: GrantCmd, actor: &st
         }
         GrantCmd::Get(r) => {
             let t = tenant(conn, &r.tenant)?;
-            out.record(&admin::get_grant_record(conn, &t, &r.id)?)
+            out.record(&admin::get_grant_record(conn, &t, GrantId::new(&r.id))?)
         }
         GrantCmd::Revoke { id, select } => {
             let selected =
                 select.user.is_some() || select.client.is_some() || select.scope.is_some();
             let (t, filter) = grant_filter(conn, &select)?;
             match id {
-                Some(id) => out.record(&grants::revoke_grant(conn, &t, &id, &filter, actor)?),
+                Some(id) => out.record(&grants::revoke_grant(
+                    conn,
+                    &t,
+                    GrantId::new(&id),
+                    &filter,
+                    actor,
+                )?),
                 None if selected => {
                     let n = grants::revoke_grants(conn, &t, &filter, actor)?;
                     out.line(&format!("{n} grants revoked"))
@@ -1127,7 +1152,7 @@ fn grant_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: GrantCmd, actor: &st
         }
         GrantCmd::Delete(r) => {
             let t = tenant(conn, &r.tenant)?;
-            admin::delete_grant(conn, &t, &r.id, actor)?;
+            admin::delete_grant(conn, &t, GrantId::new(&r.id), actor)?;
             out.line(&format!("grant '{}' deleted", r.id))
         }
     }
@@ -1136,7 +1161,7 @@ fn grant_cmd(conn: &mut grant_core::DbConn, out: &Out, cmd: GrantCmd, actor: &st
 fn add_grants(conn: &mut grant_core::DbConn, out: &Out, a: GrantAdd, actor: &str) -> Result<()> {
     let t = tenant(conn, &a.tenant)?;
     let user = find_user(conn, &t, &a.user)?;
-    clients::get_client(conn, &t, &a.client)?;
+    clients::get_client(conn, &t, ClientId::new(&a.client))?;
     let mut attributes = Vec::new();
     for raw in &a.attributes {
         let (name, values) = raw
@@ -1197,7 +1222,7 @@ fn credential_cmd(
                 None => None,
             };
             if let Some(c) = &client {
-                clients::get_client(conn, &t, c)?;
+                clients::get_client(conn, &t, ClientId::new(c))?;
             }
             let secret = match &secret_env {
                 Some(var) => Some(SecretString::from(
@@ -1230,10 +1255,10 @@ fn credential_cmd(
         }
         CredentialCmd::List { tenant: t } => {
             if let Some(t) = &t {
-                directory::get_tenant(conn, t)?;
+                directory::get_tenant(conn, TenantId::new(t))?;
             }
             out.list(
-                &admin::list_credentials(conn, t.as_deref())?,
+                &admin::list_credentials(conn, t.as_deref().map(TenantId::new))?,
                 CREDENTIAL_COLUMNS,
             )
         }
@@ -1243,7 +1268,7 @@ fn credential_cmd(
         CredentialCmd::Enable(r) => set_status(conn, out, &r, CredentialStatus::Active, actor),
         CredentialCmd::Delete(r) => {
             let c = credential_ref(conn, &r)?;
-            admin::delete_credential(conn, &c.tenant_id, &c.id, actor)?;
+            admin::delete_credential(conn, TenantId::new(&c.tenant_id), c.id(), actor)?;
             out.line(&format!("credential '{}' deleted", c.id))
         }
     }
@@ -1259,8 +1284,8 @@ fn set_status(
     let c = credential_ref(conn, r)?;
     out.record(&admin::set_credential_status(
         conn,
-        &c.tenant_id,
-        &c.id,
+        TenantId::new(&c.tenant_id),
+        c.id(),
         status,
         actor,
     )?)

@@ -12,12 +12,14 @@ use grant_http::{ApiError, Presented};
 
 use crate::State;
 use crate::json::{TENANT_ADMINISTRATOR, TENANT_MEMBER, normalize_id, role_id};
+use grant_core::model::TenantIdBuf;
+use grant_core::model::UserId;
 
 /// The authenticated caller, within the tenant of the path.
 #[derive(Debug, Clone)]
 pub struct OcsCaller {
     /// The tenant of the path (and of the token), as stored.
-    pub tenant: String,
+    pub tenant: TenantIdBuf,
     pub client_id: Option<String>,
     pub user_id: Option<String>,
     /// RoleTypeIds.
@@ -75,8 +77,13 @@ impl OcsCaller {
     /// May the caller read (`write == false`) or remove the persisted grants of the user
     /// `user_id` (lowercase D form)? grant-core's rule with `OCS_GRANT_ROLES`.
     pub fn may_access_user_grants(&self, user_id: &str, write: bool) -> Result<(), ApiError> {
-        authz::may_access_user_grants(&self.principal, &OCS_GRANT_ROLES, user_id, write)
-            .map_err(|_| forbidden())
+        authz::may_access_user_grants(
+            &self.principal,
+            &OCS_GRANT_ROLES,
+            UserId::new(user_id),
+            write,
+        )
+        .map_err(|_| forbidden())
     }
 
     /// Member, or the object is the caller itself (user or client id, compared as stored
@@ -120,7 +127,7 @@ pub async fn authenticate(
                 return Ok(None);
             };
             let ids: Vec<String> = c.roles.iter().map(|r| role_id(r)).collect();
-            let types = directory::role_types(conn, &c.tenant_id, &ids)?;
+            let types = directory::role_types(conn, c.tenant_id(), &ids)?;
             Ok(Some((c, types)))
         })
         .await?
@@ -151,7 +158,7 @@ pub async fn authenticate(
         user: None,
     };
     Ok(OcsCaller {
-        tenant: credential.tenant_id.clone(),
+        tenant: TenantIdBuf::new(credential.tenant_id.clone()),
         client_id: credential.client_id.as_deref().map(normalize_id),
         user_id: credential.user_id.as_deref().map(normalize_id),
         roles,

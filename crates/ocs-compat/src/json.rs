@@ -2,6 +2,7 @@
 //! empty lists), lenient GUIDs, case-insensitive request properties and query keys.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use grant_core::model::TenantId;
 use grant_core::model::{Client, TenantRole, User};
 use grant_http::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;
@@ -275,7 +276,7 @@ impl From<&TenantRole> for RoleResponse {
 
 impl RoleResponse {
     /// The built-in tenant roles of a tenant that defines none (`Id` = RoleTypeId).
-    pub fn built_in(tenant: &str) -> Vec<Self> {
+    pub fn built_in(tenant: &TenantId) -> Vec<Self> {
         TENANT_ROLES
             .iter()
             .map(|(id, name, _, description)| RoleResponse {

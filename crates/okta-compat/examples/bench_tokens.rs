@@ -12,6 +12,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use base64::Engine as _;
+use grant_core::model::TenantId;
 use grant_core::model::{AuthorizationRequest, RequestPolicy, SignedIn, UserKey, now};
 use grant_core::service::authorization::{self, Approval};
 use grant_core::service::{directory, signing};
@@ -58,16 +59,18 @@ fn mint(a: &[String]) {
         consent_possible: true,
         ..RequestPolicy::default()
     };
-    let user = directory::find_user(&mut conn, tenant, UserKey::Login, login)
+    let user = directory::find_user(&mut conn, TenantId::new(tenant), UserKey::Login, login)
         .unwrap()
         .expect("user");
     let signed_in = SignedIn {
         user,
         auth_time: now(),
     };
-    let server = authorization::server(&mut conn, tenant, "default").unwrap();
+    let server = authorization::server(&mut conn, TenantId::new(tenant), "default").unwrap();
     let issue = |conn: &mut grant_core::DbConn, scope: &str| {
-        let checked = authorization::check_request(conn, tenant, request(scope), policy).unwrap();
+        let checked =
+            authorization::check_request(conn, TenantId::new(tenant), request(scope), policy)
+                .unwrap();
         let approval = Approval {
             checked: &checked,
             server_id: "default",
@@ -78,7 +81,7 @@ fn mint(a: &[String]) {
             attributes: Vec::new(),
         };
         (
-            authorization::approve(conn, tenant, &approval).unwrap(),
+            authorization::approve(conn, TenantId::new(tenant), &approval).unwrap(),
             checked.client,
         )
     };
@@ -98,7 +101,7 @@ fn mint(a: &[String]) {
         let issued = authorization::exchange_code(
             &mut conn,
             &server,
-            tenant,
+            TenantId::new(tenant),
             &client,
             &code,
             Some(redirect),
@@ -128,17 +131,21 @@ fn sign(n: u32) {
         "auth_time": 1796652396, "sub": "alice@example.com"
     }))
     .unwrap();
-    let jwt = signer.sign(&mut conn, "t", "default", &claims).unwrap();
+    let jwt = signer
+        .sign(&mut conn, TenantId::new("t"), "default", &claims)
+        .unwrap();
     let start = Instant::now();
     for _ in 0..n {
-        signer.sign(&mut conn, "t", "default", &claims).unwrap();
+        signer
+            .sign(&mut conn, TenantId::new("t"), "default", &claims)
+            .unwrap();
     }
     let sign = start.elapsed().as_secs_f64() * 1e6 / f64::from(n);
     let start = Instant::now();
     for _ in 0..n {
         assert!(
             signer
-                .verify(&mut conn, "t", "default", &jwt)
+                .verify(&mut conn, TenantId::new("t"), "default", &jwt)
                 .unwrap()
                 .is_some()
         );

@@ -70,7 +70,7 @@ impl OktaCaller {
 
     /// Checks the caller may read or revoke `user`'s grants (403 E0000006 otherwise).
     pub fn may_access(&self, user: &User, write: bool) -> Result<(), grant_core::CoreError> {
-        authz::may_access_user_grants(&self.principal, &OKTA_ADMIN_ROLES, &user.id, write)
+        authz::may_access_user_grants(&self.principal, &OKTA_ADMIN_ROLES, user.id(), write)
     }
 }
 
@@ -93,11 +93,11 @@ async fn identify(
         Scheme::Ssws => CredentialKind::ApiToken,
         Scheme::Bearer => CredentialKind::BearerToken,
     };
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let (principal, used) = state
         .db(move |conn| {
             let principal = credentials::authenticate_principal(conn, &token, &Face::Okta)?
-                .filter(|p| p.credential.kind == expected && p.credential.tenant_id == tenant);
+                .filter(|p| p.credential.kind == expected && p.credential.tenant_id == *tenant);
             let used = match (&principal, window) {
                 (Some(_), Some(w)) => Some(rate_limits::count_request(
                     conn, &tenant, w.bucket, w.start, w.len_secs,

@@ -26,6 +26,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::State;
+use grant_core::model::ClientId;
 
 /// The engine's server id for PingFederate's one authorization server.
 const SERVER: &str = "pingfed";
@@ -209,12 +210,12 @@ async fn check(state: &State, raw: &str) -> Result<Checked, HttpResponse> {
     let Some(mut params) = Params::parse(raw) else {
         return Err(error_page(&Refusal::MissingParameter("client_id")));
     };
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     // A client with one redirect URI may leave it out (PingFederate).
     if params.value("redirect_uri").is_none() {
         let client_id = params.get("client_id").unwrap_or("").to_owned();
         let only = engine(state, move |conn| {
-            grant_core::service::clients::find_client(conn, &tenant, &client_id)
+            grant_core::service::clients::find_client(conn, &tenant, ClientId::new(&client_id))
         })
         .await
         .ok()
@@ -227,7 +228,7 @@ async fn check(state: &State, raw: &str) -> Result<Checked, HttpResponse> {
     }
     let request = grant_http::oauth::authorization_request(&params);
     let mode = ResponseMode::parse(params.get("response_mode"), MODES);
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let checked = engine(state, move |conn| {
         authorization::check_request(conn, &tenant, request, policy())
     })
@@ -265,7 +266,7 @@ async fn session_user(req: &HttpRequest, state: &State) -> Result<Option<SignedI
     let Some(sid) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
         return Ok(None);
     };
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     engine(state, move |conn| {
         authorization::session_user(conn, &tenant, &sid)
     })
@@ -373,7 +374,7 @@ async fn issue_code(
     user: &SignedIn,
     approved: Vec<String>,
 ) -> HttpResponse {
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let (checked, issuer, signed_in) = (c.checked.clone(), issuer(req, state), user.clone());
     let attributes = grant_attributes(user);
     let code = engine(state, move |conn| {
@@ -608,7 +609,7 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: State) -> HttpResp
         Err(res) => return res,
     };
     let p = &call.params;
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let issuer = issuer(&req, &state);
     let client = call.client.clone();
     let (code, redirect_uri, verifier, refresh_token) = (
@@ -714,7 +715,7 @@ pub async fn introspect(req: HttpRequest, body: web::Bytes, state: State) -> Htt
     };
     let st = state.clone();
     let result = engine(&state, move |conn| {
-        let tenant = st.tenant().to_owned();
+        let tenant = st.tenant().to_buf();
         if let Some(claims) = verified_access_token(&st, conn, &token)? {
             let jti = claims
                 .get("jti")

@@ -34,7 +34,7 @@ pub fn bearer(presented: Presented) -> Result<Option<String>, ApiError> {
 
 /// Looks the token up; None when it is unknown, revoked, expired or its grant is gone.
 pub async fn lookup(state: &State, token: String) -> Result<Option<VenafiCaller>, ApiError> {
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     state
         .db(move |conn| {
             let Some((credential, grant)) = tokens::authenticate_access(conn, &tenant, &token)?

@@ -29,9 +29,9 @@ async fn a_grant_revoked_through_okta_is_gone_from_pingfederate() {
     let store = db.store();
     let okta = TestServer::<Okta>::start_with_store(config(&db), store.clone(), None);
     let pingfed = TestServer::<PingFed>::start_with_store(config(&db), store.clone(), None);
-    let t = okta.tenant().to_owned();
+    let t = okta.tenant().to_buf();
     let mut conn = store.conn().unwrap();
-    directory::create_tenant(&mut conn, Some(t.clone()), "org").unwrap();
+    directory::create_tenant(&mut conn, Some(t.to_string()), "org").unwrap();
     let alice = directory::create_user(
         &mut conn,
         &t,
@@ -149,9 +149,9 @@ async fn opaque_scopes_round_trip_through_every_gateway() {
     let pingfed = TestServer::<PingFed>::start_with_store(config(&db), store.clone(), None);
     let venafi =
         TestServer::<venafi_compat::Venafi>::start_with_store(config(&db), store.clone(), None);
-    let t = okta.tenant().to_owned();
+    let t = okta.tenant().to_buf();
     let mut conn = store.conn().unwrap();
-    directory::create_tenant(&mut conn, Some(t.clone()), "org").unwrap();
+    directory::create_tenant(&mut conn, Some(t.to_string()), "org").unwrap();
     let alice = directory::create_user(
         &mut conn,
         &t,
@@ -326,7 +326,7 @@ async fn a_grant_born_on_one_face_is_revoked_on_another_and_its_tokens_stop() {
     directory::create_tenant(&mut conn, Some(TENANT.into()), "org").unwrap();
     let alice = directory::create_user(
         &mut conn,
-        TENANT,
+        TenantId::new(TENANT),
         NewUser {
             id: Some(ALICE.into()),
             login: "alice".into(),
@@ -343,7 +343,7 @@ async fn a_grant_born_on_one_face_is_revoked_on_another_and_its_tokens_stop() {
     for (id, consent) in [(PF_APP, false), (OKTA_APP, true)] {
         clients::create_client(
             &mut conn,
-            TENANT,
+            TenantId::new(TENANT),
             NewClient {
                 id: Some(id.into()),
                 redirect_uris: vec![CB.into()],
@@ -361,7 +361,7 @@ async fn a_grant_born_on_one_face_is_revoked_on_another_and_its_tokens_stop() {
     }
     clients::create_client(
         &mut conn,
-        TENANT,
+        TenantId::new(TENANT),
         NewClient {
             id: Some(ADMIN.into()),
             kind: Some(ClientKind::ClientCredentials),

@@ -5,6 +5,7 @@ mod authorization;
 mod client;
 mod credential;
 mod grant;
+mod ids;
 mod page;
 
 pub use authorization::{
@@ -20,6 +21,10 @@ pub use credential::{
 pub use grant::{
     Actor, ConsentId, Grant, GrantAttribute, GrantFilter, GrantSource, GrantStatus, GrantType,
     NewGrant, Scope, ScopeConsent, ScopeSet,
+};
+pub use ids::{
+    ClientId, ClientIdBuf, CredentialId, CredentialIdBuf, GrantId, GrantIdBuf, TenantId,
+    TenantIdBuf, UserId, UserIdBuf,
 };
 pub use page::{Cursor, Page, PageRequest};
 

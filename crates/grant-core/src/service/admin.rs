@@ -6,6 +6,7 @@ use crate::model::{
     AuditAction, Credential, CredentialStatus, Grant, RecordKind, ScopeDefinition, Tenant,
     TenantStatus, User, UserKey,
 };
+use crate::model::{CredentialId, GrantId, TenantId, UserId};
 use crate::service::audit;
 use crate::store::{
     DbConn, admin, audit as audit_store, credentials, dialect, grants, scopes, tenants, users,
@@ -31,7 +32,7 @@ pub fn list_tenants(conn: &mut DbConn) -> Result<Vec<Tenant>> {
     tenants::list_tenants(conn)
 }
 
-pub fn tenant_contents(conn: &mut DbConn, id: &str) -> Result<TenantContents> {
+pub fn tenant_contents(conn: &mut DbConn, id: &TenantId) -> Result<TenantContents> {
     let [users, clients, grants, credentials] = admin::tenant_contents(conn, id)?;
     Ok(TenantContents {
         users,
@@ -43,7 +44,7 @@ pub fn tenant_contents(conn: &mut DbConn, id: &str) -> Result<TenantContents> {
 
 /// Deletes a tenant. One that still holds users, clients, grants or credentials is a
 /// conflict unless `force`, which deletes them with it. The audit row outlives the tenant.
-pub fn delete_tenant(conn: &mut DbConn, id: &str, force: bool, actor: &str) -> Result<()> {
+pub fn delete_tenant(conn: &mut DbConn, id: &TenantId, force: bool, actor: &str) -> Result<()> {
     dialect::write_tx(conn, |conn| {
         if tenants::find_tenant(conn, id)?.is_none() {
             return Err(CoreError::not_found(RecordKind::Tenant, id));
@@ -78,7 +79,7 @@ pub fn delete_tenant(conn: &mut DbConn, id: &str, force: bool, actor: &str) -> R
 /// has is not an error.
 pub fn set_tenant_status(
     conn: &mut DbConn,
-    id: &str,
+    id: &TenantId,
     status: TenantStatus,
     actor: &str,
 ) -> Result<Tenant> {
@@ -103,7 +104,12 @@ pub fn set_tenant_status(
 }
 
 /// Deletes a user with everything that depends on it (its grants and credentials).
-pub fn delete_user(conn: &mut DbConn, tenant: &str, user_id: &str, actor: &str) -> Result<()> {
+pub fn delete_user(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    user_id: &UserId,
+    actor: &str,
+) -> Result<()> {
     dialect::write_tx(conn, |conn| {
         let user = users::find_user(conn, tenant, UserKey::Id, user_id)?
             .ok_or_else(|| CoreError::not_found(RecordKind::User, user_id))?;
@@ -128,7 +134,7 @@ pub fn delete_user(conn: &mut DbConn, tenant: &str, user_id: &str, actor: &str) 
 /// the disabled ones active again. Returns the ids of the credentials changed.
 pub fn set_user_enabled(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     user: &User,
     enabled: bool,
     actor: &str,
@@ -155,12 +161,12 @@ pub fn set_user_enabled(
     })
 }
 
-pub fn list_scopes(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<ScopeDefinition>> {
-    scopes::list_scopes(conn, tenant)
+pub fn list_scopes(conn: &mut DbConn, tenant: Option<&TenantId>) -> Result<Vec<ScopeDefinition>> {
+    scopes::list_scopes(conn, tenant.map(TenantId::as_str))
 }
 
 /// A scope definition by id.
-pub fn get_scope(conn: &mut DbConn, tenant: &str, id: &str) -> Result<ScopeDefinition> {
+pub fn get_scope(conn: &mut DbConn, tenant: &TenantId, id: &str) -> Result<ScopeDefinition> {
     scopes::find_scopes(conn, tenant, &[id])?
         .into_iter()
         .find(|s| s.id == id)
@@ -169,7 +175,7 @@ pub fn get_scope(conn: &mut DbConn, tenant: &str, id: &str) -> Result<ScopeDefin
 
 /// Deletes a scope definition. Grants holding the scope keep it (scopes are opaque strings);
 /// revoke them with `grants::revoke_grants` and a scope filter.
-pub fn delete_scope(conn: &mut DbConn, tenant: &str, id: &str, actor: &str) -> Result<()> {
+pub fn delete_scope(conn: &mut DbConn, tenant: &TenantId, id: &str, actor: &str) -> Result<()> {
     dialect::write_tx(conn, |conn| {
         if admin::delete_scope(conn, tenant, id)? == 0 {
             return Err(CoreError::not_found(RecordKind::Scope, id));
@@ -190,13 +196,18 @@ pub fn delete_scope(conn: &mut DbConn, tenant: &str, id: &str, actor: &str) -> R
 }
 
 /// A grant by id whatever its status (revoked and expired ones included).
-pub fn get_grant_record(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Grant> {
+pub fn get_grant_record(conn: &mut DbConn, tenant: &TenantId, id: &GrantId) -> Result<Grant> {
     grants::find_grant(conn, tenant, id)?.ok_or_else(|| CoreError::not_found(RecordKind::Grant, id))
 }
 
 /// Deletes a grant record (whatever its status) with its scope consents and the tokens
 /// issued under it.
-pub fn delete_grant(conn: &mut DbConn, tenant: &str, id: &str, actor: &str) -> Result<Grant> {
+pub fn delete_grant(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    id: &GrantId,
+    actor: &str,
+) -> Result<Grant> {
     dialect::write_tx(conn, |conn| {
         let grant = get_grant_record(conn, tenant, id)?;
         admin::delete_grant(conn, tenant, id)?;
@@ -216,11 +227,15 @@ pub fn delete_grant(conn: &mut DbConn, tenant: &str, id: &str, actor: &str) -> R
 }
 
 /// Credentials of a tenant (every tenant when None); never their secrets.
-pub fn list_credentials(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<Credential>> {
-    credentials::list_credentials(conn, tenant)
+pub fn list_credentials(conn: &mut DbConn, tenant: Option<&TenantId>) -> Result<Vec<Credential>> {
+    credentials::list_credentials(conn, tenant.map(TenantId::as_str))
 }
 
-pub fn get_credential(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Credential> {
+pub fn get_credential(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    id: &CredentialId,
+) -> Result<Credential> {
     credentials::find_credential(conn, tenant, id)?
         .ok_or_else(|| CoreError::not_found(RecordKind::Credential, id))
 }
@@ -229,8 +244,8 @@ pub fn get_credential(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Crede
 /// credential stays revoked: enabling or disabling it is a conflict.
 pub fn set_credential_status(
     conn: &mut DbConn,
-    tenant: &str,
-    id: &str,
+    tenant: &TenantId,
+    id: &CredentialId,
     status: CredentialStatus,
     actor: &str,
 ) -> Result<Credential> {
@@ -251,7 +266,12 @@ pub fn set_credential_status(
     })
 }
 
-pub fn delete_credential(conn: &mut DbConn, tenant: &str, id: &str, actor: &str) -> Result<()> {
+pub fn delete_credential(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    id: &CredentialId,
+    actor: &str,
+) -> Result<()> {
     dialect::write_tx(conn, |conn| {
         if admin::delete_credential(conn, tenant, id)? == 0 {
             return Err(CoreError::not_found(RecordKind::Credential, id));
@@ -282,7 +302,7 @@ pub fn find_credential_by_token(conn: &mut DbConn, token: &str) -> Result<Creden
 /// The audit log of a tenant (every tenant when None), oldest first.
 pub fn list_audit(
     conn: &mut DbConn,
-    tenant: Option<&str>,
+    tenant: Option<&TenantId>,
 ) -> Result<Vec<crate::model::AuditEvent>> {
-    audit_store::list_audit(conn, tenant)
+    audit_store::list_audit(conn, tenant.map(TenantId::as_str))
 }

@@ -1,12 +1,13 @@
 //! Typed constructors for audit rows.
 
+use crate::model::{ClientId, GrantId, TenantId, UserId};
 use serde_json::json;
 
 use crate::model::{AuditAction, AuditEvent, GrantFilter, now};
 use crate::service::ids;
 
 fn event(
-    tenant: &str,
+    tenant: &TenantId,
     actor: &str,
     action: AuditAction,
     target_kind: &str,
@@ -16,7 +17,7 @@ fn event(
 ) -> AuditEvent {
     AuditEvent {
         id: uuid::Uuid::now_v7().to_string(),
-        tenant_id: tenant.to_owned(),
+        tenant_id: tenant.to_string(),
         at: now(),
         actor: actor.to_owned(),
         action: action.as_str().to_owned(),
@@ -28,11 +29,11 @@ fn event(
 }
 
 pub fn grant_revoked(
-    tenant: &str,
+    tenant: &TenantId,
     actor: &str,
-    grant_id: &str,
-    user_id: &str,
-    client_id: &str,
+    grant_id: &GrantId,
+    user_id: &UserId,
+    client_id: &ClientId,
 ) -> AuditEvent {
     event(
         tenant,
@@ -46,7 +47,7 @@ pub fn grant_revoked(
 }
 
 pub fn grants_revoked(
-    tenant: &str,
+    tenant: &TenantId,
     actor: &str,
     filter: &GrantFilter,
     affected: usize,
@@ -76,11 +77,11 @@ pub fn grants_revoked(
 }
 
 pub fn grant_issued(
-    tenant: &str,
+    tenant: &TenantId,
     actor: &str,
-    grant_id: &str,
-    user_id: &str,
-    client_id: &str,
+    grant_id: &GrantId,
+    user_id: &UserId,
+    client_id: &ClientId,
 ) -> AuditEvent {
     event(
         tenant,
@@ -94,7 +95,7 @@ pub fn grant_issued(
 }
 
 pub fn record(
-    tenant: &str,
+    tenant: &TenantId,
     actor: &str,
     action: AuditAction,
     target_kind: &str,

@@ -10,6 +10,7 @@
 //! client, or replaying a used code or a rotated refresh token revokes the family: its
 //! refresh tokens fail at once and its access tokens introspect as inactive.
 
+use crate::model::{ClientId, TenantId, TenantIdBuf, UserId};
 use chrono::{DateTime, Duration, Utc};
 use secrecy::SecretString;
 use subtle::ConstantTimeEq as _;
@@ -73,7 +74,7 @@ fn scopes_of(text: &str) -> Vec<String> {
 /// An authorization server of the tenant: the org server and `default` always exist (a
 /// stored row may rename `default` or change its audience); others are made with
 /// [`add_server`].
-pub fn server(conn: &mut DbConn, tenant: &str, id: &str) -> Result<AuthorizationServer> {
+pub fn server(conn: &mut DbConn, tenant: &TenantId, id: &str) -> Result<AuthorizationServer> {
     if let Some(found) = store::find_server(conn, tenant, id)? {
         return Ok(found);
     }
@@ -106,14 +107,14 @@ pub const FACE_SERVERS: &[&str] = &["pingfed", "ocs"];
 
 /// The tenant a client id belongs to (client ids are unique across tenants, as OCS's
 /// token endpoint assumes).
-pub fn client_tenant(conn: &mut DbConn, client_id: &str) -> Result<Option<String>> {
-    clients::tenant_of_client(conn, client_id)
+pub fn client_tenant(conn: &mut DbConn, client_id: &ClientId) -> Result<Option<TenantIdBuf>> {
+    Ok(clients::tenant_of_client(conn, client_id)?.map(TenantIdBuf::new))
 }
 
 /// Creates a custom authorization server; audited.
 pub fn add_server(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     id: &str,
     name: &str,
     audience: &str,
@@ -164,7 +165,7 @@ pub fn add_server(
     })
 }
 
-pub fn list_servers(conn: &mut DbConn, tenant: &str) -> Result<Vec<AuthorizationServer>> {
+pub fn list_servers(conn: &mut DbConn, tenant: &TenantId) -> Result<Vec<AuthorizationServer>> {
     store::list_servers(conn, tenant)
 }
 
@@ -182,7 +183,7 @@ fn pkce_value_ok(v: &str) -> bool {
 /// `state`, `response_type=code`, scopes, PKCE and the client's grant types.
 pub fn check_request(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     request: AuthorizationRequest,
     policy: RequestPolicy,
 ) -> Result<CheckedRequest> {
@@ -262,8 +263,8 @@ fn issues_refresh_tokens(client: &Client, scopes: &[String], policy: RequestPoli
 /// one-time session token), stored only as a digest.
 pub fn start_session(
     conn: &mut DbConn,
-    tenant: &str,
-    user_id: &str,
+    tenant: &TenantId,
+    user_id: &UserId,
     kind: SessionKind,
 ) -> Result<(String, DateTime<Utc>)> {
     let secret = ids::random_alnum(43);
@@ -277,8 +278,8 @@ pub fn start_session(
         conn,
         &SessionRow {
             digest: digest(&secret),
-            tenant_id: tenant.to_owned(),
-            user_id: user_id.to_owned(),
+            tenant_id: tenant.to_string(),
+            user_id: user_id.to_string(),
             kind: kind.as_str().to_owned(),
             auth_time: naive(at),
             expires_at: naive(expires_at),
@@ -295,7 +296,7 @@ pub fn start_session(
 pub async fn sign_in_with_password(
     store_: &Store,
     verifier: &PasswordVerifier,
-    tenant: &str,
+    tenant: &TenantId,
     face: &Face<'_>,
     username: &str,
     password: SecretString,
@@ -308,12 +309,12 @@ pub async fn sign_in_with_password(
     .await?;
     let user_id = credential.user_id.ok_or(CoreError::Unauthenticated)?;
     let store_ = store_.clone();
-    let tenant = tenant.to_owned();
+    let tenant = tenant.to_buf();
     tokio::task::spawn_blocking(move || {
         let mut conn = store_.conn()?;
         let user = users::find_user(&mut conn, &tenant, UserKey::Id, &user_id)?
             .ok_or(CoreError::Unauthenticated)?;
-        let (secret, expires_at) = start_session(&mut conn, &tenant, &user.id, kind)?;
+        let (secret, expires_at) = start_session(&mut conn, &tenant, user.id(), kind)?;
         Ok((user, secret, expires_at))
     })
     .await
@@ -321,7 +322,11 @@ pub async fn sign_in_with_password(
 }
 
 /// The signed-in user of a live cookie session.
-pub fn session_user(conn: &mut DbConn, tenant: &str, secret: &str) -> Result<Option<SignedIn>> {
+pub fn session_user(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    secret: &str,
+) -> Result<Option<SignedIn>> {
     let Some(row) =
         store::find_live_session(conn, &digest(secret), SessionKind::Cookie.as_str(), now())?
     else {
@@ -342,7 +347,7 @@ pub fn session_user(conn: &mut DbConn, tenant: &str, secret: &str) -> Result<Opt
 /// used or expired.
 pub fn redeem_session_token(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     token: &str,
 ) -> Result<Option<(SignedIn, String)>> {
     let at = now();
@@ -358,7 +363,7 @@ pub fn redeem_session_token(
         let Some(user) = users::find_user(conn, tenant, UserKey::Id, &row.user_id)? else {
             return Ok(None);
         };
-        let (secret, _) = start_session(conn, tenant, &user.id, SessionKind::Cookie)?;
+        let (secret, _) = start_session(conn, tenant, user.id(), SessionKind::Cookie)?;
         Ok(Some((
             SignedIn {
                 user,
@@ -381,7 +386,7 @@ pub fn end_session(conn: &mut DbConn, secret: &str) -> Result<()> {
 /// The user's active consent grant for a client at an issuer (the one consents add to).
 fn consent_grant(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     user_id: &str,
     client_id: &str,
     issuer: &str,
@@ -404,9 +409,9 @@ fn consent_grant(
 /// yet. `openid` never needs consent.
 pub fn scopes_needing_consent(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     checked: &CheckedRequest,
-    user_id: &str,
+    user_id: &UserId,
     issuer: &str,
     policy: RequestPolicy,
     ask_again: bool,
@@ -447,7 +452,7 @@ pub struct Approval<'a> {
 /// consent it records: the consented scopes join the user's consent grant for the client
 /// at this issuer (a new grant, `source: end_user`, created by the user, when there is
 /// none). Returns the code.
-pub fn approve(conn: &mut DbConn, tenant: &str, approval: &Approval<'_>) -> Result<String> {
+pub fn approve(conn: &mut DbConn, tenant: &TenantId, approval: &Approval<'_>) -> Result<String> {
     let code = ids::random_alnum(43);
     let at = now();
     let checked = approval.checked;
@@ -489,7 +494,7 @@ pub fn approve(conn: &mut DbConn, tenant: &str, approval: &Approval<'_>) -> Resu
             conn,
             &CodeRow {
                 digest: digest(&code),
-                tenant_id: tenant.to_owned(),
+                tenant_id: tenant.to_string(),
                 server_id: approval.server_id.to_owned(),
                 client_id: checked.client.id.clone(),
                 user_id: user.id.clone(),
@@ -521,7 +526,7 @@ pub fn approve(conn: &mut DbConn, tenant: &str, approval: &Approval<'_>) -> Resu
 /// one. Audited.
 fn record_persistent_grant(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     approval: &Approval<'_>,
     at: DateTime<Utc>,
 ) -> Result<Grant> {
@@ -577,7 +582,7 @@ fn record_persistent_grant(
 #[allow(clippy::too_many_arguments)]
 fn record_artifact(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     issuer: &str,
     user: &User,
     client: &Client,
@@ -603,7 +608,11 @@ fn record_artifact(
     audit_store::insert_audit(
         conn,
         &[audit::grant_issued(
-            tenant, &user.id, &built.id, &user.id, &client.id,
+            tenant,
+            &user.id,
+            built.id(),
+            user.id(),
+            client.id(),
         )],
     )?;
     Ok(built)
@@ -611,7 +620,7 @@ fn record_artifact(
 
 fn record_consent(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     approval: &Approval<'_>,
     existing: Option<Grant>,
     at: DateTime<Utc>,
@@ -685,14 +694,14 @@ pub struct PresentedClient {
 pub async fn authenticate_client(
     store_: &Store,
     verifier: &PasswordVerifier,
-    tenant: &str,
+    tenant: &TenantId,
     face: &Face<'_>,
     presented: PresentedClient,
     source: &str,
 ) -> Result<Client> {
     let lookup = {
         let store_ = store_.clone();
-        let tenant = tenant.to_owned();
+        let tenant = tenant.to_string();
         let client_id = presented.auth.client_id.clone();
         tokio::task::spawn_blocking(move || -> Result<_> {
             let mut conn = store_.conn()?;
@@ -809,7 +818,7 @@ use sha2::Digest as _;
 pub fn exchange_code(
     conn: &mut DbConn,
     server: &AuthorizationServer,
-    tenant: &str,
+    tenant: &TenantId,
     client: &Client,
     code: &str,
     redirect_uri: Option<&str>,
@@ -935,7 +944,7 @@ struct FamilyStart {
 fn start_family(
     conn: &mut DbConn,
     server: &AuthorizationServer,
-    tenant: &str,
+    tenant: &TenantId,
     client: &Client,
     user: User,
     scopes: &[String],
@@ -955,7 +964,7 @@ fn start_family(
         conn,
         &FamilyRow {
             id: family_id.clone(),
-            tenant_id: tenant.to_owned(),
+            tenant_id: tenant.to_string(),
             server_id: server.id.clone(),
             client_id: client.id.clone(),
             user_id: user.id.clone(),
@@ -1023,7 +1032,7 @@ fn new_refresh_token(conn: &mut DbConn, family_id: &str, at: DateTime<Utc>) -> R
 
 fn revoke_replayed(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     family_id: &str,
     what: &str,
     at: DateTime<Utc>,
@@ -1052,7 +1061,7 @@ fn revoke_replayed(
 pub fn refresh(
     conn: &mut DbConn,
     server: &AuthorizationServer,
-    tenant: &str,
+    tenant: &TenantId,
     client: &Client,
     token: &str,
     scopes: Option<Vec<String>>,
@@ -1141,7 +1150,7 @@ pub fn refresh(
 /// signature and the expiry.
 pub fn access_token_user(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     server: &str,
     jti: &str,
 ) -> Result<Option<User>> {
@@ -1172,7 +1181,7 @@ pub struct LiveRefreshToken {
 
 pub fn refresh_token_info(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     server: &str,
     token: &str,
     leeway_secs: i64,
@@ -1207,7 +1216,7 @@ pub fn refresh_token_info(
 /// stop too). Unknown tokens and other clients' tokens are ignored (RFC 7009 §2.2).
 pub fn revoke_refresh_token(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     client: &Client,
     token: &str,
 ) -> Result<bool> {
@@ -1243,7 +1252,7 @@ pub fn revoke_refresh_token(
 pub fn revoke_token(
     conn: &mut DbConn,
     signer: &crate::service::signing::Signer,
-    tenant: &str,
+    tenant: &TenantId,
     server: &str,
     client: &Client,
     token: &str,
@@ -1272,7 +1281,7 @@ pub fn revoke_token(
 /// stays good, as at Okta).
 pub fn revoke_access_token(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     client: &Client,
     client_of_token: &str,
     jti: &str,
@@ -1301,8 +1310,8 @@ pub fn revoke_access_token(
 /// Whether a post-logout redirect URI is registered for the client (exact match).
 pub fn post_logout_uri_registered(
     conn: &mut DbConn,
-    tenant: &str,
-    client_id: &str,
+    tenant: &TenantId,
+    client_id: &ClientId,
     uri: &str,
 ) -> Result<bool> {
     Ok(clients::find_client(conn, tenant, client_id)?
@@ -1311,10 +1320,12 @@ pub fn post_logout_uri_registered(
 
 /// Whether `origin` is a trusted origin of the tenant (every tenant when `None`): some
 /// client lists it among its allowed CORS origins.
-pub fn origin_trusted(conn: &mut DbConn, tenant: Option<&str>, origin: &str) -> Result<bool> {
-    Ok(clients::list_clients(conn, tenant)?.iter().any(|c| {
-        c.allowed_cors_origins
-            .iter()
-            .any(|o| o.trim_end_matches('/') == origin)
-    }))
+pub fn origin_trusted(conn: &mut DbConn, tenant: Option<&TenantId>, origin: &str) -> Result<bool> {
+    Ok(clients::list_clients(conn, tenant.map(TenantId::as_str))?
+        .iter()
+        .any(|c| {
+            c.allowed_cors_origins
+                .iter()
+                .any(|o| o.trim_end_matches('/') == origin)
+        }))
 }

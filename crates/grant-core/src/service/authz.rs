@@ -2,6 +2,7 @@
 //! revoke) user X's grants?". Gateways authenticate, then ask here; the answer is `Ok(())`
 //! or `CoreError::Forbidden`, which each gateway renders in its vendor's shape.
 
+use crate::model::UserId;
 use crate::model::{AliasVendor, Principal};
 use crate::{CoreError, Result};
 
@@ -58,7 +59,7 @@ pub fn require_admin(principal: &Principal, roles: &AdminRoles, write: bool) -> 
 pub fn may_access_user_grants(
     principal: &Principal,
     roles: &AdminRoles,
-    target_user_id: &str,
+    target_user_id: &UserId,
     write: bool,
 ) -> Result<()> {
     let own = principal.user_id() == Some(target_user_id);
@@ -137,14 +138,14 @@ mod tests {
     #[test]
     fn plain_user_reaches_only_own_grants() {
         let p = principal(&[], &[]);
-        assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, "u1", false).is_ok());
-        assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, "u1", true).is_ok());
+        assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, UserId::new("u1"), false).is_ok());
+        assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, UserId::new("u1"), true).is_ok());
         assert!(matches!(
-            may_access_user_grants(&p, &OKTA_ADMIN_ROLES, "u2", false),
+            may_access_user_grants(&p, &OKTA_ADMIN_ROLES, UserId::new("u2"), false),
             Err(CoreError::Forbidden(_))
         ));
         assert!(matches!(
-            may_access_user_grants(&p, &OKTA_ADMIN_ROLES, "u2", true),
+            may_access_user_grants(&p, &OKTA_ADMIN_ROLES, UserId::new("u2"), true),
             Err(CoreError::Forbidden(_))
         ));
     }
@@ -152,9 +153,9 @@ mod tests {
     #[test]
     fn read_only_admin_reads_everyone_revokes_only_own() {
         let p = principal(&["read_only_admin"], &[]);
-        assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, "u2", false).is_ok());
-        assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, "u2", true).is_err());
-        assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, "u1", true).is_ok());
+        assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, UserId::new("u2"), false).is_ok());
+        assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, UserId::new("u2"), true).is_err());
+        assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, UserId::new("u1"), true).is_ok());
     }
 
     #[test]
@@ -163,7 +164,7 @@ mod tests {
             principal(&["SUPER_ADMIN"], &[]),
             principal(&[], &["ORG_ADMIN"]),
         ] {
-            assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, "u2", true).is_ok());
+            assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, UserId::new("u2"), true).is_ok());
             assert!(require_admin(&p, &OKTA_ADMIN_ROLES, true).is_ok());
         }
     }
@@ -196,7 +197,7 @@ mod tests {
         let mut p = principal(&[], &[]);
         p.user = None;
         p.credential.user_id = None;
-        assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, "u1", false).is_err());
+        assert!(may_access_user_grants(&p, &OKTA_ADMIN_ROLES, UserId::new("u1"), false).is_err());
         assert!(require_admin(&p, &OKTA_ADMIN_ROLES, false).is_err());
     }
 }

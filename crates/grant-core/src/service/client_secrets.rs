@@ -4,6 +4,7 @@
 //! at once. Each write is one transaction with its audit row, and the client's row is
 //! locked while a secret is numbered, so two concurrent adds never share a number.
 
+use crate::model::{ClientId, TenantId};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
@@ -51,7 +52,7 @@ impl ClientSecret {
 }
 
 /// Every secret ever made for the client (revoked ones included), by number.
-fn all_secrets(conn: &mut DbConn, tenant: &str, client_id: &str) -> Result<Vec<ClientSecret>> {
+fn all_secrets(conn: &mut DbConn, tenant: &TenantId, client_id: &str) -> Result<Vec<ClientSecret>> {
     let mut out: Vec<ClientSecret> =
         credentials::find_by_client_any_tenant(conn, CredentialKind::ClientSecret, client_id)?
             .into_iter()
@@ -65,8 +66,8 @@ fn all_secrets(conn: &mut DbConn, tenant: &str, client_id: &str) -> Result<Vec<C
 /// The client's active secrets, by number.
 pub fn list_client_secrets(
     conn: &mut DbConn,
-    tenant: &str,
-    client_id: &str,
+    tenant: &TenantId,
+    client_id: &ClientId,
 ) -> Result<Vec<ClientSecret>> {
     Ok(all_secrets(conn, tenant, client_id)?
         .into_iter()
@@ -77,8 +78,8 @@ pub fn list_client_secrets(
 /// One active secret of the client by number, or not found.
 pub fn get_client_secret(
     conn: &mut DbConn,
-    tenant: &str,
-    client_id: &str,
+    tenant: &TenantId,
+    client_id: &ClientId,
     number: i64,
 ) -> Result<ClientSecret> {
     list_client_secrets(conn, tenant, client_id)?
@@ -97,7 +98,7 @@ fn new_secret_value(hashing: &HashingConfig) -> Result<(SecretString, String)> {
 
 fn insert_secret(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     client_id: &str,
     description: &str,
     expires_at: Option<DateTime<Utc>>,
@@ -120,7 +121,7 @@ fn insert_secret(
             kind: CredentialKind::ClientSecret,
             name: ClientSecret::label(client_id, number, description),
             user_id: None,
-            client_id: Some(client_id.to_owned()),
+            client_id: Some(client_id.to_string()),
             grant_id: None,
             scopes: vec![],
             roles: vec![],
@@ -141,8 +142,8 @@ fn insert_secret(
 /// with its value, which is shown once and never stored.
 pub fn add_client_secret(
     conn: &mut DbConn,
-    tenant: &str,
-    client_id: &str,
+    tenant: &TenantId,
+    client_id: &ClientId,
     description: &str,
     expires_at: Option<DateTime<Utc>>,
     hashing: &HashingConfig,
@@ -165,7 +166,7 @@ pub fn add_client_secret(
 /// left without a secret.
 pub fn create_client_with_secret(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     new: NewClient,
     description: &str,
     expires_at: Option<DateTime<Utc>>,
@@ -191,8 +192,8 @@ pub fn create_client_with_secret(
 /// Changes an active secret's description and expiry; audited.
 pub fn update_client_secret(
     conn: &mut DbConn,
-    tenant: &str,
-    client_id: &str,
+    tenant: &TenantId,
+    client_id: &ClientId,
     number: i64,
     description: &str,
     expires_at: Option<DateTime<Utc>>,
@@ -204,7 +205,7 @@ pub fn update_client_secret(
         crate::service::credentials::update_credential(
             conn,
             tenant,
-            &secret.credential.id,
+            secret.credential.id(),
             &label,
             expires_at,
             actor,
@@ -219,8 +220,8 @@ pub fn update_client_secret(
 /// Revokes an active secret (OCS's DELETE); audited.
 pub fn revoke_client_secret(
     conn: &mut DbConn,
-    tenant: &str,
-    client_id: &str,
+    tenant: &TenantId,
+    client_id: &ClientId,
     number: i64,
     actor: &str,
 ) -> Result<()> {
@@ -229,7 +230,7 @@ pub fn revoke_client_secret(
         crate::service::credentials::set_credential_status(
             conn,
             tenant,
-            &secret.credential.id,
+            secret.credential.id(),
             CredentialStatus::Revoked,
             actor,
         )
@@ -240,7 +241,10 @@ pub fn revoke_client_secret(
 /// token endpoint the client id names the tenant), with their argon2id hashes: verify the
 /// presented secret against them off the async workers, then call
 /// [`issue_client_credentials_token`].
-pub fn usable_secrets(conn: &mut DbConn, client_id: &str) -> Result<Vec<(Credential, String)>> {
+pub fn usable_secrets(
+    conn: &mut DbConn,
+    client_id: &ClientId,
+) -> Result<Vec<(Credential, String)>> {
     let at = crate::model::now();
     Ok(
         credentials::find_by_client(conn, CredentialKind::ClientSecret, client_id)?
@@ -266,7 +270,7 @@ pub struct ClientToken {
 /// stores the token (its digest) with the client's roles.
 pub fn issue_client_credentials_token(
     conn: &mut DbConn,
-    client_id: &str,
+    client_id: &ClientId,
     secret_id: &str,
     grant_type: Option<&str>,
     scope: &str,
@@ -312,7 +316,7 @@ pub fn issue_client_credentials_token(
             crate::service::credentials::token_digest(secrecy::ExposeSecret::expose_secret(&value));
         insert_credential(
             conn,
-            &tenant,
+            TenantId::new(&tenant),
             new,
             Some(digest.to_vec()),
             None,

@@ -5,6 +5,7 @@ use crate::model::RecordKind;
 use crate::model::{
     Client, ClientFilter, ClientKind, ClientPatch, CredentialKind, NewClient, now, to_millis,
 };
+use crate::model::{ClientId, TenantId};
 use crate::service::{audit, ids};
 use crate::store::{DbConn, audit as audit_store, clients, credentials, dialect, tenants};
 use crate::{CoreError, Result};
@@ -58,10 +59,10 @@ pub(crate) fn check(client: &Client) -> Result<()> {
 }
 
 /// Builds a client with defaults (GUID id when absent, lifetime 3600) and validates it.
-pub fn build_client(tenant: &str, new: NewClient) -> Result<Client> {
+pub fn build_client(tenant: &TenantId, new: NewClient) -> Result<Client> {
     let at = new.created_at.map(to_millis).unwrap_or_else(now);
     let client = Client {
-        tenant_id: tenant.to_owned(),
+        tenant_id: tenant.to_string(),
         id: new.id.unwrap_or_else(ids::guid),
         kind: new.kind.unwrap_or(ClientKind::AuthorizationCode),
         name: new.name.unwrap_or_default(),
@@ -95,7 +96,7 @@ pub fn build_client(tenant: &str, new: NewClient) -> Result<Client> {
 
 pub fn create_client(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     new: NewClient,
     actor: &str,
 ) -> Result<Client> {
@@ -131,20 +132,20 @@ pub fn create_client(
     })
 }
 
-pub fn get_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Client> {
+pub fn get_client(conn: &mut DbConn, tenant: &TenantId, id: &ClientId) -> Result<Client> {
     clients::find_client(conn, tenant, id)?
         .ok_or_else(|| CoreError::not_found(RecordKind::Client, id))
 }
 
-pub fn find_client(conn: &mut DbConn, tenant: &str, id: &str) -> Result<Option<Client>> {
+pub fn find_client(conn: &mut DbConn, tenant: &TenantId, id: &ClientId) -> Result<Option<Client>> {
     clients::find_client(conn, tenant, id)
 }
 
-pub fn find_clients(conn: &mut DbConn, tenant: &str, ids: &[&str]) -> Result<Vec<Client>> {
+pub fn find_clients(conn: &mut DbConn, tenant: &TenantId, ids: &[&str]) -> Result<Vec<Client>> {
     clients::find_clients(conn, tenant, ids)
 }
 
-pub fn list_clients(conn: &mut DbConn, tenant: &str) -> Result<Vec<Client>> {
+pub fn list_clients(conn: &mut DbConn, tenant: &TenantId) -> Result<Vec<Client>> {
     clients::list_clients(conn, Some(tenant))
 }
 
@@ -153,7 +154,7 @@ pub fn list_clients(conn: &mut DbConn, tenant: &str) -> Result<Vec<Client>> {
 /// Returns the page and the number of matches before paging.
 pub fn list_clients_page(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     filter: &ClientFilter,
     skip: i64,
     count: i64,
@@ -164,15 +165,15 @@ pub fn list_clients_page(
 }
 
 /// How many clients of any kind the tenant holds (the per-tenant limit counts them all).
-pub fn count_clients(conn: &mut DbConn, tenant: &str) -> Result<i64> {
+pub fn count_clients(conn: &mut DbConn, tenant: &TenantId) -> Result<i64> {
     clients::count_clients(conn, tenant)
 }
 
 /// Merge update: fields absent from the patch keep their value.
 pub fn update_client(
     conn: &mut DbConn,
-    tenant: &str,
-    id: &str,
+    tenant: &TenantId,
+    id: &ClientId,
     patch: ClientPatch,
     actor: &str,
 ) -> Result<Client> {
@@ -240,7 +241,12 @@ pub fn update_client(
 }
 
 /// Deletes a client and its grants; its secrets and tokens are revoked.
-pub fn delete_client(conn: &mut DbConn, tenant: &str, id: &str, actor: &str) -> Result<()> {
+pub fn delete_client(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    id: &ClientId,
+    actor: &str,
+) -> Result<()> {
     dialect::write_tx(conn, |conn| {
         if clients::delete_client(conn, tenant, id)? == 0 {
             return Err(CoreError::not_found(RecordKind::Client, id));

@@ -3,6 +3,7 @@
 //! argon2id PHC strings, verified off the async workers behind a bounded queue, with a
 //! short-lived cache of successful verifications.
 
+use crate::model::{ClientId, CredentialId, TenantId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -66,7 +67,7 @@ pub fn verify_password_blocking(phc: &str, password: &SecretString) -> bool {
 /// credential takes the given password (or a generated one). The secret is returned once.
 pub fn create_credential(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     new: NewCredential,
     password: Option<SecretString>,
     hashing: &HashingConfig,
@@ -100,7 +101,7 @@ pub fn create_credential(
 /// Stores a credential whose token digest or password hash is already computed.
 pub fn insert_credential(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     new: NewCredential,
     digest: Option<Vec<u8>>,
     password_hash: Option<String>,
@@ -124,7 +125,7 @@ pub fn insert_credential(
     };
     let row = CredentialRow {
         id: ids::guid(),
-        tenant_id: tenant.to_owned(),
+        tenant_id: tenant.to_string(),
         kind: new.kind.as_str().to_owned(),
         name: new.name,
         user_id: new.user_id,
@@ -199,8 +200,8 @@ pub fn authenticate_principal(
 
 pub fn set_credential_status(
     conn: &mut DbConn,
-    tenant: &str,
-    id: &str,
+    tenant: &TenantId,
+    id: &CredentialId,
     status: CredentialStatus,
     actor: &str,
 ) -> Result<()> {
@@ -228,7 +229,7 @@ pub fn set_credential_status(
 pub fn find_client_credentials(
     conn: &mut DbConn,
     kind: CredentialKind,
-    client_id: &str,
+    client_id: &ClientId,
 ) -> Result<Vec<(Credential, Option<String>)>> {
     credentials::find_by_client(conn, kind, client_id)
 }
@@ -236,8 +237,8 @@ pub fn find_client_credentials(
 /// Changes a credential's label and expiry; audited.
 pub fn update_credential(
     conn: &mut DbConn,
-    tenant: &str,
-    id: &str,
+    tenant: &TenantId,
+    id: &CredentialId,
     name: &str,
     expires_at: Option<chrono::DateTime<chrono::Utc>>,
     actor: &str,
@@ -651,7 +652,7 @@ impl Drop for SourceSlot<'_> {
 pub async fn login_password(
     store: &crate::Store,
     verifier: &PasswordVerifier,
-    tenant: &str,
+    tenant: &TenantId,
     face: &Face<'_>,
     username: &str,
     password: SecretString,
@@ -659,7 +660,7 @@ pub async fn login_password(
 ) -> Result<Credential> {
     let found = {
         let store = store.clone();
-        let tenant = tenant.to_owned();
+        let tenant = tenant.to_string();
         let username = username.to_owned();
         tokio::task::spawn_blocking(move || {
             let mut conn = store.conn()?;

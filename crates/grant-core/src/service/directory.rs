@@ -2,6 +2,7 @@
 
 use crate::model::AuditAction;
 use crate::model::RecordKind;
+use crate::model::TenantId;
 use crate::model::{
     AliasVendor, NewUser, ScopeDefinition, Tenant, TenantRole, TenantStatus, User, UserKey, now,
 };
@@ -31,16 +32,21 @@ pub fn create_tenant(conn: &mut DbConn, id: Option<String>, name: &str) -> Resul
     })
 }
 
-pub fn find_tenant(conn: &mut DbConn, id: &str) -> Result<Option<Tenant>> {
+pub fn find_tenant(conn: &mut DbConn, id: &TenantId) -> Result<Option<Tenant>> {
     tenants::find_tenant(conn, id)
 }
 
-pub fn get_tenant(conn: &mut DbConn, id: &str) -> Result<Tenant> {
+pub fn get_tenant(conn: &mut DbConn, id: &TenantId) -> Result<Tenant> {
     tenants::find_tenant(conn, id)?.ok_or_else(|| CoreError::not_found(RecordKind::Tenant, id))
 }
 
 /// Creates a user; identifiers that are not given are generated in each vendor's format.
-pub fn create_user(conn: &mut DbConn, tenant: &str, new: NewUser, actor: &str) -> Result<User> {
+pub fn create_user(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    new: NewUser,
+    actor: &str,
+) -> Result<User> {
     if new.login.trim().is_empty() {
         return Err(CoreError::invalid("login", "must not be empty"));
     }
@@ -56,7 +62,7 @@ pub fn create_user(conn: &mut DbConn, tenant: &str, new: NewUser, actor: &str) -
         display_name: new.display_name.unwrap_or_else(|| new.login.clone()),
         login: new.login,
         roles: new.roles,
-        tenant_id: tenant.to_owned(),
+        tenant_id: tenant.to_string(),
         created_at: new
             .created_at
             .map(crate::model::to_millis)
@@ -90,14 +96,14 @@ pub fn create_user(conn: &mut DbConn, tenant: &str, new: NewUser, actor: &str) -
 }
 
 /// A user by the identifier a gateway shows; not found otherwise.
-pub fn get_user(conn: &mut DbConn, tenant: &str, key: UserKey, value: &str) -> Result<User> {
+pub fn get_user(conn: &mut DbConn, tenant: &TenantId, key: UserKey, value: &str) -> Result<User> {
     users::find_user(conn, tenant, key, value)?
         .ok_or_else(|| CoreError::not_found(RecordKind::User, value))
 }
 
 pub fn find_user(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     key: UserKey,
     value: &str,
 ) -> Result<Option<User>> {
@@ -108,12 +114,16 @@ pub fn define_scopes(conn: &mut DbConn, defs: &[ScopeDefinition]) -> Result<()> 
     dialect::write_tx(conn, |conn| scopes::insert_scopes(conn, defs))
 }
 
-pub fn find_scopes(conn: &mut DbConn, tenant: &str, keys: &[&str]) -> Result<Vec<ScopeDefinition>> {
+pub fn find_scopes(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    keys: &[&str],
+) -> Result<Vec<ScopeDefinition>> {
     scopes::find_scopes(conn, tenant, keys)
 }
 
 /// Users of a tenant by internal id (for projections that show another identifier).
-pub fn find_users_by_ids(conn: &mut DbConn, tenant: &str, ids: &[&str]) -> Result<Vec<User>> {
+pub fn find_users_by_ids(conn: &mut DbConn, tenant: &TenantId, ids: &[&str]) -> Result<Vec<User>> {
     users::find_users_by_ids(conn, tenant, ids)
 }
 
@@ -121,7 +131,7 @@ pub fn find_users_by_ids(conn: &mut DbConn, tenant: &str, ids: &[&str]) -> Resul
 /// match in all; one snapshot.
 pub fn list_users_page(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     ids: &[String],
     skip: i64,
     count: i64,
@@ -132,8 +142,8 @@ pub fn list_users_page(
 }
 
 /// Every user of a tenant (all tenants when None), oldest first.
-pub fn list_users(conn: &mut DbConn, tenant: Option<&str>) -> Result<Vec<User>> {
-    users::list_users(conn, tenant)
+pub fn list_users(conn: &mut DbConn, tenant: Option<&TenantId>) -> Result<Vec<User>> {
+    users::list_users(conn, tenant.map(TenantId::as_str))
 }
 
 /// Defines a role in a tenant (its own id, a name and the role type deciding its rights),
@@ -162,7 +172,7 @@ pub fn create_role(conn: &mut DbConn, role: TenantRole, actor: &str) -> Result<T
         audit_store::insert_audit(
             conn,
             &[audit::record(
-                &role.tenant_id,
+                TenantId::new(&role.tenant_id),
                 actor,
                 AuditAction::RoleCreated,
                 "role",
@@ -175,14 +185,18 @@ pub fn create_role(conn: &mut DbConn, role: TenantRole, actor: &str) -> Result<T
 }
 
 /// The roles defined in a tenant, oldest first.
-pub fn list_roles(conn: &mut DbConn, tenant: &str) -> Result<Vec<TenantRole>> {
+pub fn list_roles(conn: &mut DbConn, tenant: &TenantId) -> Result<Vec<TenantRole>> {
     roles::list_roles(conn, Some(tenant))
 }
 
 /// The role types that decide what holders of `role_ids` may do: a tenant role's type, or
 /// the id itself when the tenant defines no role with that id (built-in roles, whose id is
 /// their type, and roles stored before tenant roles existed). Same order as `role_ids`.
-pub fn role_types(conn: &mut DbConn, tenant: &str, role_ids: &[String]) -> Result<Vec<String>> {
+pub fn role_types(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    role_ids: &[String],
+) -> Result<Vec<String>> {
     if role_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -203,7 +217,7 @@ pub fn role_types(conn: &mut DbConn, tenant: &str, role_ids: &[String]) -> Resul
 /// when the tenant defines no such role: the built-in role's id is its type).
 pub fn ensure_role_type(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     mut role_ids: Vec<String>,
     role_type: &str,
 ) -> Result<Vec<String>> {

@@ -2,6 +2,7 @@ use crate::model::{
     AuditAction, Grant, GrantFilter, GrantStatus, NewGrant, Page, PageRequest, RecordKind,
     ScopeConsent, now, to_millis,
 };
+use crate::model::{GrantId, TenantId};
 use crate::service::{audit, ids};
 use crate::store::{DbConn, audit as audit_store, clients, dialect, grants, users};
 use crate::{CoreError, Result};
@@ -33,12 +34,12 @@ fn validate(new: &NewGrant) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn build(tenant: &str, new: NewGrant) -> Grant {
+pub(crate) fn build(tenant: &TenantId, new: NewGrant) -> Grant {
     let at = now();
     let created_at = new.created_at.map(to_millis).unwrap_or(at);
     Grant {
         id: new.id.unwrap_or_else(ids::guid),
-        tenant_id: tenant.to_owned(),
+        tenant_id: tenant.to_string(),
         user_id: new.user_id,
         client_id: new.client_id,
         grant_type: new.grant_type,
@@ -59,7 +60,12 @@ pub(crate) fn build(tenant: &str, new: NewGrant) -> Grant {
 }
 
 /// Issues a grant to a user of the tenant for a client of the tenant; audited.
-pub fn issue_grant(conn: &mut DbConn, tenant: &str, new: NewGrant, actor: &str) -> Result<Grant> {
+pub fn issue_grant(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    new: NewGrant,
+    actor: &str,
+) -> Result<Grant> {
     validate(&new)?;
     let grant = build(tenant, new);
     dialect::write_tx(conn, |conn| {
@@ -87,9 +93,9 @@ pub fn issue_grant(conn: &mut DbConn, tenant: &str, new: NewGrant, actor: &str) 
             &[audit::grant_issued(
                 tenant,
                 actor,
-                &grant.id,
-                &grant.user_id,
-                &grant.client_id,
+                grant.id(),
+                grant.user_id(),
+                grant.client_id(),
             )],
         )?;
         Ok(grant.clone())
@@ -100,7 +106,7 @@ pub fn issue_grant(conn: &mut DbConn, tenant: &str, new: NewGrant, actor: &str) 
 /// beyond the database's own constraints.
 pub fn insert_many(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     items: Vec<NewGrant>,
     actor: &str,
 ) -> Result<usize> {
@@ -128,7 +134,7 @@ pub fn insert_many(
 /// A page of the active grants matching `filter`.
 pub fn list_grants(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     filter: &GrantFilter,
     page: &PageRequest,
 ) -> Result<Page<Grant>> {
@@ -138,7 +144,7 @@ pub fn list_grants(
 /// Every active grant matching `filter`.
 pub fn list_all_grants(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     filter: &GrantFilter,
 ) -> Result<Vec<Grant>> {
     grants::list_all_grants(conn, tenant, filter, now())
@@ -148,7 +154,7 @@ pub fn list_all_grants(
 /// `Start`/`Count`): `skip` grants, then at most `count` (all when None), oldest first.
 pub fn list_grants_offset(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     filter: &GrantFilter,
     skip: i64,
     count: Option<i64>,
@@ -156,7 +162,7 @@ pub fn list_grants_offset(
     grants::list_grants_offset(conn, tenant, filter, skip, count, now())
 }
 
-pub fn count_grants(conn: &mut DbConn, tenant: &str, filter: &GrantFilter) -> Result<i64> {
+pub fn count_grants(conn: &mut DbConn, tenant: &TenantId, filter: &GrantFilter) -> Result<i64> {
     grants::count_grants(conn, tenant, filter, now())
 }
 
@@ -164,8 +170,8 @@ pub fn count_grants(conn: &mut DbConn, tenant: &str, filter: &GrantFilter) -> Re
 /// anything else — unknown, revoked, expired, another user's — is "not found".
 pub fn get_grant(
     conn: &mut DbConn,
-    tenant: &str,
-    id: &str,
+    tenant: &TenantId,
+    id: &GrantId,
     scope_of: &GrantFilter,
 ) -> Result<Grant> {
     let at = now();
@@ -188,8 +194,8 @@ fn matches(g: &Grant, f: &GrantFilter) -> bool {
 /// Not found when it is unknown, already revoked, expired or outside `scope_of`.
 pub fn revoke_grant(
     conn: &mut DbConn,
-    tenant: &str,
-    id: &str,
+    tenant: &TenantId,
+    id: &GrantId,
     scope_of: &GrantFilter,
     actor: &str,
 ) -> Result<Grant> {
@@ -209,9 +215,9 @@ pub fn revoke_grant(
             &[audit::grant_revoked(
                 tenant,
                 actor,
-                &grant.id,
-                &grant.user_id,
-                &grant.client_id,
+                grant.id(),
+                grant.user_id(),
+                grant.client_id(),
             )],
         )?;
         Ok(Grant {
@@ -229,7 +235,7 @@ pub fn revoke_grant(
 /// Revokes every active grant matching `filter` in one transaction; returns how many.
 pub fn revoke_grants(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     filter: &GrantFilter,
     actor: &str,
 ) -> Result<usize> {
@@ -256,7 +262,7 @@ pub fn revoke_grants(
 /// `OAuth2ScopeConsentGrant`) of the active grants matching `filter`.
 pub fn list_consents(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     filter: &GrantFilter,
     page: &PageRequest,
 ) -> Result<Page<ScopeConsent>> {
@@ -265,7 +271,7 @@ pub fn list_consents(
 
 fn active_consent(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     id: &str,
     scope_of: &GrantFilter,
 ) -> Result<ScopeConsent> {
@@ -279,7 +285,7 @@ fn active_consent(
 /// One scope consent of an active grant matching `scope_of`, by its consent id.
 pub fn get_consent(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     id: &str,
     scope_of: &GrantFilter,
 ) -> Result<ScopeConsent> {
@@ -291,7 +297,7 @@ pub fn get_consent(
 /// tokens. Audited in the same transaction.
 pub fn revoke_consent(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     id: &str,
     scope_of: &GrantFilter,
     actor: &str,
@@ -341,7 +347,7 @@ pub fn revoke_consent(
 /// Distinct client ids of a user's (or any filter's) active grants.
 pub fn client_ids_with_grants(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     filter: &GrantFilter,
 ) -> Result<Vec<String>> {
     grants::distinct_client_ids(conn, tenant, filter, now())

@@ -2,6 +2,7 @@
 //! `ImportedGrant`s): users and clients that do not exist yet are created, grant ids and
 //! times are kept. One transaction: all of it or nothing.
 
+use crate::model::TenantId;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -41,7 +42,7 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-fn new_user(tenant: &str, key: UserKey, value: &str) -> User {
+fn new_user(tenant: &TenantId, key: UserKey, value: &str) -> User {
     let id = if key == UserKey::Id {
         value.to_owned()
     } else {
@@ -63,7 +64,7 @@ fn new_user(tenant: &str, key: UserKey, value: &str) -> User {
         aliases,
         display_name: value.to_owned(),
         roles: Vec::new(),
-        tenant_id: tenant.to_owned(),
+        tenant_id: tenant.to_string(),
         created_at: crate::model::now(),
         profile: None,
         id,
@@ -71,7 +72,7 @@ fn new_user(tenant: &str, key: UserKey, value: &str) -> User {
 }
 
 /// Inserts the grants (in a savepoint); a conflict names the grant whose id is taken.
-fn insert_named(conn: &mut DbConn, tenant: &str, built: &[Grant]) -> Result<()> {
+fn insert_named(conn: &mut DbConn, tenant: &TenantId, built: &[Grant]) -> Result<()> {
     match dialect::write_tx(conn, |conn| grants::insert_grants(conn, built)) {
         Err(CoreError::Conflict(m)) => {
             let mut seen = std::collections::HashSet::new();
@@ -92,7 +93,7 @@ fn insert_named(conn: &mut DbConn, tenant: &str, built: &[Grant]) -> Result<()> 
 
 pub fn import_grants(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     items: Vec<ImportedGrant>,
     actor: &str,
 ) -> Result<ImportReport> {
@@ -191,7 +192,7 @@ pub struct BatchReport {
 /// rules as the API (existing ones are kept as they are); then the grants.
 pub fn import_batch(
     conn: &mut DbConn,
-    default_tenant: &str,
+    default_tenant: &TenantId,
     batch: ImportBatch,
     actor: &str,
 ) -> Result<BatchReport> {
@@ -199,8 +200,9 @@ pub fn import_batch(
         let tenant = batch
             .tenant
             .clone()
-            .unwrap_or_else(|| default_tenant.to_owned());
-        if directory::find_tenant(conn, &tenant)?.is_none() {
+            .unwrap_or_else(|| default_tenant.to_string());
+        let tenant_id = TenantId::new(&tenant);
+        if directory::find_tenant(conn, tenant_id)?.is_none() {
             let name = batch.tenant_name.as_deref().unwrap_or(&tenant);
             directory::create_tenant(conn, Some(tenant.clone()), name)
                 .map_err(|e| e.in_record(&format!("tenant {tenant}")))?;
@@ -221,7 +223,7 @@ pub fn import_batch(
                 None => false,
             };
             if !exists {
-                client_rules::create_client(conn, &tenant, new, actor)
+                client_rules::create_client(conn, tenant_id, new, actor)
                     .map_err(|e| e.in_record(&record))?;
                 counts.clients_created += 1;
             }
@@ -237,13 +239,13 @@ pub fn import_batch(
             let record = format!("user {value}");
             let exists = users::find_user(conn, &tenant, key, value)?.is_some();
             if !exists {
-                directory::create_user(conn, &tenant, new, actor)
+                directory::create_user(conn, tenant_id, new, actor)
                     .map_err(|e| e.in_record(&record))?;
                 counts.users_created += 1;
             }
         }
         if !batch.grants.is_empty() {
-            let r = import_grants(conn, &tenant, batch.grants, actor)?;
+            let r = import_grants(conn, tenant_id, batch.grants, actor)?;
             counts.grants = r.grants;
             counts.users_created += r.users_created;
             counts.clients_created += r.clients_created;
@@ -256,7 +258,7 @@ pub fn import_batch(
 /// Loads every batch in ONE transaction: all of them or nothing.
 pub fn import_batches(
     conn: &mut DbConn,
-    default_tenant: &str,
+    default_tenant: &TenantId,
     batches: Vec<ImportBatch>,
     actor: &str,
 ) -> Result<Vec<BatchReport>> {
@@ -272,7 +274,7 @@ pub fn import_batches(
 /// JSON), and loads them all in one transaction. Errors name the file.
 pub fn import_files(
     conn: &mut DbConn,
-    default_tenant: &str,
+    default_tenant: &TenantId,
     files: &[String],
     actor: &str,
     parse: impl Fn(&str) -> std::result::Result<ImportBatch, String>,

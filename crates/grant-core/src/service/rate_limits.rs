@@ -3,6 +3,7 @@
 //! bucket (an endpoint family) and the window; grant-core only counts and cleans up.
 
 use crate::Result;
+use crate::model::TenantId;
 use crate::store::{DbConn, dialect, rate_limits};
 
 /// The start (unix seconds) of the fixed window of `len_secs` holding `now`: the same for
@@ -18,7 +19,7 @@ pub fn window_start(now: i64, len_secs: u64) -> i64 {
 /// per bucket.
 pub fn count_request(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     bucket: &str,
     start: i64,
     len_secs: u64,
@@ -32,7 +33,7 @@ pub fn count_request(
 }
 
 /// A window's count without counting a request.
-pub fn window_count(conn: &mut DbConn, tenant: &str, bucket: &str, start: i64) -> Result<i64> {
+pub fn window_count(conn: &mut DbConn, tenant: &TenantId, bucket: &str, start: i64) -> Result<i64> {
     rate_limits::find_used(conn, tenant, bucket, start)
 }
 
@@ -56,26 +57,50 @@ mod tests {
         fx.tenant("t2");
         let mut conn = fx.conn();
         let c = &mut conn;
-        assert_eq!(count_request(c, "t1", "users", 60, 60).unwrap(), 1);
-        assert_eq!(count_request(c, "t1", "users", 60, 60).unwrap(), 2);
-        assert_eq!(count_request(c, "t1", "other", 60, 60).unwrap(), 1);
-        assert_eq!(count_request(c, "t2", "users", 60, 60).unwrap(), 1);
-        assert_eq!(count_request(c, "t1", "users", 120, 60).unwrap(), 1);
         assert_eq!(
-            window_count(c, "t1", "users", 60).unwrap(),
+            count_request(c, TenantId::new("t1"), "users", 60, 60).unwrap(),
+            1
+        );
+        assert_eq!(
+            count_request(c, TenantId::new("t1"), "users", 60, 60).unwrap(),
+            2
+        );
+        assert_eq!(
+            count_request(c, TenantId::new("t1"), "other", 60, 60).unwrap(),
+            1
+        );
+        assert_eq!(
+            count_request(c, TenantId::new("t2"), "users", 60, 60).unwrap(),
+            1
+        );
+        assert_eq!(
+            count_request(c, TenantId::new("t1"), "users", 120, 60).unwrap(),
+            1
+        );
+        assert_eq!(
+            window_count(c, TenantId::new("t1"), "users", 60).unwrap(),
             2,
             "the previous window stays"
         );
-        assert_eq!(count_request(c, "t1", "users", 180, 60).unwrap(), 1);
         assert_eq!(
-            window_count(c, "t1", "users", 60).unwrap(),
+            count_request(c, TenantId::new("t1"), "users", 180, 60).unwrap(),
+            1
+        );
+        assert_eq!(
+            window_count(c, TenantId::new("t1"), "users", 60).unwrap(),
             0,
             "older windows are deleted"
         );
-        assert_eq!(window_count(c, "t1", "other", 60).unwrap(), 0);
-        assert_eq!(window_count(c, "t1", "users", 120).unwrap(), 1);
         assert_eq!(
-            window_count(c, "t2", "users", 60).unwrap(),
+            window_count(c, TenantId::new("t1"), "other", 60).unwrap(),
+            0
+        );
+        assert_eq!(
+            window_count(c, TenantId::new("t1"), "users", 120).unwrap(),
+            1
+        );
+        assert_eq!(
+            window_count(c, TenantId::new("t2"), "users", 60).unwrap(),
             1,
             "other tenants keep theirs"
         );
@@ -91,7 +116,9 @@ mod tests {
                 std::thread::spawn(move || {
                     let mut conn = store.conn().unwrap();
                     (0..25)
-                        .map(|_| count_request(&mut conn, "t1", "users", 60, 60).unwrap())
+                        .map(|_| {
+                            count_request(&mut conn, TenantId::new("t1"), "users", 60, 60).unwrap()
+                        })
                         .collect::<Vec<_>>()
                 })
             })

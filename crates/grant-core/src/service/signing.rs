@@ -8,6 +8,7 @@
 //!
 //! ring signs and verifies; the `rsa` crate only generates keys (ring cannot).
 
+use crate::model::TenantId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -69,7 +70,7 @@ impl Signer {
     pub fn sign(
         &self,
         conn: &mut DbConn,
-        tenant: &str,
+        tenant: &TenantId,
         server: &str,
         claims: &Map<String, Value>,
     ) -> Result<String> {
@@ -80,7 +81,7 @@ impl Signer {
     pub fn sign_typed(
         &self,
         conn: &mut DbConn,
-        tenant: &str,
+        tenant: &TenantId,
         server: &str,
         typ: Option<&str>,
         claims: &Map<String, Value>,
@@ -112,10 +113,10 @@ impl Signer {
     pub fn public_keys(
         &self,
         conn: &mut DbConn,
-        tenant: &str,
+        tenant: &TenantId,
         server: &str,
     ) -> Result<Arc<Vec<PublicKey>>> {
-        let id = (tenant.to_owned(), server.to_owned());
+        let id = (tenant.to_string(), server.to_owned());
         if let Some(keys) = fresh(&self.public, &id) {
             return Ok(keys);
         }
@@ -138,7 +139,7 @@ impl Signer {
     pub fn verify(
         &self,
         conn: &mut DbConn,
-        tenant: &str,
+        tenant: &TenantId,
         server: &str,
         jwt: &str,
     ) -> Result<Option<Map<String, Value>>> {
@@ -164,7 +165,7 @@ impl Signer {
             self.public
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .remove(&(tenant.to_owned(), server.to_owned()));
+                .remove(&(tenant.to_string(), server.to_owned()));
             keys = self.public_keys(conn, tenant, server)?;
         }
         let Some(key) = keys.iter().find(|k| k.kid == kid) else {
@@ -195,7 +196,7 @@ impl Signer {
     pub fn verify_access_token(
         &self,
         conn: &mut DbConn,
-        tenant: &str,
+        tenant: &TenantId,
         server: &str,
         jwt: &str,
     ) -> Result<Option<Map<String, Value>>> {
@@ -217,10 +218,10 @@ impl Signer {
     fn signing_key(
         &self,
         conn: &mut DbConn,
-        tenant: &str,
+        tenant: &TenantId,
         server: &str,
     ) -> Result<Arc<SigningKey>> {
-        let id = (tenant.to_owned(), server.to_owned());
+        let id = (tenant.to_string(), server.to_owned());
         if let Some(key) = fresh(&self.signing, &id) {
             return Ok(key);
         }
@@ -245,8 +246,8 @@ impl Signer {
     }
 
     /// Forgets what this process read of a server's keys (after a rotation it made).
-    pub fn forget(&self, tenant: &str, server: &str) {
-        let id = (tenant.to_owned(), server.to_owned());
+    pub fn forget(&self, tenant: &TenantId, server: &str) {
+        let id = (tenant.to_string(), server.to_owned());
         self.signing
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -260,7 +261,7 @@ impl Signer {
 
 /// A new RSA key as a row: PKCS#1 DER private key, base64url modulus and exponent, and
 /// its RFC 7638 thumbprint as `kid` (43 characters, as Okta's kids are).
-fn new_key_row(tenant: &str, server: &str, status: KeyStatus) -> Result<KeyRow> {
+fn new_key_row(tenant: &TenantId, server: &str, status: KeyStatus) -> Result<KeyRow> {
     let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, KEY_BITS)
         .map_err(|e| CoreError::Internal(format!("RSA key generation: {e}")))?;
     let der = key
@@ -270,7 +271,7 @@ fn new_key_row(tenant: &str, server: &str, status: KeyStatus) -> Result<KeyRow> 
     let e = B64.encode(key.e().to_bytes_be());
     let thumbprint = Sha256::digest(format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#).as_bytes());
     Ok(KeyRow {
-        tenant_id: tenant.to_owned(),
+        tenant_id: tenant.to_string(),
         server_id: server.to_owned(),
         kid: B64.encode(thumbprint),
         status: status.as_str().to_owned(),
@@ -291,7 +292,7 @@ pub fn public_keys_any_tenant(conn: &mut DbConn, server: &str) -> Result<Vec<Pub
 /// one stays published as `expired` so tokens it signed still verify. Audited.
 pub fn rotate_keys(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     server: &str,
     actor: &str,
 ) -> Result<PublicKey> {

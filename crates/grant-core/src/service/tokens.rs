@@ -4,6 +4,7 @@
 //! The gateway chooses the token strings (their format is the vendor's); only their SHA-256
 //! digests are stored. Every change is audited in its own transaction.
 
+use crate::model::{ClientId, TenantId, UserId};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::model::AuditAction;
@@ -77,7 +78,7 @@ fn lifetimes(client: &Client, at: DateTime<Utc>) -> (i64, DateTime<Utc>) {
 }
 
 fn token_row(
-    tenant: &str,
+    tenant: &TenantId,
     kind: CredentialKind,
     issuance: &str,
     grant: &Grant,
@@ -87,7 +88,7 @@ fn token_row(
 ) -> CredentialRow {
     CredentialRow {
         id: ids::guid(),
-        tenant_id: tenant.to_owned(),
+        tenant_id: tenant.to_string(),
         kind: kind.as_str().to_owned(),
         name: issuance.to_owned(),
         user_id: Some(grant.user_id.clone()),
@@ -116,7 +117,7 @@ fn token_row(
 /// seconds, capped by the grant's expiry; the refresh token with the grant.
 fn store_pair(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     grant: &Grant,
     pair: &TokenPair,
     at: DateTime<Utc>,
@@ -151,7 +152,7 @@ fn store_pair(
 }
 
 fn token_event(
-    tenant: &str,
+    tenant: &TenantId,
     actor: &str,
     action: AuditAction,
     grant: &Grant,
@@ -179,9 +180,9 @@ fn token_event(
 /// audited as `token.issued`.
 pub fn authorize(
     conn: &mut DbConn,
-    tenant: &str,
-    user_id: &str,
-    client_id: &str,
+    tenant: &TenantId,
+    user_id: &UserId,
+    client_id: &ClientId,
     scopes: ScopeSet,
     pair: &TokenPair,
     actor: &str,
@@ -210,7 +211,7 @@ pub fn authorize(
         new.valid_for = Some(valid_for);
         new.expires_at = Some(expires_at);
         new.created_by = Some(crate::model::Actor {
-            id: user_id.to_owned(),
+            id: user_id.to_string(),
             kind: "User".into(),
         });
         let grant = grant_rules::build(tenant, new);
@@ -239,9 +240,9 @@ pub fn authorize(
 /// to another client.
 pub fn refresh(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     refresh_token: &str,
-    client_id: &str,
+    client_id: &ClientId,
     pair: &TokenPair,
     actor: &str,
 ) -> Result<Issued> {
@@ -306,7 +307,7 @@ pub fn refresh(
 /// revoked, expired, or its grant is revoked or expired.
 pub fn authenticate_access(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     token: &str,
 ) -> Result<Option<(Credential, Option<Grant>)>> {
     let at = now();
@@ -328,7 +329,7 @@ pub fn authenticate_access(
 /// as `token.revoked`; a token without a grant is revoked alone. Returns the revoked grant.
 pub fn revoke_own_grant(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     token: &Credential,
     actor: &str,
 ) -> Result<Option<Grant>> {

@@ -16,6 +16,7 @@ use crate::json::{
     AuthorizationCodeClientBody, AuthorizationCodeClientResponse, normalize_id, parse_body,
     require_guid,
 };
+use grant_core::model::ClientId;
 
 const KIND: ClientKind = ClientKind::AuthorizationCode;
 
@@ -36,7 +37,7 @@ pub async fn load(
 ) -> ApiResult<Client> {
     let tenant = caller.tenant.clone();
     let found = state
-        .db(move |conn| clients::find_client(conn, &tenant, &id).map(|c| (c, id)))
+        .db(move |conn| clients::find_client(conn, &tenant, ClientId::new(&id)).map(|c| (c, id)))
         .await?;
     match found {
         (Some(c), _) if c.kind == kind => Ok(c),
@@ -162,7 +163,7 @@ pub async fn update(
     let tenant = caller.tenant.clone();
     let actor = caller.actor.clone();
     let updated = state
-        .db(move |conn| clients::update_client(conn, &tenant, &id, patch, &actor))
+        .db(move |conn| clients::update_client(conn, &tenant, ClientId::new(&id), patch, &actor))
         .await?;
     json_response(
         StatusCode::OK,
@@ -177,7 +178,7 @@ pub async fn delete(req: HttpRequest, caller: Caller, state: State) -> ApiResult
     let tenant = caller.tenant.clone();
     let actor = caller.actor.clone();
     state
-        .db(move |conn| clients::delete_client(conn, &tenant, &id, &actor))
+        .db(move |conn| clients::delete_client(conn, &tenant, ClientId::new(&id), &actor))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -19,6 +19,7 @@ use crate::json::{
     ClientCredentialClientBody, ClientCredentialClientCreated, ClientCredentialClientResponse,
     TENANT_MEMBER, normalize_id, parse_body, require_guid, role_id, timestamp,
 };
+use grant_core::model::ClientId;
 
 const KIND: ClientKind = ClientKind::ClientCredentials;
 
@@ -141,7 +142,7 @@ pub async fn update(
                     TENANT_MEMBER,
                 )?);
             }
-            clients::update_client(conn, &tenant, &id, patch, &actor)
+            clients::update_client(conn, &tenant, ClientId::new(&id), patch, &actor)
         })
         .await?;
     json_response(
@@ -157,7 +158,7 @@ pub async fn delete(req: HttpRequest, caller: Caller, state: State) -> ApiResult
     let tenant = caller.tenant.clone();
     let actor = caller.actor.clone();
     state
-        .db(move |conn| clients::delete_client(conn, &tenant, &id, &actor))
+        .db(move |conn| clients::delete_client(conn, &tenant, ClientId::new(&id), &actor))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -33,6 +33,9 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::State;
+use grant_core::model::TenantId;
+use grant_core::model::TenantIdBuf;
+use grant_core::model::{ClientId, UserId};
 
 /// The engine's server id of OCS's identity server.
 pub const SERVER: &str = "ocs";
@@ -123,7 +126,7 @@ fn error_page(error: &str) -> HttpResponse {
 // Authorization
 
 struct Checked {
-    tenant: String,
+    tenant: TenantIdBuf,
     mode: ResponseMode,
     checked: CheckedRequest,
     prompt_none: bool,
@@ -152,7 +155,7 @@ async fn check(state: &State, raw: &str) -> Result<Checked, HttpResponse> {
     let client_id = crate::json::normalize_id(&request.client_id);
     let lookup = client_id.clone();
     let tenant = engine(state, move |conn| {
-        authorization::client_tenant(conn, &lookup)
+        authorization::client_tenant(conn, ClientId::new(&lookup))
     })
     .await
     .map_err(|_| error_page("server_error"))?
@@ -208,12 +211,12 @@ async fn check(state: &State, raw: &str) -> Result<Checked, HttpResponse> {
 async fn session_user(
     req: &HttpRequest,
     state: &State,
-    tenant: &str,
+    tenant: &TenantId,
 ) -> Result<Option<SignedIn>, HttpResponse> {
     let Some(sid) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
         return Ok(None);
     };
-    let tenant = tenant.to_owned();
+    let tenant = tenant.to_buf();
     engine(state, move |conn| {
         authorization::session_user(conn, &tenant, &sid)
     })
@@ -268,7 +271,7 @@ async fn needed_consent(
             conn,
             &tenant,
             &checked,
-            &user_id,
+            UserId::new(&user_id),
             &issuer_key,
             policy(),
             ask,
@@ -388,11 +391,11 @@ fn safe_return_url(url: &str) -> Option<&str> {
 }
 
 /// The tenant of the client an authorize URL names.
-async fn tenant_of_return_url(state: &State, url: &str) -> Option<String> {
+async fn tenant_of_return_url(state: &State, url: &str) -> Option<TenantIdBuf> {
     let query = url.split_once('?')?.1;
     let client = crate::json::normalize_id(Params::parse(query)?.get("client_id")?);
     engine(state, move |conn| {
-        authorization::client_tenant(conn, &client)
+        authorization::client_tenant(conn, ClientId::new(&client))
     })
     .await
     .ok()
@@ -440,7 +443,7 @@ pub async fn login_submit(req: HttpRequest, body: web::Bytes, state: State) -> H
     let signed = authorization::sign_in_with_password(
         &state.store,
         &state.passwords,
-        &tenant,
+        TenantId::new(&tenant),
         &Face::Ocs,
         &email,
         password,
@@ -483,7 +486,7 @@ struct TokenResponse {
     scope: String,
 }
 
-fn access_claims(i: &Issuance, issuer: &str, tenant: &str, jti: &str) -> Map<String, Value> {
+fn access_claims(i: &Issuance, issuer: &str, tenant: &TenantId, jti: &str) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("iss".into(), json!(issuer));
     m.insert("nbf".into(), json!(i.issued_at.timestamp()));
@@ -501,7 +504,12 @@ fn access_claims(i: &Issuance, issuer: &str, tenant: &str, jti: &str) -> Map<Str
     m
 }
 
-fn id_claims(i: &Issuance, issuer: &str, tenant: &str, access_token: &str) -> Map<String, Value> {
+fn id_claims(
+    i: &Issuance,
+    issuer: &str,
+    tenant: &TenantId,
+    access_token: &str,
+) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("iss".into(), json!(issuer));
     m.insert("nbf".into(), json!(i.issued_at.timestamp()));
@@ -526,7 +534,7 @@ fn id_claims(i: &Issuance, issuer: &str, tenant: &str, access_token: &str) -> Ma
 fn sign_tokens(
     state: &State,
     conn: &mut grant_core::DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     issued: Issued,
     issuer: &str,
 ) -> grant_core::Result<TokenResponse> {
@@ -562,7 +570,7 @@ fn sign_tokens(
 
 /// A token-type call with its client authenticated (and the tenant that holds it).
 struct TokenCall {
-    tenant: String,
+    tenant: TenantIdBuf,
     client: Client,
     params: Params,
 }
@@ -577,7 +585,7 @@ async fn token_call(
     presented.auth.client_id = crate::json::normalize_id(&presented.auth.client_id);
     let lookup = presented.auth.client_id.clone();
     let tenant = engine(state, move |conn| {
-        authorization::client_tenant(conn, &lookup)
+        authorization::client_tenant(conn, ClientId::new(&lookup))
     })
     .await
     .map_err(outcome_response)?
@@ -693,10 +701,11 @@ fn verified_access_token(
     let Some(tenant) = unverified_tenant(token) else {
         return Ok(None);
     };
-    let claims = state
-        .vendor
-        .signer
-        .verify_access_token(conn, &tenant, SERVER, token)?;
+    let claims =
+        state
+            .vendor
+            .signer
+            .verify_access_token(conn, TenantId::new(&tenant), SERVER, token)?;
     Ok(claims.map(|c| (tenant, c)))
 }
 
@@ -828,17 +837,21 @@ pub async fn userinfo(req: HttpRequest, state: State) -> HttpResponse {
                     .get("scope")
                     .and_then(|v| serde_json::from_value(v.clone()).ok())
                     .unwrap_or_default();
-                let Some(user) = authorization::access_token_user(conn, &tenant, SERVER, jti)?
+                let Some(user) =
+                    authorization::access_token_user(conn, TenantId::new(&tenant), SERVER, jti)?
                 else {
                     return Ok(None);
                 };
                 // `role_type`: RoleTypeIds (a tenant role's type; a built-in role's name read as
                 // its RoleTypeId).
-                let role_types: Vec<String> =
-                    grant_core::service::directory::role_types(conn, &tenant, &user.roles)?
-                        .iter()
-                        .map(|r| crate::json::role_id(r))
-                        .collect();
+                let role_types: Vec<String> = grant_core::service::directory::role_types(
+                    conn,
+                    TenantId::new(&tenant),
+                    &user.roles,
+                )?
+                .iter()
+                .map(|r| crate::json::role_id(r))
+                .collect();
                 Ok(Some((tenant, user, scopes, role_types)))
             })
             .await
@@ -904,7 +917,11 @@ pub async fn endsession(req: HttpRequest, body: web::Bytes, state: State) -> Htt
         let Some(tenant) = unverified_tenant(&hint) else {
             return Ok(None);
         };
-        let Some(claims) = st.vendor.signer.verify(conn, &tenant, SERVER, &hint)? else {
+        let Some(claims) = st
+            .vendor
+            .signer
+            .verify(conn, TenantId::new(&tenant), SERVER, &hint)?
+        else {
             return Ok(None);
         };
         let client = claims
@@ -912,10 +929,13 @@ pub async fn endsession(req: HttpRequest, body: web::Bytes, state: State) -> Htt
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_owned();
-        Ok(
-            authorization::post_logout_uri_registered(conn, &tenant, &client, &target)?
-                .then_some(target),
-        )
+        Ok(authorization::post_logout_uri_registered(
+            conn,
+            TenantId::new(&tenant),
+            ClientId::new(&client),
+            &target,
+        )?
+        .then_some(target))
     })
     .await;
     let mut res = match back {
@@ -944,7 +964,7 @@ pub async fn jwks(req: HttpRequest, state: State) -> HttpResponse {
     let st = state.clone();
     let keys = engine(&state, move |conn| {
         for tenant in grant_core::service::admin::list_tenants(conn)? {
-            st.vendor.signer.public_keys(conn, &tenant.id, SERVER)?;
+            st.vendor.signer.public_keys(conn, tenant.id(), SERVER)?;
         }
         signing::public_keys_any_tenant(conn, SERVER)
     })

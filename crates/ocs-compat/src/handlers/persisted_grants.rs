@@ -12,6 +12,7 @@ use super::{head_response, list_response, path_param};
 use crate::State;
 use crate::auth::Caller;
 use crate::json::require_guid;
+use grant_core::model::TenantId;
 
 fn filter(state: &State, user: &str) -> GrantFilter {
     GrantFilter {
@@ -20,7 +21,7 @@ fn filter(state: &State, user: &str) -> GrantFilter {
     }
 }
 
-fn existing_user(conn: &mut DbConn, tenant: &str, user: &str) -> Result<(), CoreError> {
+fn existing_user(conn: &mut DbConn, tenant: &TenantId, user: &str) -> Result<(), CoreError> {
     directory::get_user(conn, tenant, UserKey::Id, user).map(|_| ())
 }
 

@@ -16,6 +16,7 @@ use super::{head_response, json_response, list_response, path_param};
 use crate::State;
 use crate::auth::Caller;
 use crate::json::{SecretBody, SecretCreated, SecretResponse, normalize_id, parse_body, timestamp};
+use grant_core::model::ClientId;
 
 /// The OCS view of a secret.
 pub fn secret_response(s: &ClientSecret) -> SecretResponse {
@@ -67,7 +68,7 @@ async fn client_and_secrets(
     let tenant = caller.tenant.clone();
     let client = id.clone();
     let secrets = state
-        .db(move |conn| client_secrets::list_client_secrets(conn, &tenant, &client))
+        .db(move |conn| client_secrets::list_client_secrets(conn, &tenant, ClientId::new(&client)))
         .await?;
     Ok((id, secrets))
 }
@@ -131,7 +132,7 @@ pub async fn create(
             client_secrets::add_client_secret(
                 conn,
                 &tenant,
-                &client,
+                ClientId::new(&client),
                 &description,
                 expires_at,
                 &hashing,
@@ -174,7 +175,7 @@ pub async fn update(
             client_secrets::update_client_secret(
                 conn,
                 &tenant,
-                &client,
+                ClientId::new(&client),
                 id,
                 &description,
                 expires_at,
@@ -191,7 +192,9 @@ pub async fn delete(req: HttpRequest, caller: Caller, state: State) -> ApiResult
     let tenant = caller.tenant.clone();
     let actor = caller.actor.clone();
     state
-        .db(move |conn| client_secrets::revoke_client_secret(conn, &tenant, &client, id, &actor))
+        .db(move |conn| {
+            client_secrets::revoke_client_secret(conn, &tenant, ClientId::new(&client), id, &actor)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

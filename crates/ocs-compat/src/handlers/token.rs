@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::State;
 use crate::json::normalize_id;
+use grant_core::model::ClientId;
 
 /// IdentityServer's OAuth error: 400 `{"error": …}`, never re-rendered.
 fn oauth_error(error: &str) -> HttpResponse {
@@ -87,7 +88,7 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: State) -> ApiResul
     let client_id = normalize_id(&client_id);
     let lookup_id = client_id.clone();
     let candidates = state
-        .db(move |conn| client_secrets::usable_secrets(conn, &lookup_id))
+        .db(move |conn| client_secrets::usable_secrets(conn, ClientId::new(&lookup_id)))
         .await?;
     let secret = SecretString::from(secret);
     let mut matched = None;
@@ -106,7 +107,7 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: State) -> ApiResul
         .db(move |conn| {
             client_secrets::issue_client_credentials_token(
                 conn,
-                &client_id,
+                ClientId::new(&client_id),
                 &secret_id,
                 grant_type.as_deref(),
                 &scope,

@@ -8,6 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::common::*;
+use grant_core::model::TenantId;
 use grant_http::testing::snapshot;
 
 #[tokio::test]
@@ -211,7 +212,7 @@ async fn acc_limit_counts_clients_of_every_kind() {
                 created_at: Some(now),
                 ..NewClient::default()
             };
-            clients::build_client(T, new).unwrap()
+            clients::build_client(TenantId::new(T), new).unwrap()
         })
         .collect();
     grant_core::store::clients::insert_clients(&mut e.srv.conn(), &bulk).unwrap();

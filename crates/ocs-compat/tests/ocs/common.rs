@@ -4,6 +4,7 @@
 //! requests and the OCS error-shape assertions.
 
 use chrono::{Duration, Utc};
+use grant_core::model::TenantId;
 use grant_core::model::*;
 use grant_core::service::{clients, directory, grants};
 use grant_core::testing::fixture::credential;
@@ -82,7 +83,7 @@ pub fn cc_client(srv: &TestServer<Ocs>, tenant: &str, id: &str, roles: &[&str], 
         roles: roles.iter().map(|s| s.to_string()).collect(),
         ..NewClient::default()
     };
-    clients::create_client(&mut conn, tenant, new, "test").unwrap();
+    clients::create_client(&mut conn, TenantId::new(tenant), new, "test").unwrap();
     drop(conn);
     client_secret(srv, tenant, id);
 }
@@ -103,7 +104,7 @@ pub fn user(srv: &TestServer<Ocs>, tenant: &str, id: &str, login: &str, roles: &
         roles: roles.iter().map(|s| s.to_string()).collect(),
         ..NewUser::default()
     };
-    directory::create_user(&mut srv.conn(), tenant, new, "test").unwrap();
+    directory::create_user(&mut srv.conn(), TenantId::new(tenant), new, "test").unwrap();
 }
 
 pub fn acc(srv: &TestServer<Ocs>, tenant: &str, id: &str, tags: &[&str], offset: i64) {
@@ -116,14 +117,14 @@ pub fn acc(srv: &TestServer<Ocs>, tenant: &str, id: &str, tags: &[&str], offset:
         created_at: Some(Utc::now() + Duration::seconds(offset)),
         ..NewClient::default()
     };
-    clients::create_client(&mut srv.conn(), tenant, new, "test").unwrap();
+    clients::create_client(&mut srv.conn(), TenantId::new(tenant), new, "test").unwrap();
 }
 
 pub fn grant(srv: &TestServer<Ocs>, tenant: &str, user: &str, client: &str, kind: GrantType) {
     let mut g = NewGrant::new(user, client);
     g.grant_type = kind;
     g.scopes = ScopeSet::from_names(["openid", "ocsapi"]);
-    grants::issue_grant(&mut srv.conn(), tenant, g, "test").unwrap();
+    grants::issue_grant(&mut srv.conn(), TenantId::new(tenant), g, "test").unwrap();
 }
 
 /// A bearer token made directly (user tokens come from flows this gateway does not run).

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use sha2::Digest as _;
 
 use crate::common::*;
+use grant_core::model::{ClientId, TenantId};
 
 const PASSWORD: &str = "Sign-in-Pa55!";
 const HYBRID: &str = "4a1b2c3d-0000-4000-8000-0000000000c1";
@@ -63,7 +64,7 @@ async fn flow() -> Flow {
             allow_offline_access: Some(offline),
             ..NewClient::default()
         };
-        clients::create_client(&mut conn, T, new, "test").unwrap();
+        clients::create_client(&mut conn, TenantId::new(T), new, "test").unwrap();
     }
     credential(CredentialKind::ClientSecret)
         .name(&format!("{HYBRID}/1/test"))
@@ -537,7 +538,14 @@ async fn client_settings_and_identityserver_error_delivery() {
         enabled: Some(false),
         ..ClientPatch::default()
     };
-    clients::update_client(&mut f.e.srv.conn(), T, HYBRID, patch, "test").unwrap();
+    clients::update_client(
+        &mut f.e.srv.conn(),
+        TenantId::new(T),
+        ClientId::new(HYBRID),
+        patch,
+        "test",
+    )
+    .unwrap();
     assert_eq!(
         f.refresh(&rt).await,
         (400, r#"{"error":"invalid_client"}"#.to_owned())

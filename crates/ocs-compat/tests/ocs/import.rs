@@ -34,7 +34,7 @@ async fn import_loads_captured_clients_users_and_persisted_grants() {
     let batch = ocs_compat::import::parse_document(doc).unwrap();
     let reports = grant_core::service::import::import_batches(
         &mut e.srv.conn(),
-        "default",
+        TenantId::new("default"),
         vec![batch],
         "test",
     )
@@ -74,7 +74,7 @@ async fn import_is_all_or_nothing_across_clients_users_and_grants() {
     let batch = ocs_compat::import::parse_document(doc).unwrap();
     let err = grant_core::service::import::import_batches(
         &mut e.srv.conn(),
-        "default",
+        TenantId::new("default"),
         vec![batch],
         "test",
     )
@@ -171,7 +171,7 @@ fn import_text(
     std::fs::write(&path, text).unwrap();
     grant_core::service::import::import_files(
         &mut e.srv.conn(),
-        "default",
+        TenantId::new("default"),
         &[path.display().to_string()],
         "test",
         ocs_compat::import::parse_file,
@@ -184,7 +184,9 @@ async fn import_captured_tenant_round_trips_byte_for_byte() {
     let reports = import_text(&e, &captured_document()).unwrap();
     assert_eq!(reports[0].tenant, V);
     assert_eq!(
-        directory::get_tenant(&mut e.srv.conn(), V).unwrap().name,
+        directory::get_tenant(&mut e.srv.conn(), TenantId::new(V))
+            .unwrap()
+            .name,
         "Captured Corp"
     );
     client_secret(&e.srv, V, V_ADMIN_CLIENT);
@@ -235,7 +237,7 @@ async fn import_captured_tenant_round_trips_byte_for_byte() {
     assert_eq!((r.status, r.json()), (200, json!([V_SPA])));
     let g = grants::list_all_grants(
         &mut e.srv.conn(),
-        V,
+        TenantId::new(V),
         &GrantFilter {
             user_id: Some(V_DANA.into()),
             ..GrantFilter::default()
@@ -325,7 +327,7 @@ async fn import_names_the_record_and_field_that_failed() {
     assert!(err.contains(&format!("user {V_EVE}")), "{err}");
     // Nothing of a failed import stays.
     assert!(
-        directory::find_tenant(&mut e.srv.conn(), V)
+        directory::find_tenant(&mut e.srv.conn(), TenantId::new(V))
             .unwrap()
             .is_none()
     );
@@ -394,7 +396,7 @@ async fn import_keeps_hybrid_clients_as_their_own_kind() {
         r#"{{"TenantId":"{V}","HybridClients":[{{"Id":"{V_SPA}","Name":"hybrid","AccessTokenLifetime":900,"RedirectUris":["https://h.example/cb"],"AllowOfflineAccess":true}}]}}"#
     );
     import_text(&e, &doc).unwrap();
-    let c = clients::get_client(&mut e.srv.conn(), V, V_SPA).unwrap();
+    let c = clients::get_client(&mut e.srv.conn(), TenantId::new(V), ClientId::new(V_SPA)).unwrap();
     assert_eq!(
         (c.kind, c.name.as_str(), c.allow_offline_access),
         (ClientKind::Hybrid, "hybrid", true)

@@ -8,6 +8,7 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
 use crate::common::*;
+use grant_core::model::TenantId;
 use grant_core::model::TenantStatus;
 use grant_core::service::admin;
 
@@ -253,7 +254,7 @@ async fn a_disabled_tenant_is_401_and_invalid_client_until_enabled() {
     assert_eq!(call().await.status, 200);
     let set = |status| {
         let mut conn = e.srv.conn();
-        admin::set_tenant_status(&mut conn, T, status, "test").unwrap();
+        admin::set_tenant_status(&mut conn, TenantId::new(T), status, "test").unwrap();
     };
     set(TenantStatus::Disabled);
     let r = call().await;

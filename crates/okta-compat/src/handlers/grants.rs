@@ -20,6 +20,8 @@ use grant_http::{ApiError, ApiResult, base_url};
 use crate::State;
 use crate::auth::Caller;
 use crate::json::{GrantContext, GrantResponse, UserClientResponse};
+use grant_core::model::ClientId;
+use grant_core::model::TenantId;
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 200;
@@ -89,7 +91,7 @@ fn expands_scope(expand: Option<&str>) -> bool {
 /// checks the caller may read (`write == false`) or revoke that user's grants.
 fn resolve_user(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     user_ref: &str,
     caller: &Caller,
     write: bool,
@@ -118,7 +120,7 @@ struct Loaded<T> {
 
 fn load_context(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     consents: &[ScopeConsent],
     expand: bool,
 ) -> Result<(Vec<Client>, Option<Vec<ScopeDefinition>>), CoreError> {
@@ -205,7 +207,7 @@ async fn list(
     let query = ListQuery::parse(&req)?;
     let page = page_request(&query)?;
     let expand = expands_scope(query.expand.as_deref());
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let scope = if client_ref.is_none() {
         query.scope_id.clone().filter(|s| !s.is_empty())
     } else {
@@ -216,7 +218,7 @@ async fn list(
             let user = resolve_user(conn, &tenant, &user_ref, &caller, false)?;
             let filter = match &client_ref {
                 Some(client) => {
-                    clients::get_client(conn, &tenant, client)?;
+                    clients::get_client(conn, &tenant, ClientId::new(client))?;
                     GrantFilter::by_user_and_client(&user.id, client)
                 }
                 None => GrantFilter::by_user(&user.id).with_scope(scope),
@@ -273,7 +275,7 @@ pub async fn get_user_grant(
     let query = ListQuery::parse(&req)?;
     let (user_ref, grant_id) = path.into_inner();
     let expand = expands_scope(query.expand.as_deref());
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let loaded = state
         .db(move |conn| {
             let user = resolve_user(conn, &tenant, &user_ref, &caller, false)?;
@@ -306,7 +308,7 @@ pub async fn revoke_user_grant(
 ) -> ApiResult<HttpResponse> {
     caller.require(true)?;
     let (user_ref, grant_id) = path.into_inner();
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     state
         .db(move |conn| {
             let user = resolve_user(conn, &tenant, &user_ref, &caller, true)?;
@@ -331,7 +333,7 @@ pub async fn revoke_user_grants(
 ) -> ApiResult<HttpResponse> {
     caller.require(true)?;
     let user_ref = path.into_inner();
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     state
         .db(move |conn| {
             let user = resolve_user(conn, &tenant, &user_ref, &caller, true)?;
@@ -354,11 +356,11 @@ pub async fn revoke_grants_for_user_and_client(
 ) -> ApiResult<HttpResponse> {
     caller.require(true)?;
     let (user_ref, client_id) = path.into_inner();
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     state
         .db(move |conn| {
             let user = resolve_user(conn, &tenant, &user_ref, &caller, true)?;
-            clients::get_client(conn, &tenant, &client_id)?;
+            clients::get_client(conn, &tenant, ClientId::new(&client_id))?;
             let filter = GrantFilter::by_user_and_client(&user.id, &client_id).scoped_only();
             grants::revoke_grants(conn, &tenant, &filter, &actor(&caller))
         })
@@ -375,7 +377,7 @@ pub async fn list_user_clients(
 ) -> ApiResult<HttpResponse> {
     caller.require(false)?;
     let user_ref = path.into_inner();
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let (user, found) = state
         .db(move |conn| {
             let user = resolve_user(conn, &tenant, &user_ref, &caller, false)?;

@@ -68,7 +68,7 @@ async fn sign_in(req: &HttpRequest, body: &[u8], state: &State) -> HttpResponse 
     let result = authorization::sign_in_with_password(
         &state.store,
         &state.passwords,
-        &state.config.server.tenant,
+        state.tenant(),
         &grant_core::model::Face::Okta,
         username,
         SecretString::from(password.to_owned()),

@@ -21,6 +21,7 @@ use secrecy::SecretString;
 
 use super::{Outcome, Params, engine, issuer, pages, policy};
 use crate::State;
+use grant_core::model::{ClientId, UserId};
 
 const SESSION_COOKIE: &str = "sid";
 const CSRF_COOKIE: &str = "okta_csrf";
@@ -138,7 +139,7 @@ async fn check(req: &HttpRequest, state: &State, raw: &str) -> Result<Checked, H
         .map_err(|e| actix_web::ResponseError::error_response(&e))?;
     let request = grant_http::oauth::authorization_request(&params);
     let policy = policy(&server);
-    let tenant = state.config.server.tenant.clone();
+    let tenant = state.tenant().to_buf();
     let mode = Mode::parse(params.get("response_mode"), MODES);
     let checked = engine(state, move |conn| {
         authorization::check_request(conn, &tenant, request, policy)
@@ -187,7 +188,7 @@ async fn signed_in(
     state: &State,
     params: &Params,
 ) -> Result<(Option<SignedIn>, Option<String>), HttpResponse> {
-    let tenant = state.config.server.tenant.clone();
+    let tenant = state.tenant().to_buf();
     if let Some(token) = params.value("sessionToken").map(str::to_owned) {
         return match engine(state, move |conn| {
             authorization::redeem_session_token(conn, &tenant, &token)
@@ -288,7 +289,7 @@ async fn needed_consent(
     user: &SignedIn,
     ask_again: bool,
 ) -> Result<Vec<String>, Outcome> {
-    let tenant = state.config.server.tenant.clone();
+    let tenant = state.tenant().to_buf();
     let (checked, user_id, issuer, policy) = (
         c.checked.clone(),
         user.user.id.clone(),
@@ -297,7 +298,13 @@ async fn needed_consent(
     );
     engine(state, move |conn| {
         authorization::scopes_needing_consent(
-            conn, &tenant, &checked, &user_id, &issuer, policy, ask_again,
+            conn,
+            &tenant,
+            &checked,
+            UserId::new(&user_id),
+            &issuer,
+            policy,
+            ask_again,
         )
     })
     .await
@@ -309,7 +316,7 @@ async fn issue_code(
     user: &SignedIn,
     consented: Vec<String>,
 ) -> HttpResponse {
-    let tenant = state.config.server.tenant.clone();
+    let tenant = state.tenant().to_buf();
     let (checked, server_id, issuer, user2, policy) = (
         c.checked.clone(),
         c.server.id.clone(),
@@ -428,7 +435,7 @@ pub async fn login_submit(req: HttpRequest, body: web::Bytes, state: State) -> H
     let result = authorization::sign_in_with_password(
         &state.store,
         &state.passwords,
-        &state.config.server.tenant,
+        state.tenant(),
         &grant_core::model::Face::Okta,
         &username,
         password,
@@ -478,7 +485,7 @@ pub async fn logout(req: HttpRequest, body: web::Bytes, state: State) -> HttpRes
     let sid = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
     let st = state.clone();
     let checked_target = engine(&state, move |conn| {
-        let tenant = st.config.server.tenant.clone();
+        let tenant = st.tenant().to_buf();
         if let Some(sid) = &sid {
             authorization::end_session(conn, sid)?;
         }
@@ -496,7 +503,7 @@ pub async fn logout(req: HttpRequest, body: web::Bytes, state: State) -> HttpRes
         let Some(client) = client else {
             return Ok(Err("The 'id_token_hint' parameter is required and must be an ID token issued by this authorization server."));
         };
-        if authorization::post_logout_uri_registered(conn, &tenant, &client, &target)? {
+        if authorization::post_logout_uri_registered(conn, &tenant, ClientId::new(&client), &target)? {
             Ok(Ok(Some(target)))
         } else {
             Ok(Err("The 'post_logout_redirect_uri' parameter must be a Logout redirect URI in the client app settings."))

@@ -107,7 +107,7 @@ pub fn server_id(req: &HttpRequest) -> String {
 /// The server named by the request (404 `E0000007` when there is no such server).
 pub async fn server(req: &HttpRequest, state: &State) -> Result<AuthorizationServer, ApiError> {
     let id = server_id(req);
-    let tenant = state.config.server.tenant.clone();
+    let tenant = state.tenant().to_buf();
     run_db(&state.store, move |conn| {
         authorization::server(conn, &tenant, &id)
     })
@@ -241,7 +241,7 @@ pub fn form(req: &HttpRequest, body: &[u8]) -> Result<Params, HttpResponse> {
 
 /// The `Origin` of a browser request, when some app of the org trusts it (CORS).
 pub async fn trusted_origin(req: &HttpRequest, state: &State) -> Option<String> {
-    grant_http::oauth::trusted_origin(req, &state.store, Some(&state.config.server.tenant)).await
+    grant_http::oauth::trusted_origin(req, &state.store, Some(state.tenant())).await
 }
 
 /// `OPTIONS` on the token-type endpoints, discovery and keys: 204 with the CORS headers

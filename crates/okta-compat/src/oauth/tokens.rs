@@ -122,7 +122,7 @@ fn sign_tokens(
     issuer: &str,
 ) -> grant_core::Result<TokenResponse> {
     let i = &issued.issuance;
-    let tenant = &state.config.server.tenant;
+    let tenant = state.tenant();
     let signer = &state.vendor.signer;
     let jti = authorization::access_token_id(&i.family_id);
     let access_token = signer.sign(conn, tenant, &i.server.id, &access_claims(i, issuer, &jti))?;
@@ -178,7 +178,7 @@ async fn token_call(
     let client = authorization::authenticate_client(
         &state.store,
         &state.passwords,
-        &state.config.server.tenant,
+        state.tenant(),
         &grant_core::model::Face::Okta,
         presented,
         &source,
@@ -230,7 +230,7 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: State) -> HttpResp
         Ok(c) => c,
         Err(res) => return res,
     };
-    let tenant = state.config.server.tenant.clone();
+    let tenant = state.tenant().to_buf();
     let p = &call.params;
     let grant_type = p.value("grant_type").map(str::to_owned);
     let code = p.value("code").map(str::to_owned);
@@ -327,7 +327,7 @@ fn verified_access_token(
     state
         .vendor
         .signer
-        .verify_access_token(conn, &state.config.server.tenant, server, token)
+        .verify_access_token(conn, state.tenant(), server, token)
 }
 
 /// `POST …/v1/introspect` (RFC 7662): an active access or refresh token's description;
@@ -341,7 +341,7 @@ pub async fn introspect(req: HttpRequest, body: web::Bytes, state: State) -> Htt
     let server = call.server.id.clone();
     let issuer = call.issuer.clone();
     let result = engine(&state, move |conn| {
-        let tenant = st.config.server.tenant.clone();
+        let tenant = st.tenant().to_buf();
         if let Some(mut claims) = verified_access_token(&st, conn, &server, &token)? {
             let jti = claims
                 .get("jti")
@@ -420,7 +420,7 @@ pub async fn revoke(req: HttpRequest, body: web::Bytes, state: State) -> HttpRes
         authorization::revoke_token(
             conn,
             &st.vendor.signer,
-            &st.config.server.tenant,
+            st.tenant(),
             &server,
             &client,
             &token,
@@ -457,7 +457,7 @@ pub async fn userinfo(req: HttpRequest, state: State) -> HttpResponse {
         None => Ok(None),
         Some(token) => {
             engine(&state, move |conn| {
-                let tenant = st.config.server.tenant.clone();
+                let tenant = st.tenant().to_buf();
                 let Some(claims) = verified_access_token(&st, conn, &server, &token)? else {
                     return Ok(None);
                 };
@@ -504,9 +504,7 @@ pub async fn keys(req: HttpRequest, state: State) -> HttpResponse {
     };
     let st = state.clone();
     let result = engine(&state, move |conn| {
-        st.vendor
-            .signer
-            .public_keys(conn, &st.config.server.tenant, &server.id)
+        st.vendor.signer.public_keys(conn, st.tenant(), &server.id)
     })
     .await;
     let mut res = match result {

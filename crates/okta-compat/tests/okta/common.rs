@@ -42,9 +42,9 @@ pub fn org_with(cfg: GatewayConfig<OktaConfig>) -> Org {
 
 /// The org (tenant, alice and bob, two apps, a scope, an admin token) on a new server.
 pub fn seed(srv: TestServer<Okta>) -> Org {
-    let t = srv.tenant().to_owned();
+    let t = srv.tenant().to_buf();
     let mut conn = srv.conn();
-    directory::create_tenant(&mut conn, Some(t.clone()), "org").unwrap();
+    directory::create_tenant(&mut conn, Some(t.to_string()), "org").unwrap();
     let user = |conn: &mut grant_core::DbConn, login: &str, okta: &str| {
         let new = NewUser {
             login: login.into(),
@@ -67,7 +67,7 @@ pub fn seed(srv: TestServer<Okta>) -> Org {
     directory::define_scopes(
         &mut conn,
         &[ScopeDefinition {
-            tenant_id: t.clone(),
+            tenant_id: t.to_string(),
             id: "scpCmCCV1DpxVkCaye2X".into(),
             name: "car:drive".into(),
             display_name: "Drive car".into(),

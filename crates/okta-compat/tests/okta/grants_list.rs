@@ -7,6 +7,7 @@ use serde_json::json;
 use std::collections::HashSet;
 
 use crate::common::*;
+use grant_core::model::GrantId;
 
 #[tokio::test]
 async fn list_user_grants_returns_okta_grant_objects_exactly() {
@@ -302,7 +303,7 @@ async fn a_grant_without_scope_is_not_an_okta_grant() {
         grants::get_grant(
             &mut o.srv.conn(),
             o.srv.tenant(),
-            &stored.id,
+            GrantId::new(&stored.id),
             &GrantFilter::default()
         )
         .is_ok()

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use std::collections::HashSet;
 
 use crate::common::*;
+use grant_core::model::GrantId;
 
 #[tokio::test]
 async fn revoke_one_then_404_and_revoke_all_then_empty() {
@@ -258,7 +259,7 @@ async fn a_multi_scope_grant_is_one_okta_grant_per_scope_each_revocable_alone() 
     let g = grants::get_grant(
         &mut o.srv.conn(),
         o.srv.tenant(),
-        &stored.id,
+        GrantId::new(&stored.id),
         &GrantFilter::default(),
     )
     .unwrap();
@@ -274,7 +275,7 @@ async fn a_multi_scope_grant_is_one_okta_grant_per_scope_each_revocable_alone() 
         grants::get_grant(
             &mut o.srv.conn(),
             o.srv.tenant(),
-            &stored.id,
+            GrantId::new(&stored.id),
             &GrantFilter::default()
         )
         .is_err()

@@ -5,6 +5,7 @@ use grant_core::service::directory;
 use serde_json::json;
 
 use crate::common::*;
+use grant_core::model::ClientId;
 
 #[tokio::test]
 async fn import_keeps_okta_ids_times_and_scope_ids() {
@@ -223,9 +224,12 @@ async fn import_takes_users_and_clients_without_grants_and_serves_them_as_captur
         (dana.login.as_str(), dana.display_name.as_str()),
         ("dana@acme.example", "Dana Scully")
     );
-    let unused =
-        grant_core::service::clients::get_client(&mut conn, o.srv.tenant(), "0oaImpApp00000000002")
-            .unwrap();
+    let unused = grant_core::service::clients::get_client(
+        &mut conn,
+        o.srv.tenant(),
+        ClientId::new("0oaImpApp00000000002"),
+    )
+    .unwrap();
     assert_eq!(unused.name, "Unused app");
     let _ = std::fs::remove_file(file);
 }

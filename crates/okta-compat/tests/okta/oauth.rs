@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use sha2::Digest as _;
 
 use crate::common::*;
+use grant_core::model::ClientId;
 
 const PASSWORD: &str = "Sign-in-Pa55!";
 const WEB: &str = "0oaWebApp00000000001";
@@ -41,7 +42,7 @@ fn authz() -> Authz {
 
 fn authz_with(cfg: grant_http::GatewayConfig<okta_compat::OktaConfig>) -> Authz {
     let o = org_with(cfg);
-    let t = o.srv.tenant().to_owned();
+    let t = o.srv.tenant().to_buf();
     let mut conn = o.srv.conn();
     credential(CredentialKind::Password)
         .name("alice")
@@ -1353,12 +1354,26 @@ async fn revocation_endpoint_and_client_disable() {
         enabled: Some(false),
         ..ClientPatch::default()
     };
-    clients::update_client(&mut a.o.srv.conn(), a.o.srv.tenant(), WEB, patch, "test").unwrap();
+    clients::update_client(
+        &mut a.o.srv.conn(),
+        a.o.srv.tenant(),
+        ClientId::new(WEB),
+        patch,
+        "test",
+    )
+    .unwrap();
     let patch = ClientPatch {
         enabled: Some(true),
         ..ClientPatch::default()
     };
-    clients::update_client(&mut a.o.srv.conn(), a.o.srv.tenant(), WEB, patch, "test").unwrap();
+    clients::update_client(
+        &mut a.o.srv.conn(),
+        a.o.srv.tenant(),
+        ClientId::new(WEB),
+        patch,
+        "test",
+    )
+    .unwrap();
     let (s, _) = a
         .refresh("/oauth2/default", t["refresh_token"].as_str().unwrap())
         .await;
@@ -1642,7 +1657,7 @@ async fn a_rotated_refresh_token_replayed_after_the_leeway_revokes_its_family() 
 #[tokio::test]
 async fn credentials_of_another_face_client_or_purpose_are_refused() {
     let a = authz();
-    let t = a.o.srv.tenant().to_owned();
+    let t = a.o.srv.tenant().to_buf();
     // bob's password was made for Venafi only: no Okta sign-in with it.
     credential(CredentialKind::Password)
         .name("bob")

@@ -12,6 +12,8 @@ use grant_http::ApiResult;
 use crate::State;
 use crate::auth::Caller;
 use crate::json::{GrantList, GrantResponse};
+use grant_core::model::TenantId;
+use grant_core::model::{ClientId, GrantId};
 
 /// Whose grants a path names.
 #[derive(Debug, Clone)]
@@ -25,14 +27,14 @@ enum Owner {
 /// The filter for an owner, or None when the user key is unknown (no grants).
 fn filter_for(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     owner: &Owner,
 ) -> Result<Option<(GrantFilter, Option<User>)>, CoreError> {
     match owner {
         Owner::User(key) => Ok(directory::find_user(conn, tenant, UserKey::Login, key)?
             .map(|u| (GrantFilter::by_user(&u.id), Some(u)))),
         Owner::Client(id) => {
-            clients::get_client(conn, tenant, id)?;
+            clients::get_client(conn, tenant, ClientId::new(id))?;
             Ok(Some((GrantFilter::by_client(id), None)))
         }
     }
@@ -41,7 +43,7 @@ fn filter_for(
 /// The USER_KEY of each grant's user, by user id.
 fn user_keys(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     items: &[Grant],
     known: Option<User>,
 ) -> Result<HashMap<String, String>, CoreError> {
@@ -72,7 +74,7 @@ fn project(items: &[Grant], keys: &HashMap<String, String>) -> Vec<GrantResponse
 }
 
 async fn list(state: State, owner: Owner) -> ApiResult<HttpResponse> {
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let items = state
         .db(move |conn| {
             let Some((filter, user)) = filter_for(conn, &tenant, &owner)? else {
@@ -87,7 +89,7 @@ async fn list(state: State, owner: Owner) -> ApiResult<HttpResponse> {
 }
 
 async fn get_one(state: State, owner: Owner, grant_id: String) -> ApiResult<HttpResponse> {
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let mut items = state
         .db(move |conn| {
             let Some((filter, user)) = filter_for(conn, &tenant, &owner)? else {
@@ -96,7 +98,7 @@ async fn get_one(state: State, owner: Owner, grant_id: String) -> ApiResult<Http
                     grant_id,
                 ));
             };
-            let grant = grants::get_grant(conn, &tenant, &grant_id, &filter)?;
+            let grant = grants::get_grant(conn, &tenant, GrantId::new(&grant_id), &filter)?;
             let items = vec![grant];
             let keys = user_keys(conn, &tenant, &items, user)?;
             Ok(project(&items, &keys))
@@ -112,7 +114,7 @@ async fn revoke_one(
     owner: Owner,
     grant_id: String,
 ) -> ApiResult<HttpResponse> {
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let actor = caller.actor(&state.config.vendor.pcv_name);
     state
         .db(move |conn| {
@@ -122,7 +124,7 @@ async fn revoke_one(
                     grant_id,
                 ));
             };
-            grants::revoke_grant(conn, &tenant, &grant_id, &filter, &actor)
+            grants::revoke_grant(conn, &tenant, GrantId::new(&grant_id), &filter, &actor)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -146,7 +148,7 @@ async fn revoke_all(
             }
         );
     }
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let actor = caller.actor(&state.config.vendor.pcv_name);
     state
         .db(move |conn| match filter_for(conn, &tenant, &owner)? {

@@ -7,6 +7,7 @@ use grant_core::testing::fast_hashing;
 use serde_json::{Value, json};
 
 use crate::common::*;
+use grant_core::model::CredentialId;
 
 #[tokio::test]
 async fn xsrf_header_any_casing_any_value_and_missing_is_403_after_auth() {
@@ -67,7 +68,7 @@ async fn authentication_failures_are_401_with_a_basic_challenge() {
     credentials::set_credential_status(
         &mut p.srv.conn(),
         p.srv.tenant(),
-        &locked.id,
+        CredentialId::new(&locked.id),
         CredentialStatus::Locked,
         "t",
     )
@@ -76,7 +77,7 @@ async fn authentication_failures_are_401_with_a_basic_challenge() {
     credentials::set_credential_status(
         &mut p.srv.conn(),
         p.srv.tenant(),
-        &disabled.id,
+        CredentialId::new(&disabled.id),
         CredentialStatus::Disabled,
         "t",
     )

@@ -68,9 +68,9 @@ pub fn pf_with(edit: impl FnOnce(&mut GatewayConfig<PingFedConfig>)) -> Pf {
     cfg.vendor.runtime_api_log = log.to_string_lossy().into_owned();
     edit(&mut cfg);
     let srv = TestServer::<PingFed>::start(cfg);
-    let t = srv.tenant().to_owned();
+    let t = srv.tenant().to_buf();
     let mut conn = srv.conn();
-    directory::create_tenant(&mut conn, Some(t.clone()), "pf").unwrap();
+    directory::create_tenant(&mut conn, Some(t.to_string()), "pf").unwrap();
     let user = |conn: &mut grant_core::DbConn, login: &str| {
         let new = NewUser {
             login: login.into(),

@@ -6,6 +6,7 @@ use grant_core::service::{clients, directory, grants};
 use serde_json::{Value, json};
 
 use crate::common::*;
+use grant_core::model::TenantId;
 
 #[tokio::test]
 async fn seed_sample_requests_replayed_byte_for_byte() {
@@ -176,7 +177,7 @@ async fn trailing_slash_and_percent_encoded_segments() {
     assert_eq!((s, body), (200, seed_im_json()));
 
     // USER_KEY values are arbitrary strings: decoded exactly once.
-    let t = p.srv.tenant().to_owned();
+    let t = p.srv.tenant().to_buf();
     for login in ["j doe@example.com", "CN=Doe/OU=x", "100%25"] {
         let u = directory::create_user(
             &mut p.srv.conn(),
@@ -352,7 +353,7 @@ async fn another_users_or_clients_grant_is_404_under_this_path() {
     directory::create_tenant(&mut conn, Some(t2.into()), "t2").unwrap();
     let u = directory::create_user(
         &mut conn,
-        t2,
+        TenantId::new(t2),
         NewUser {
             login: "asmith".into(),
             ..NewUser::default()
@@ -362,7 +363,7 @@ async fn another_users_or_clients_grant_is_404_under_this_path() {
     .unwrap();
     clients::create_client(
         &mut conn,
-        t2,
+        TenantId::new(t2),
         NewClient {
             id: Some("t2_client".into()),
             ..NewClient::default()
@@ -372,7 +373,7 @@ async fn another_users_or_clients_grant_is_404_under_this_path() {
     .unwrap();
     let mut g = NewGrant::new(&u.id, "t2_client");
     g.id = Some("OtherTenant000000000000000000001".into());
-    grants::issue_grant(&mut conn, t2, g, "t").unwrap();
+    grants::issue_grant(&mut conn, TenantId::new(t2), g, "t").unwrap();
     drop(conn);
     let (_, _, body) = get(&p, "/pf-ws/rest/oauth/users/asmith/grants").await;
     assert_eq!(body["items"].as_array().unwrap().len(), 2);

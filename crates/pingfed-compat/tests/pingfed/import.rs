@@ -6,6 +6,7 @@ use pingfed_compat::PingFed;
 use serde_json::json;
 
 use crate::common::*;
+use grant_core::model::ClientId;
 
 #[tokio::test]
 async fn import_of_captured_grants_round_trips_exactly() {
@@ -87,7 +88,7 @@ async fn import_takes_clients_with_their_grant_types_and_clients_without_grants(
     let (s, _, body) = get(&p, "/pf-ws/rest/oauth/clients/imp-batch/grants").await;
     assert_eq!((s, body), (200, json!({"items": []})));
     let mut conn = p.srv.conn();
-    let web = clients::get_client(&mut conn, p.srv.tenant(), "imp-web").unwrap();
+    let web = clients::get_client(&mut conn, p.srv.tenant(), ClientId::new("imp-web")).unwrap();
     assert_eq!(
         (
             web.name.as_str(),
@@ -102,7 +103,7 @@ async fn import_takes_clients_with_their_grant_types_and_clients_without_grants(
             vec!["openid".to_owned(), "accounts.read".to_owned()]
         )
     );
-    let batch = clients::get_client(&mut conn, p.srv.tenant(), "imp-batch").unwrap();
+    let batch = clients::get_client(&mut conn, p.srv.tenant(), ClientId::new("imp-batch")).unwrap();
     assert!(!batch.enabled);
     assert_eq!(batch.grant_types, [GrantType::ClientCredentials]);
     // The admin API's client list is a capture too; an unknown grant type names the client.

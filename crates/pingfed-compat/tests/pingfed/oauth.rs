@@ -28,7 +28,7 @@ struct Flow {
 /// asks for approval and may refresh.
 fn flow() -> Flow {
     let p = pf();
-    let t = p.srv.tenant().to_owned();
+    let t = p.srv.tenant().to_buf();
     let mut conn = p.srv.conn();
     credential(CredentialKind::Password)
         .name("asmith")
@@ -507,7 +507,7 @@ async fn revoking_through_the_grant_service_stops_refresh_and_introspection() {
 async fn credentials_of_another_face_or_client_are_refused_and_slow_bodies_time_out() {
     let f = {
         let p = pf_with(|cfg| cfg.server.body_read_timeout_secs = 1);
-        let t = p.srv.tenant().to_owned();
+        let t = p.srv.tenant().to_buf();
         let mut conn = p.srv.conn();
         // bob's password was made for Okta only; asmith's for this PCV.
         credential(CredentialKind::Password)

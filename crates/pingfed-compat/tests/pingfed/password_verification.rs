@@ -21,8 +21,8 @@ fn pf_hashing(hashing: grant_core::HashingConfig) -> TestServer<PingFed> {
     cfg.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     let store = db.store();
     let srv = TestServer::<PingFed>::start_with_store(cfg, store, Some(db));
-    let t = srv.tenant().to_owned();
-    directory::create_tenant(&mut srv.conn(), Some(t), "pf").unwrap();
+    let t = srv.tenant().to_buf();
+    directory::create_tenant(&mut srv.conn(), Some(t.into_string()), "pf").unwrap();
     password_for(&srv, "ws-admin", "right", None, &[], &hashing);
     srv
 }

@@ -16,6 +16,7 @@ use crate::json::{
     CountResponse, GrantWire, GrantsRequest, GrantsResponse, RESULT_APPLICATION_NOT_FOUND,
     RESULT_SUCCESS, ResultResponse, ok, paging, parse_body,
 };
+use grant_core::model::ClientId;
 
 fn non_empty(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
@@ -34,11 +35,11 @@ async fn resolve(
     grantee: Option<String>,
     app: Option<String>,
 ) -> ApiResult<Resolved> {
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     state
         .db(move |conn| {
             if let Some(app) = &app
-                && clients::find_client(conn, &tenant, app)?.is_none()
+                && clients::find_client(conn, &tenant, ClientId::new(app))?.is_none()
             {
                 return Ok(Resolved::ApplicationNotFound);
             }
@@ -70,7 +71,7 @@ async fn list(
     start: usize,
     count: Option<usize>,
 ) -> ApiResult<Vec<GrantWire>> {
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     state
         .db(move |conn| {
             let page = grants::list_grants_offset(
@@ -168,12 +169,12 @@ pub async fn grant_count(
     caller.require_admin_scope(None)?;
     let req: GrantsRequest = parse_body(&body)?;
     caller.may_access(None, false)?;
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let app = non_empty(req.ApplicationId);
     let count = state
         .db(move |conn| {
             if let Some(app) = &app
-                && clients::find_client(conn, &tenant, app)?.is_none()
+                && clients::find_client(conn, &tenant, ClientId::new(app))?.is_none()
             {
                 return Ok(None);
             }
@@ -225,7 +226,7 @@ pub async fn revoke_grants(
         Resolved::UnknownGrantee => return Ok(ok(&ResultResponse::new(RESULT_SUCCESS))),
         Resolved::Filter(f) => f,
     };
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let actor = caller.universal().to_owned();
     state
         .db(move |conn| grants::revoke_grants(conn, &tenant, &filter, &actor))

@@ -21,6 +21,7 @@ use crate::json::{
     unix_rounded,
 };
 use crate::scope;
+use grant_core::model::ClientId;
 
 const BAD_LOGIN: &str = "Username/password combination not valid";
 const NOT_ALLOWED: &str = "The identity is not allowed to use this API integration";
@@ -79,7 +80,7 @@ pub async fn authorize_oauth(
     let password = required(req.password, "password")?;
     let scope_text = required(req.scope, "scope")?;
     let scopes = scope::parse(&scope_text).map_err(|bad| ApiError::invalid("scope", bad))?;
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let cred = credentials::login_password(
         &state.store,
         &state.passwords,
@@ -110,8 +111,8 @@ pub async fn authorize_oauth(
                 let issued = tokens::authorize(
                     conn,
                     &tenant,
-                    &user.id,
-                    &client_id,
+                    user.id(),
+                    ClientId::new(&client_id),
                     scopes,
                     &pair,
                     user.alias(AliasVendor::Venafi),
@@ -133,7 +134,7 @@ pub async fn refresh_token(state: State, body: web::Bytes) -> ApiResult<HttpResp
     let req: RefreshRequest = parse_body(&body)?;
     let client_id = required(req.client_id, "client_id")?;
     let refresh = required(req.refresh_token, "refresh_token")?;
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let pair = new_pair();
     let (issued, identity) = {
         let pair = TokenPair {
@@ -142,8 +143,14 @@ pub async fn refresh_token(state: State, body: web::Bytes) -> ApiResult<HttpResp
         };
         state
             .db(move |conn| {
-                let issued =
-                    tokens::refresh(conn, &tenant, &refresh, &client_id, &pair, "vedauth")?;
+                let issued = tokens::refresh(
+                    conn,
+                    &tenant,
+                    &refresh,
+                    ClientId::new(&client_id),
+                    &pair,
+                    "vedauth",
+                )?;
                 let user = directory::get_user(conn, &tenant, UserKey::Id, &issued.grant.user_id)?;
                 Ok((issued, user.alias(AliasVendor::Venafi).to_owned()))
             })
@@ -178,7 +185,7 @@ pub async fn revoke_token(state: State, req: HttpRequest) -> ApiResult<HttpRespo
     let Some(caller) = caller else {
         return Ok(respond(StatusCode::ACCEPTED, None, &serde_json::json!({})));
     };
-    let tenant = state.tenant().to_owned();
+    let tenant = state.tenant().to_buf();
     let actor = caller.universal().to_owned();
     let credential = caller.credential.clone();
     state

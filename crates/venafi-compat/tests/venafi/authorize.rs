@@ -269,7 +269,7 @@ async fn a_second_login_is_its_own_grant_and_leaves_the_first_token_as_it_was() 
 #[tokio::test]
 async fn credentials_not_made_for_venafi_are_refused() {
     let o = tpp();
-    let t = o.srv.tenant().to_owned();
+    let t = o.srv.tenant().to_buf();
     let mut conn = o.srv.conn();
     let alice =
         directory::get_user(&mut conn, &t, UserKey::Alias(AliasVendor::Venafi), ALICE).unwrap();

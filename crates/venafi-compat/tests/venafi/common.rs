@@ -44,9 +44,9 @@ pub fn tpp_with(cfg: GatewayConfig<VenafiConfig>, tls: bool) -> Tpp {
     } else {
         TestServer::<Venafi>::start(cfg)
     };
-    let t = srv.tenant().to_owned();
+    let t = srv.tenant().to_buf();
     let mut conn = srv.conn();
-    directory::create_tenant(&mut conn, Some(t.clone()), "tpp").unwrap();
+    directory::create_tenant(&mut conn, Some(t.to_string()), "tpp").unwrap();
     for (login, universal, roles) in [
         ("alice", ALICE, vec![]),
         ("bob", BOB, vec![]),

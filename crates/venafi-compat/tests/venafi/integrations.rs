@@ -5,6 +5,7 @@ use grant_core::service::{clients, directory};
 use serde_json::json;
 
 use crate::common::*;
+use grant_core::model::ClientId;
 
 #[tokio::test]
 async fn integrations_have_any_positive_validity_and_admit_only_allowed_identities() {
@@ -112,7 +113,7 @@ async fn import_takes_identities_and_api_integrations_with_every_property() {
     assert_eq!((status, body.as_str()), (200, sample.as_str()));
     // The integration keeps every property; the identity without grants exists.
     let mut conn = o.srv.conn();
-    let app = clients::get_client(&mut conn, o.srv.tenant(), "ImportedCI").unwrap();
+    let app = clients::get_client(&mut conn, o.srv.tenant(), ClientId::new("ImportedCI")).unwrap();
     assert_eq!(
         (
             app.kind,
