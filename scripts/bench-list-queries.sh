@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Instructions per okta list request's database work (token lookup with its user, user by
-# Okta id, a page of 20 consents, the page's clients), counted by callgrind on one connection
+# Okta id, a page of 20 consents with their clients' names), counted by callgrind on one connection
 # over GRANTS grants: a count, not a time, so two builds compare exactly on a busy machine.
 #   scripts/bench-list-queries.sh [GRANTS] [USERS]
 # A/B of an SQLite compile option: run once, change LIBSQLITE3_FLAGS (.cargo/config.toml),
@@ -18,8 +18,11 @@ TOKEN="00$(python3 -c 'import secrets; print(secrets.token_hex(20))')"
 BENCH_TOKEN="$TOKEN" "$BIN/grantctl" --database-url "sqlite://$WORK/b.db" credential add \
   --kind api_token --name bench --user alice --role SUPER_ADMIN --secret-env BENCH_TOKEN >/dev/null
 EX="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/bench_list"
-count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$EX" "$WORK/b.db" "$TOKEN" 00uA1iceBench0000001 "$1" 2>&1 | awk '/Collected/ {print $4}'; }
-a=$(count 300); b=$(count 600)
+count() { BENCH_PART="$1" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$EX" "$WORK/b.db" "$TOKEN" 00uA1iceBench0000001 "$2" 2>&1 | awk '/Collected/ {print $4}'; }
+per() { local a b; a=$(count "$1" 300); b=$(count "$1" 600); echo $(( (b - a) / 300 )); }
 echo "LIBSQLITE3_FLAGS=${LIBSQLITE3_FLAGS:-(from .cargo/config.toml)}; $GRANTS grants, alice holds $((GRANTS / USERS))"
-echo "instructions per request: $(( (b - a) / 300 ))"
+echo "instructions per request: $(per all)"
+for part in auth user page; do
+  printf '  %-8s %s\n' "$part" "$(per "$part")"
+done
 "$EX" "$WORK/b.db" "$TOKEN" 00uA1iceBench0000001 2000

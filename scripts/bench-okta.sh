@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark: GET one user's grants (limit 20, SSWS auth) from okta-compat on SQLite with
-# 1,000,000 grants stored, against a minimal actix-web handler returning a body of the same
-# size (the ceiling), both measured in the same run. Server on core 0, load (wrk) on core 1.
+# 1,000,000 grants stored, against two ceilings measured in the same run: a minimal actix-web
+# handler returning a body of the same size (HTTP ceiling), and one that runs only the page
+# query over the same store and writes its 20 rows as JSON (storage ceiling,
+# grant-http/examples/storage_ceiling.rs); the ratios to both are printed. Servers on core 0,
+# load (wrk) on core 1.
 # okta-compat runs twice, counting the org's rate-limit window in process
 # ([vendor.rate_limit] store = "memory") and then in the database (store = "database", the
 # budget replicas share; limits high enough never to refuse): the last line is their ratio.
@@ -14,7 +17,7 @@ GRANTS="${1:-1000000}"; DURATION="${2:-15}"
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
 BIN="$ROOT/target/release"
 cargo build --release --quiet -p okta-compat -p grantctl
-cargo build --release --quiet -p grant-http --example fixed_body
+cargo build --release --quiet -p grant-http --example fixed_body --example storage_ceiling
 
 WORK="$(mktemp -d)"; PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -53,7 +56,8 @@ URL="http://127.0.0.1:18081/api/v1/users/00uA1iceBench0000001/grants?limit=20"
 curl -fsS -H "Authorization: SSWS $TOKEN" "$URL" >"$WORK/body.json"
 echo "response body: $(wc -c <"$WORK/body.json") bytes, $(python3 -c "import json; print(len(json.load(open('$WORK/body.json'))))") grants"
 taskset -c 0 "$BIN/examples/fixed_body" 127.0.0.1:18099 "$WORK/body.json" & PIDS+=($!)
-sleep 0.5
+taskset -c 0 "$BIN/examples/storage_ceiling" 127.0.0.1:18098 "$DB" default alice & PIDS+=($!)
+for _ in $(seq 50); do curl -fs http://127.0.0.1:18098/ >/dev/null && curl -fs http://127.0.0.1:18099/ >/dev/null && break; sleep 0.1; done
 
 RATE=""
 run() { # label url [header]
@@ -63,9 +67,13 @@ run() { # label url [header]
   printf '%-48s %10s req/s   p99 %s\n' "$1" "$RATE" "$(awk '$1=="99%" {print $2}' <<<"$out")"
 }
 echo "wrk: 1 thread, 16 connections, ${DURATION}s each; server pinned to core 0, wrk to core 1"
-run "actix fixed body (ceiling)" "http://127.0.0.1:18099/"
+run "actix fixed body (HTTP ceiling)" "http://127.0.0.1:18099/"
+HTTP_CEILING="$RATE"
+run "one page query, 20 rows as JSON (storage ceiling)" "http://127.0.0.1:18098/"
+STORAGE_CEILING="$RATE"
 run "okta-compat list grants, rate limit in process" "$URL" "Authorization: SSWS $TOKEN"
 MEMORY="$RATE"
+echo "okta-compat / storage ceiling: $(python3 -c "print(f'{$MEMORY / $STORAGE_CEILING:.2f}')"); / HTTP ceiling: $(python3 -c "print(f'{$MEMORY / $HTTP_CEILING:.3f}')")"
 if [ -n "${AB_BIN:-}" ]; then
   best_a="$RATE"; best_b=0
   # B, A, A, B: each binary runs early and late once, so a machine warming up (or cooling

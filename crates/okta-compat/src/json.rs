@@ -140,7 +140,6 @@ pub struct GrantContext<'a> {
     /// Absolute org URL (`https://host[:port]`).
     pub base: &'a str,
     pub user: &'a User,
-    pub clients: &'a [Client],
     /// Known scope definitions; `Some` only with `expand=scope`.
     pub scopes: Option<&'a [ScopeDefinition]>,
     pub authorization_server_name: &'a str,
@@ -161,8 +160,7 @@ impl GrantResponse {
         let base = ctx.base;
         let user_id = ctx.user.alias(AliasVendor::Okta);
         let scope_id = consent.scope.clone();
-        let client = ctx.clients.iter().find(|c| c.id == g.client_id);
-        let client_title = client.map(|c| c.name.clone()).filter(|n| !n.is_empty());
+        let client_title = consent.client_name.clone().filter(|n| !n.is_empty());
         let issuer = if g.issuer.is_empty() {
             base.to_owned()
         } else {

@@ -122,6 +122,9 @@ pub struct ScopeConsent {
     pub id: String,
     pub scope: String,
     pub grant: Grant,
+    /// The name of the grant's client, read with the consent (`None` once the client is
+    /// gone): what Okta shows as the `client` link's title.
+    pub client_name: Option<String>,
 }
 
 /// A consent id as exported: which scope of which grant it names.

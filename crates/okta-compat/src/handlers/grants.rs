@@ -9,8 +9,7 @@
 use actix_web::http::header::{HeaderValue, LINK};
 use actix_web::{HttpRequest, HttpResponse, web};
 use grant_core::model::{
-    AliasVendor, Client, GrantFilter, Page, PageRequest, ScopeConsent, ScopeDefinition, User,
-    UserKey,
+    AliasVendor, GrantFilter, Page, PageRequest, ScopeConsent, ScopeDefinition, User, UserKey,
 };
 use grant_core::service::{clients, directory, grants};
 use grant_core::{CoreError, DbConn};
@@ -110,36 +109,27 @@ fn resolve_user(
     Ok(user)
 }
 
-/// What a response needs beyond the grants: the user, client names, scope definitions.
+/// What a response needs beyond the grants (which carry their client's name): the user and,
+/// with `expand=scope`, the scope definitions.
 struct Loaded<T> {
     user: User,
     items: T,
-    clients: Vec<Client>,
     scopes: Option<Vec<ScopeDefinition>>,
 }
 
-fn load_context(
+fn scope_definitions(
     conn: &mut DbConn,
     tenant: &TenantId,
     consents: &[ScopeConsent],
     expand: bool,
-) -> Result<(Vec<Client>, Option<Vec<ScopeDefinition>>), CoreError> {
-    let mut client_ids: Vec<&str> = consents
-        .iter()
-        .map(|c| c.grant.client_id.as_str())
-        .collect();
-    client_ids.sort_unstable();
-    client_ids.dedup();
-    let clients = clients::find_clients(conn, tenant, &client_ids)?;
-    let scopes = if expand {
-        let mut keys: Vec<&str> = consents.iter().map(|c| c.scope.as_str()).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        Some(directory::find_scopes(conn, tenant, &keys)?)
-    } else {
-        None
-    };
-    Ok((clients, scopes))
+) -> Result<Option<Vec<ScopeDefinition>>, CoreError> {
+    if !expand {
+        return Ok(None);
+    }
+    let mut keys: Vec<&str> = consents.iter().map(|c| c.scope.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    Ok(Some(directory::find_scopes(conn, tenant, &keys)?))
 }
 
 fn project_all(
@@ -150,7 +140,6 @@ fn project_all(
     let ctx = GrantContext {
         base,
         user: &loaded.user,
-        clients: &loaded.clients,
         scopes: loaded.scopes.as_deref(),
         authorization_server_name: &state.config.vendor.authorization_server_name,
     };
@@ -224,11 +213,10 @@ async fn list(
                 None => GrantFilter::by_user(&user.id).with_scope(scope),
             };
             let items = grants::list_consents(conn, &tenant, &filter, &page)?;
-            let (clients, scopes) = load_context(conn, &tenant, &items.items, expand)?;
+            let scopes = scope_definitions(conn, &tenant, &items.items, expand)?;
             Ok(Loaded {
                 user,
                 items,
-                clients,
                 scopes,
             })
         })
@@ -285,11 +273,10 @@ pub async fn get_user_grant(
                 items: vec![grant],
                 next: None,
             };
-            let (clients, scopes) = load_context(conn, &tenant, &items.items, expand)?;
+            let scopes = scope_definitions(conn, &tenant, &items.items, expand)?;
             Ok(Loaded {
                 user,
                 items,
-                clients,
                 scopes,
             })
         })

@@ -1,0 +1,102 @@
+//! Benchmark ceiling for list requests: a minimal actix-web server that answers every GET
+//! with one page of a user's active scope consents — one indexed SELECT (the same join,
+//! filter and order as a gateway's list, a statement prepared once and kept), 20 rows
+//! written as JSON — over the same database, store settings and pool as the gateways, and
+//! nothing else: no authentication, no user lookup, no client names, no projection. A
+//! gateway's list request divided by this one, in the same run, is what the request costs
+//! beyond the query it needs.
+//!
+//! usage: storage_ceiling BIND DATABASE_URL TENANT USER_LOGIN
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use grant_core::model::{TenantId, UserKey};
+use grant_core::service::directory;
+use grant_core::store::schema::{grant_scopes, grants};
+use grant_core::{DatabaseConfig, Store};
+use serde::Serialize;
+
+#[derive(Queryable, Serialize)]
+struct ConsentRow {
+    id: String,
+    scope: String,
+    grant_id: String,
+    client_id: String,
+    issuer: String,
+    status: String,
+    source: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+const PAGE: i64 = 20;
+
+fn page(store: &Store, tenant: &str, user: &str) -> Vec<u8> {
+    let mut conn = store.conn().expect("connection");
+    let now = chrono::Utc::now().naive_utc();
+    let rows: Vec<ConsentRow> = grant_scopes::table
+        .inner_join(grants::table)
+        .filter(grants::tenant_id.eq(tenant))
+        .filter(grants::status.eq("active"))
+        .filter(grants::expires_at.is_null().or(grants::expires_at.gt(now)))
+        .filter(grants::user_id.eq(user))
+        .order((grants::created_at.asc(), grant_scopes::consent_id.asc()))
+        .limit(PAGE + 1)
+        .select((
+            grant_scopes::consent_id,
+            grant_scopes::scope,
+            grants::id,
+            grants::client_id,
+            grants::issuer,
+            grants::status,
+            grants::source,
+            grants::created_at,
+            grants::updated_at,
+        ))
+        .load(&mut *conn)
+        .expect("page");
+    serde_json::to_vec(&rows[..rows.len().min(PAGE as usize)]).expect("json")
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: storage_ceiling BIND DATABASE_URL TENANT USER_LOGIN";
+    let bind = args.next().expect(usage);
+    let url = args.next().expect(usage);
+    let tenant = args.next().expect(usage);
+    let login = args.next().expect(usage);
+    let store = Store::connect(&DatabaseConfig {
+        url,
+        pool_size: 4,
+        ..DatabaseConfig::default()
+    })
+    .expect("open database");
+    let user = directory::get_user(
+        &mut store.conn().expect("connection"),
+        TenantId::new(&tenant),
+        UserKey::Login,
+        &login,
+    )
+    .expect("the user")
+    .id;
+    let shared = web::Data::new((store, tenant, user));
+    HttpServer::new(move || {
+        App::new().app_data(shared.clone()).default_service(web::to(
+            |s: web::Data<(Store, String, String)>| async move {
+                let body = web::block(move || page(&s.0, &s.1, &s.2))
+                    .await
+                    .expect("blocking pool");
+                HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body(body)
+            },
+        ))
+    })
+    .workers(1)
+    .bind(bind)?
+    .run()
+    .await
+}
