@@ -2,9 +2,11 @@
 # Benchmark of pingfed-compat: GET /pf-ws/rest/oauth/users/{userKey}/grants with HTTP Basic
 # auth (+ X-XSRF-HEADER), with 1,000,000 grants in the store. Release build; the server is
 # pinned to core 0 (one HTTP worker), the load generator (wrk) to core 1, on loopback.
-# Reports requests/s and p99, plus two references measured in the same run: /healthz (no auth,
-# no database: the ceiling) and the same GET with the verified-password cache off (an argon2id
-# hash per request: what Basic auth would cost without the cache).
+# Reports requests/s and p99, plus references measured in the same run: /healthz (no auth,
+# no database: the HTTP ceiling), the storage ceiling (one page query of the same user's
+# consents, 20 rows as JSON: grant-http/examples/storage_ceiling.rs) with the gateway's ratio
+# to it, and the same GET with the verified-password cache off (an argon2id hash per request:
+# what Basic auth would cost without the cache).
 #
 # Environment: BENCH_GRANTS (1000000), BENCH_DURATION (20s), BENCH_CONNECTIONS (32),
 # BENCH_DATABASE_URL (default: a SQLite file under target/bench-pingfed, reused between runs).
@@ -26,6 +28,7 @@ trap cleanup EXIT
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y -q wrk >/dev/null; }
 echo "building release binaries…"
 cargo build --release --quiet -p pingfed-compat -p grantctl
+cargo build --release --quiet -p grant-http --example storage_ceiling
 
 PASSWORD=benchBenchBench0123456789
 ctl=("$BIN/grantctl" --database-url "$DB")
@@ -92,6 +95,7 @@ run_wrk() { # LABEL DURATION URL [HEADERS…]
   p99=$(awk '$1=="99%" {print $2}' "$WORK/wrk.out")
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.out")
   printf '%-58s %12s req/s   p99 %8s%s\n' "$label" "$rps" "$p99" "${non2xx:+   (non-2xx: $non2xx)}"
+  RPS="$rps"
 }
 
 port="$(free_port)"
@@ -104,7 +108,11 @@ echo "GET $URL -> $items grants, $(printf '%s' "$body" | wc -c) bytes; store: $G
 echo
 taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d3s -H "$AUTH" -H "$XSRF" "$URL" >/dev/null   # warm-up
 run_wrk "GET user grants, Basic auth (verified-password cache on)" "$DURATION" "$URL" "$AUTH" "$XSRF"
-run_wrk "GET /healthz (no auth, no database: ceiling)" "$DURATION" "http://127.0.0.1:$port/healthz"
+GATEWAY_RPS="$RPS"
+run_wrk "GET /healthz (no auth, no database: HTTP ceiling)" "$DURATION" "http://127.0.0.1:$port/healthz"
+start_storage_ceiling "$DB" default asmith 20
+run_wrk "one page query, 20 rows as JSON (storage ceiling)" "$DURATION" "$CEILING_URL"
+echo "pingfed-compat / storage ceiling: $(ratio "$GATEWAY_RPS" "$RPS")"
 
 if command -v perf >/dev/null && perf record -o "$WORK/perf.data" -F 499 -g -p "$server_pid" -- sleep 0.1 >/dev/null 2>&1; then
   perf record -o "$WORK/perf.data" -F 499 -g -p "$server_pid" -- sleep 8 >/dev/null 2>&1 &

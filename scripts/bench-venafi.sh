@@ -6,7 +6,9 @@
 #      (argon2 runs once per password and minute), once with it off (every request runs
 #      argon2id 19 MiB/2 passes, at most [hashing] max_hash_threads at a time, off the async
 #      workers; 8 connections, the verifier's queue bound).
-# Server pinned to CPU 0, the load generator (wrk) to CPU 1. Prints requests/s and p99.
+# Server pinned to CPU 0, the load generator (wrk) to CPU 1. Prints requests/s and p99, and
+# GetGrants' ratio to the storage ceiling (one page query of the grantee's consents as JSON,
+# grant-http/examples/storage_ceiling.rs, over plain HTTP) measured in the same run.
 # Environment: BENCH_GRANTS, BENCH_DURATION (10s), BENCH_CONNECTIONS (32).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -18,6 +20,7 @@ CONNS="${BENCH_CONNECTIONS:-32}"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --quiet -p venafi-compat -p grantctl
+cargo build --release --quiet -p grant-http --example storage_ceiling
 
 WORK="$(mktemp -d)"
 PIDS=()
@@ -83,6 +86,7 @@ run() {
   rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
   p99="$(awk '$1=="99%" {print $2}' <<<"$out")"
   printf '%-58s %10s req/s   p99 %s\n' "$1" "$rps" "$p99"
+  RPS="$rps"
 }
 
 echo
@@ -93,6 +97,13 @@ TOKEN="$(curl -sk -H 'Content-Type: application/json' -d "$login_body" "https://
 lua_post "$WORK/getgrants.lua" "{\"GranteePrefixedUniversal\":\"$GRANTEE\"}" "$TOKEN"
 lua_post "$WORK/login.lua" "$login_body"
 run "GetGrants, one grantee (10 grants) of $N" /vedsdk/oauth/getgrants "$WORK/getgrants.lua"
+GATEWAY_RPS="$RPS"
+# The storage ceiling speaks plain HTTP: the ratio includes what TLS costs the gateway.
+start_storage_ceiling "$DB" default grantee 10
+out="$(taskset -c 1 wrk -t1 -c"$CONNS" -d"$DUR" --latency "$CEILING_URL")"
+printf '%-58s %10s req/s   p99 %s\n' "one page query, 10 rows as JSON (storage ceiling, HTTP)" \
+  "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")"
+echo "venafi-compat (TLS) / storage ceiling (plain HTTP): $(ratio "$GATEWAY_RPS" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")")"
 run "Authorize/OAuth (verified-password cache on)" /vedauth/authorize/oauth "$WORK/login.lua"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 start $'[hashing]\nverified_cache_ttl_secs = 0'

@@ -38,6 +38,24 @@ wait_ready() {
   return 1
 }
 
+# start_storage_ceiling DB_URL TENANT USER [ROWS] -> sets CEILING_URL: the storage ceiling of
+# the benchmarks (grant-http/examples/storage_ceiling.rs: one page query of USER's consents,
+# ROWS rows (20) as JSON, nothing else) on CPU 0, over the gateway's store. USER is a login or
+# a user id. Build it first: cargo build --release -p grant-http --example storage_ceiling.
+start_storage_ceiling() {
+  local port; port="$(free_port)"
+  taskset -c 0 "${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/storage_ceiling" \
+    "127.0.0.1:$port" "$1" "$2" "$3" "${4:-20}" >"$WORK/storage-ceiling.log" 2>&1 &
+  PIDS+=("$!")
+  CEILING_URL="http://127.0.0.1:$port/"
+  local i
+  for i in $(seq 1 100); do curl -fs "$CEILING_URL" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  cat "$WORK/storage-ceiling.log" >&2; return 1
+}
+
+# ratio A B: A / B to two decimals (requests/s of a gateway over its ceiling's).
+ratio() { python3 -c "print(f'{float(\"$1\") / float(\"$2\"):.2f}')"; }
+
 # start_gateway NAME PORT DB_URL [CONFIG_FILE] -> sets GATEWAY_PID; logs to $WORK/NAME.log
 # (GATEWAY_SCHEME=https when the gateway serves TLS, e.g. with GRANT_TLS_CERT/GRANT_TLS_KEY set)
 start_gateway() {

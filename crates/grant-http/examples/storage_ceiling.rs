@@ -6,7 +6,8 @@
 //! gateway's list request divided by this one, in the same run, is what the request costs
 //! beyond the query it needs.
 //!
-//! usage: storage_ceiling BIND DATABASE_URL TENANT USER_LOGIN
+//! usage: storage_ceiling BIND DATABASE_URL TENANT USER [ROWS]   (USER: a login or a user id;
+//! ROWS: the page size, 20)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -31,19 +32,17 @@ struct ConsentRow {
     updated_at: NaiveDateTime,
 }
 
-const PAGE: i64 = 20;
-
-fn page(store: &Store, tenant: &str, user: &str) -> Vec<u8> {
+fn page(store: &Store, tenant: &str, user: &str, rows: i64) -> Vec<u8> {
     let mut conn = store.conn().expect("connection");
     let now = chrono::Utc::now().naive_utc();
-    let rows: Vec<ConsentRow> = grant_scopes::table
+    let found: Vec<ConsentRow> = grant_scopes::table
         .inner_join(grants::table)
         .filter(grants::tenant_id.eq(tenant))
         .filter(grants::status.eq("active"))
         .filter(grants::expires_at.is_null().or(grants::expires_at.gt(now)))
         .filter(grants::user_id.eq(user))
         .order((grants::created_at.asc(), grant_scopes::consent_id.asc()))
-        .limit(PAGE + 1)
+        .limit(rows + 1)
         .select((
             grant_scopes::consent_id,
             grant_scopes::scope,
@@ -57,36 +56,40 @@ fn page(store: &Store, tenant: &str, user: &str) -> Vec<u8> {
         ))
         .load(&mut *conn)
         .expect("page");
-    serde_json::to_vec(&rows[..rows.len().min(PAGE as usize)]).expect("json")
+    serde_json::to_vec(&found[..found.len().min(rows as usize)]).expect("json")
 }
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: storage_ceiling BIND DATABASE_URL TENANT USER_LOGIN";
+    let usage = "usage: storage_ceiling BIND DATABASE_URL TENANT USER [ROWS]";
     let bind = args.next().expect(usage);
     let url = args.next().expect(usage);
     let tenant = args.next().expect(usage);
-    let login = args.next().expect(usage);
+    let user_ref = args.next().expect(usage);
+    let rows: i64 = args.next().map_or(20, |r| r.parse().expect(usage));
     let store = Store::connect(&DatabaseConfig {
         url,
         pool_size: 4,
         ..DatabaseConfig::default()
     })
     .expect("open database");
-    let user = directory::get_user(
-        &mut store.conn().expect("connection"),
-        TenantId::new(&tenant),
-        UserKey::Login,
-        &login,
-    )
-    .expect("the user")
-    .id;
-    let shared = web::Data::new((store, tenant, user));
+    let mut conn = store.conn().expect("connection");
+    let tenant_id = TenantId::new(&tenant);
+    let user = directory::find_user(&mut conn, tenant_id, UserKey::Login, &user_ref)
+        .expect("the user")
+        .map_or_else(
+            || directory::get_user(&mut conn, tenant_id, UserKey::Id, &user_ref),
+            Ok,
+        )
+        .expect("the user")
+        .id;
+    drop(conn);
+    let shared = web::Data::new((store, tenant, user, rows));
     HttpServer::new(move || {
         App::new().app_data(shared.clone()).default_service(web::to(
-            |s: web::Data<(Store, String, String)>| async move {
-                let body = web::block(move || page(&s.0, &s.1, &s.2))
+            |s: web::Data<(Store, String, String, i64)>| async move {
+                let body = web::block(move || page(&s.0, &s.1, &s.2, s.3))
                     .await
                     .expect("blocking pool");
                 HttpResponse::Ok()
