@@ -5,8 +5,10 @@
 #   GET …/Users/{userId}/PersistedGrants          (100 distinct client ids)
 #   GET …/AuthorizationCodeClients?count=100       (first page + Total-Count over 49,999)
 # Release build; the server is pinned to core 0 (one HTTP worker), wrk to core 1, loopback.
-# /healthz is measured in the same run as the ceiling. SQLite by default; the data are
-# generated with SQL (recursive CTEs) straight into a freshly migrated database.
+# /healthz (the HTTP ceiling) and the storage ceiling (one page query of the user's consents,
+# 100 rows as JSON: grant-http/examples/storage_ceiling.rs) are measured in the same run, with
+# the PersistedGrants ratio to the latter. SQLite; the data are written by
+# scripts/bench_data.py --ocs and loaded with grantctl import.
 #
 # Environment: BENCH_DURATION (20s), BENCH_CONNECTIONS (32), BENCH_USERS (10000),
 # BENCH_GRANTS_PER_USER (100), BENCH_CLIENTS (50000).
@@ -21,7 +23,7 @@ PER_USER="${BENCH_GRANTS_PER_USER:-100}"
 CLIENTS="${BENCH_CLIENTS:-50000}"
 OUT="$ROOT/target/bench-ocs"
 mkdir -p "$OUT"
-DBFILE="$OUT/grants-$USERS-$PER_USER-$CLIENTS.db"
+DBFILE="$OUT/grants-v2-$USERS-$PER_USER-$CLIENTS.db"
 DB="sqlite://$DBFILE"
 WORK="$(mktemp -d)"
 PIDS=()
@@ -31,6 +33,7 @@ trap cleanup EXIT
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y -q wrk >/dev/null; }
 echo "building release binaries…"
 cargo build --release --quiet -p ocs-compat -p grantctl
+cargo build --release --quiet -p grant-http --example storage_ceiling
 
 TENANT=be4c0000-0000-4000-8000-000000000001
 ADMIN=be4c0000-0000-4000-8000-0000000000ad
@@ -41,36 +44,15 @@ else
   rm -f "$DBFILE"*
   start=$(date +%s)
   ctl=("$BIN/grantctl" --database-url "$DB")
-  "${ctl[@]}" tenant add --id "$TENANT" --name bench >/dev/null
+  echo "generating $USERS users, $((CLIENTS - 1)) authorization-code clients, $((USERS * PER_USER)) grants…"
+  python3 scripts/bench_data.py "$WORK/data.json" --ocs --tenant "$TENANT" --users "$USERS" \
+    --clients "$((CLIENTS - 1))" --grants "$((USERS * PER_USER))"
+  "${ctl[@]}" import "$WORK/data.json" >/dev/null
+  rm -f "$WORK/data.json"
   "${ctl[@]}" client add --tenant "$TENANT" --id "$ADMIN" --kind client_credentials \
     --role "Tenant Administrator" --role "Tenant Member" >/dev/null
   BENCH_SECRET="$SECRET" "${ctl[@]}" credential add --tenant "$TENANT" --kind client_secret \
     --client "$ADMIN" --name "$ADMIN/1/bench" --secret-env BENCH_SECRET >/dev/null
-  echo "generating $USERS users, $((CLIENTS - 1)) authorization-code clients, $((USERS * PER_USER)) grants…"
-  python3 - "$DBFILE" "$TENANT" "$USERS" "$PER_USER" "$((CLIENTS - 1))" <<'PY'
-import sqlite3, sys
-db, tenant, users, per_user, clients = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-c = sqlite3.connect(db)
-c.execute("PRAGMA foreign_keys=ON")
-guid = lambda prefix, expr: f"printf('{prefix}-0000-4000-8000-%012x', {expr})"
-with c:
-    c.execute(f"""WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM n WHERE i+1 < {clients})
-      INSERT INTO clients SELECT '{tenant}', {guid('ac000000', 'i')}, 'authorization_code', 'spa ' || i, 1, 3600, 0,
-        '["https://spa.example.test/cb"]', '[]', NULL, NULL, CASE WHEN i % 10 = 0 THEN '["tenth"]' ELSE '[]' END,
-        '[]', 0, '[]', datetime('2026-01-01', '+' || i || ' seconds'), '2026-01-01 00:00:00', '[]' FROM n""")
-    c.execute(f"""WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM n WHERE i+1 < {users})
-      INSERT INTO users SELECT {guid('05e20000', 'i')}, '{tenant}', printf('00ubench%012d', i), 'user' || i || '@bench.test',
-        'local:user' || i, 'local:user' || i, 'User ' || i, 'Tenant Member', '2026-01-01 00:00:00' FROM n""")
-    c.execute(f"""WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM n WHERE i+1 < {users * per_user})
-      INSERT INTO grants SELECT {guid('96a00000', 'i')}, '{tenant}', {guid('05e20000', f'i % {users}')},
-        {guid('ac000000', f'(i * 7919) % {clients}')}, 'authorization_code', 'active', 'end_user', '', 'openid ocsapi', '',
-        datetime('2026-01-01', '+' || (i / 100) || ' seconds'), '2026-01-01 00:00:00', NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM n""")
-    # Raw inserts bypass grant-core, which keeps client_counts: recount once.
-    c.execute("DELETE FROM client_counts")
-    c.execute("INSERT INTO client_counts SELECT tenant_id, kind, COUNT(*) FROM clients GROUP BY tenant_id, kind")
-c.execute("ANALYZE")
-c.close()
-PY
   touch "$DBFILE.loaded"
   echo "loaded in $(( $(date +%s) - start ))s"
 fi
@@ -91,7 +73,8 @@ BASE="http://127.0.0.1:$port"
 TOKEN=$(curl -fsS -d client_id=$ADMIN -d client_secret=$SECRET -d grant_type=client_credentials "$BASE/identity/connect/token" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 AUTH="Authorization: Bearer $TOKEN"
-USER_ID=05e20000-0000-4000-8000-$(printf '%012x' 4242)
+# User 4242 of scripts/bench_data.py (ids are UUID(int = n + 1)).
+USER_ID=$(python3 -c 'import uuid; print(uuid.UUID(int=4243))')
 PG_URL="$BASE/api/v1/Tenants/$TENANT/Users/$USER_ID/PersistedGrants"
 ACC_URL="$BASE/api/v1/Tenants/$TENANT/AuthorizationCodeClients?count=100"
 
@@ -111,8 +94,13 @@ run_wrk() { # LABEL URL [HEADER]
   p99=$(awk '$1=="99%" {print $2}' "$WORK/wrk.out")
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.out")
   printf '%-62s %12s req/s   p99 %8s%s\n' "$label" "$rps" "$p99" "${non2xx:+   (non-2xx: $non2xx)}"
+  RPS="$rps"
 }
 
 run_wrk "GET PersistedGrants (1M grants, bearer token)" "$PG_URL" "$AUTH"
+GATEWAY_RPS="$RPS"
+start_storage_ceiling "$DB" "$TENANT" "$USER_ID" 100
+run_wrk "one page query, 100 rows as JSON (storage ceiling)" "$CEILING_URL"
+echo "PersistedGrants / storage ceiling: $(ratio "$GATEWAY_RPS" "$RPS")"
 run_wrk "GET AuthorizationCodeClients?count=100 (50k clients, bearer)" "$ACC_URL" "$AUTH"
-run_wrk "GET /healthz (no auth, no database: ceiling)" "$BASE/healthz"
+run_wrk "GET /healthz (no auth, no database: HTTP ceiling)" "$BASE/healthz"

@@ -8,6 +8,8 @@
 # okta-compat runs twice, counting the org's rate-limit window in process
 # ([vendor.rate_limit] store = "memory") and then in the database (store = "database", the
 # budget replicas share; limits high enough never to refuse): the last line is their ratio.
+# Last, the same data and request on PostgreSQL (BENCH_PG_URL, default the local server; a
+# database made for the run and dropped after), with its ratio to the SQLite run.
 #   scripts/bench-okta.sh [GRANTS] [DURATION_SECS]
 # With AB_BIN=/path/to/another/okta-compat (an earlier build, say), that binary is measured
 # too, alternately with this build (B, A, A, B), and the ratio of their best runs printed.
@@ -19,8 +21,13 @@ BIN="$ROOT/target/release"
 cargo build --release --quiet -p okta-compat -p grantctl
 cargo build --release --quiet -p grant-http --example fixed_body --example storage_ceiling
 
-WORK="$(mktemp -d)"; PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+WORK="$(mktemp -d)"; PIDS=(); PG_BENCH_DB=""
+PG_ADMIN="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+cleanup() {
+  kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"
+  if [ -n "$PG_BENCH_DB" ]; then psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $PG_BENCH_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
 DB="sqlite://$WORK/bench.db"
 python3 scripts/bench_data.py "$WORK/data.json" --grants "$GRANTS" --users 1000
 start=$(date +%s.%N)
@@ -56,8 +63,8 @@ URL="http://127.0.0.1:18081/api/v1/users/00uA1iceBench0000001/grants?limit=20"
 curl -fsS -H "Authorization: SSWS $TOKEN" "$URL" >"$WORK/body.json"
 echo "response body: $(wc -c <"$WORK/body.json") bytes, $(python3 -c "import json; print(len(json.load(open('$WORK/body.json'))))") grants"
 taskset -c 0 "$BIN/examples/fixed_body" 127.0.0.1:18099 "$WORK/body.json" & PIDS+=($!)
-taskset -c 0 "$BIN/examples/storage_ceiling" 127.0.0.1:18098 "$DB" default alice & PIDS+=($!)
-for _ in $(seq 50); do curl -fs http://127.0.0.1:18098/ >/dev/null && curl -fs http://127.0.0.1:18099/ >/dev/null && break; sleep 0.1; done
+start_storage_ceiling "$DB" default alice 20
+for _ in $(seq 50); do curl -fs http://127.0.0.1:18099/ >/dev/null && break; sleep 0.1; done
 
 RATE=""
 run() { # label url [header]
@@ -69,7 +76,7 @@ run() { # label url [header]
 echo "wrk: 1 thread, 16 connections, ${DURATION}s each; server pinned to core 0, wrk to core 1"
 run "actix fixed body (HTTP ceiling)" "http://127.0.0.1:18099/"
 HTTP_CEILING="$RATE"
-run "one page query, 20 rows as JSON (storage ceiling)" "http://127.0.0.1:18098/"
+run "one page query, 20 rows as JSON (storage ceiling)" "$CEILING_URL"
 STORAGE_CEILING="$RATE"
 run "okta-compat list grants, rate limit in process" "$URL" "Authorization: SSWS $TOKEN"
 MEMORY="$RATE"
@@ -90,3 +97,24 @@ stop_okta
 start_okta database
 run "okta-compat list grants, rate limit in the db" "$URL" "Authorization: SSWS $TOKEN"
 echo "shared (database) / in-process rate limit: $(python3 -c "print(f'{$RATE / $MEMORY:.2f}')")"
+
+# The same data, request and token on PostgreSQL ($BENCH_PG_URL, a database made for the run
+# and dropped after; skipped when no server answers): the gateway and the storage ceiling.
+if command -v psql >/dev/null 2>&1 && psql "$PG_ADMIN" -qAtc 'select 1' >/dev/null 2>&1; then
+  PG_BENCH_DB="bench_okta_$$"
+  psql "$PG_ADMIN" -qc "CREATE DATABASE $PG_BENCH_DB" >/dev/null
+  DB="${PG_ADMIN%/*}/$PG_BENCH_DB"
+  start=$(date +%s.%N)
+  "$BIN/grantctl" --database-url "$DB" import "$WORK/data.json" >/dev/null
+  echo "PostgreSQL: imported $GRANTS grants in $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s"
+  BENCH_TOKEN="$TOKEN" "$BIN/grantctl" --database-url "$DB" credential add --kind api_token --name bench --user alice --role SUPER_ADMIN --secret-env BENCH_TOKEN >/dev/null
+  stop_okta
+  start_okta memory
+  start_storage_ceiling "$DB" default alice 20
+  run "storage ceiling on PostgreSQL" "$CEILING_URL"
+  PG_CEILING="$RATE"
+  run "okta-compat list grants on PostgreSQL" "$URL" "Authorization: SSWS $TOKEN"
+  echo "PostgreSQL: okta-compat / its storage ceiling: $(ratio "$RATE" "$PG_CEILING"); okta-compat on PostgreSQL / on SQLite (rate limit in process): $(ratio "$RATE" "$MEMORY")"
+else
+  echo "PostgreSQL run skipped: no server answers at $PG_ADMIN (set BENCH_PG_URL)"
+fi

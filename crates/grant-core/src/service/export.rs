@@ -367,10 +367,11 @@ fn check_format(format: u32) -> Result<()> {
     }
 }
 
-/// Loads a snapshot in one transaction: all of it, or nothing.
+/// Loads a snapshot in one transaction: all of it, or nothing; then refreshes the planner's
+/// statistics (`dialect::refresh_statistics`).
 pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
     check_format(snap.format)?;
-    dialect::write_tx(conn, |conn| {
+    let counts = dialect::write_tx(conn, |conn| {
         let mut l = Loader {
             conn,
             counts: ImportCounts::default(),
@@ -385,7 +386,9 @@ pub fn import(conn: &mut DbConn, snap: &Snapshot) -> Result<ImportCounts> {
         l.credentials(&snap.credentials)?;
         l.audit(&snap.audit)?;
         Ok(l.counts)
-    })
+    })?;
+    dialect::refresh_statistics(conn)?;
+    Ok(counts)
 }
 
 /// Records inserted per batch (one multi-row INSERT per table, in a savepoint).
@@ -399,7 +402,7 @@ const IMPORT_CACHE_MIB: u32 = 32;
 /// they are read, in document order, so memory stays flat. Grants, consent ids and
 /// credentials refer to tenants, users and clients: those must come first in the document
 /// (as `write_export` writes them); a grant whose user or client was not loaded before it is
-/// refused, naming the grant.
+/// refused, naming the grant. Then the planner's statistics are refreshed.
 pub fn import_from<R: Read>(
     conn: &mut DbConn,
     input: R,
@@ -436,7 +439,10 @@ pub fn import_from<R: Read>(
     .and_then(|loaded| loaded);
     match (loaded, stop) {
         (_, Some(failure)) => Err(failure),
-        (Ok(counts), None) => Ok(counts),
+        (Ok(counts), None) => {
+            dialect::refresh_statistics(conn).map_err(TransferError::Store)?;
+            Ok(counts)
+        }
         (Err(e), None) => Err(TransferError::Store(e)),
     }
 }

@@ -271,7 +271,8 @@ pub fn import_batches(
 }
 
 /// Reads every file, turns each into canonical records with `parse` (the vendor's captured
-/// JSON), and loads them all in one transaction. Errors name the file.
+/// JSON), and loads them all in one transaction, then refreshes the planner's statistics.
+/// Errors name the file.
 pub fn import_files(
     conn: &mut DbConn,
     default_tenant: &TenantId,
@@ -285,7 +286,7 @@ pub fn import_files(
         parsed.push((file, parse(&text).map_err(|e| format!("{file}: {e}"))?));
     }
     let mut failed = None;
-    dialect::write_tx(conn, |conn| {
+    let reports = dialect::write_tx(conn, |conn| {
         let mut reports = Vec::with_capacity(parsed.len());
         for (file, batch) in parsed {
             match import_batch(conn, default_tenant, batch, actor) {
@@ -301,7 +302,9 @@ pub fn import_files(
     .map_err(|e| match failed {
         Some(file) => format!("{file}: {e}"),
         None => e.to_string(),
-    })
+    })?;
+    dialect::refresh_statistics(conn).map_err(|e| e.to_string())?;
+    Ok(reports)
 }
 
 impl ImportBatch {

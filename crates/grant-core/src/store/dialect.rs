@@ -97,6 +97,23 @@ pub fn with_large_cache<T>(
     Ok(out)
 }
 
+/// Refreshes the query planner's statistics, after a bulk load (an import). Without them
+/// PostgreSQL plans one user's page as if every table were tiny: it reads and sorts all of
+/// the user's grants (13.5 ms at 1,000 grants a user) where, analysed, it reads the first
+/// page in index order (0.5 ms). SQLite samples at most 1,000 rows per index
+/// (`analysis_limit`), which keeps it to milliseconds at any size. Runs outside any
+/// transaction.
+pub fn refresh_statistics(conn: &mut DbConn) -> Result<()> {
+    match conn {
+        DbConn::Sqlite(c) => diesel::connection::SimpleConnection::batch_execute(
+            c,
+            "PRAGMA analysis_limit = 1000; ANALYZE;",
+        )?,
+        DbConn::Postgres(c) => diesel::connection::SimpleConnection::batch_execute(c, "ANALYZE")?,
+    }
+    Ok(())
+}
+
 fn finish<T>(conn: &mut DbConn, outcome: Result<T>) -> Result<T> {
     match outcome {
         Ok(value) => {

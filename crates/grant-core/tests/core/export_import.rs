@@ -393,3 +393,48 @@ fn format_3_users_with_okta_id_and_universal_still_import() {
         serde_json::json!(["SUPER_ADMIN", "ORG_ADMIN"])
     );
 }
+
+/// Whether the planner has statistics for the grants table: SQLite's `sqlite_stat1` rows,
+/// PostgreSQL's row estimate (-1 until the table is first analysed).
+fn grants_have_statistics(conn: &mut grant_core::DbConn) -> bool {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let sql = match conn {
+        grant_core::DbConn::Sqlite(_) => {
+            "SELECT COUNT(*) AS n FROM sqlite_master m JOIN sqlite_stat1 s ON s.tbl = 'grants' \
+             WHERE m.name = 'sqlite_stat1'"
+        }
+        grant_core::DbConn::Postgres(_) => {
+            "SELECT CAST(reltuples AS BIGINT) AS n FROM pg_class WHERE relname = 'grants'"
+        }
+    };
+    diesel::sql_query(sql)
+        .get_result::<Found>(conn)
+        .map(|f| f.n > 0)
+        .unwrap_or(false)
+}
+
+#[test]
+fn an_import_leaves_the_planner_statistics_of_what_it_loaded() {
+    let f = varied();
+    let mut conn = f.store.conn().unwrap();
+    let text = streamed(&mut conn);
+
+    let other = TestDb::new();
+    let store2 = other.store();
+    let mut conn2 = store2.conn().unwrap();
+    assert!(!grants_have_statistics(&mut conn2), "a new store has none");
+    export::import_from(&mut conn2, text.as_bytes()).unwrap();
+    assert!(grants_have_statistics(&mut conn2));
+
+    let third = TestDb::new();
+    let store3 = third.store();
+    let mut conn3 = store3.conn().unwrap();
+    let snap: export::Snapshot = serde_json::from_str(&text).unwrap();
+    export::import(&mut conn3, &snap).unwrap();
+    assert!(grants_have_statistics(&mut conn3));
+}
