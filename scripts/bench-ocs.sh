@@ -5,8 +5,8 @@
 #   GET …/Users/{userId}/PersistedGrants          (100 distinct client ids)
 #   GET …/AuthorizationCodeClients?count=100       (first page + Total-Count over 49,999)
 # Release build; the server is pinned to core 0 (one HTTP worker), wrk to core 1, loopback.
-# /healthz (the HTTP ceiling) and the storage ceiling (one page query of the user's consents,
-# 100 rows as JSON: grant-http/examples/storage_ceiling.rs) are measured in the same run, with
+# /healthz (the HTTP ceiling) and the storage ceiling (one query of the user's 100 grants as
+# JSON: grant-http/examples/storage_ceiling.rs) are measured in the same run, with
 # the PersistedGrants ratio to the latter. SQLite; the data are written by
 # scripts/bench_data.py --ocs and loaded with grantctl import.
 #
@@ -99,8 +99,8 @@ run_wrk() { # LABEL URL [HEADER]
 
 run_wrk "GET PersistedGrants (1M grants, bearer token)" "$PG_URL" "$AUTH"
 GATEWAY_RPS="$RPS"
-start_storage_ceiling "$DB" "$TENANT" "$USER_ID" 100
-run_wrk "one page query, 100 rows as JSON (storage ceiling)" "$CEILING_URL"
+start_storage_ceiling "$DB" "$TENANT" "$USER_ID" 100 grants
+run_wrk "one query, the user's 100 grants as JSON (storage ceiling)" "$CEILING_URL"
 echo "PersistedGrants / storage ceiling: $(ratio "$GATEWAY_RPS" "$RPS")"
 run_wrk "GET AuthorizationCodeClients?count=100 (50k clients, bearer)" "$ACC_URL" "$AUTH"
 run_wrk "GET /healthz (no auth, no database: HTTP ceiling)" "$BASE/healthz"

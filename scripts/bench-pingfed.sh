@@ -3,8 +3,8 @@
 # auth (+ X-XSRF-HEADER), with 1,000,000 grants in the store. Release build; the server is
 # pinned to core 0 (one HTTP worker), the load generator (wrk) to core 1, on loopback.
 # Reports requests/s and p99, plus references measured in the same run: /healthz (no auth,
-# no database: the HTTP ceiling), the storage ceiling (one page query of the same user's
-# consents, 20 rows as JSON: grant-http/examples/storage_ceiling.rs) with the gateway's ratio
+# no database: the HTTP ceiling), the storage ceiling (one query of the same user's 20
+# grants as JSON: grant-http/examples/storage_ceiling.rs) with the gateway's ratio
 # to it, and the same GET with the verified-password cache off (an argon2id hash per request:
 # what Basic auth would cost without the cache).
 #
@@ -110,8 +110,8 @@ taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d3s -H "$AUTH" -H "$XSRF" "$URL" >/dev/nu
 run_wrk "GET user grants, Basic auth (verified-password cache on)" "$DURATION" "$URL" "$AUTH" "$XSRF"
 GATEWAY_RPS="$RPS"
 run_wrk "GET /healthz (no auth, no database: HTTP ceiling)" "$DURATION" "http://127.0.0.1:$port/healthz"
-start_storage_ceiling "$DB" default asmith 20
-run_wrk "one page query, 20 rows as JSON (storage ceiling)" "$DURATION" "$CEILING_URL"
+start_storage_ceiling "$DB" default asmith 20 grants
+run_wrk "one query, the user's 20 grants as JSON (storage ceiling)" "$DURATION" "$CEILING_URL"
 echo "pingfed-compat / storage ceiling: $(ratio "$GATEWAY_RPS" "$RPS")"
 
 if command -v perf >/dev/null && perf record -o "$WORK/perf.data" -F 499 -g -p "$server_pid" -- sleep 0.1 >/dev/null 2>&1; then

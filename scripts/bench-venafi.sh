@@ -7,7 +7,7 @@
 #      argon2id 19 MiB/2 passes, at most [hashing] max_hash_threads at a time, off the async
 #      workers; 8 connections, the verifier's queue bound).
 # Server pinned to CPU 0, the load generator (wrk) to CPU 1. Prints requests/s and p99, and
-# GetGrants' ratio to the storage ceiling (one page query of the grantee's consents as JSON,
+# GetGrants' ratio to the storage ceiling (one query of the grantee's grants as JSON,
 # grant-http/examples/storage_ceiling.rs, over plain HTTP) measured in the same run.
 # Environment: BENCH_GRANTS, BENCH_DURATION (10s), BENCH_CONNECTIONS (32).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -99,9 +99,9 @@ lua_post "$WORK/login.lua" "$login_body"
 run "GetGrants, one grantee (10 grants) of $N" /vedsdk/oauth/getgrants "$WORK/getgrants.lua"
 GATEWAY_RPS="$RPS"
 # The storage ceiling speaks plain HTTP: the ratio includes what TLS costs the gateway.
-start_storage_ceiling "$DB" default grantee 10
+start_storage_ceiling "$DB" default grantee 10 grants
 out="$(taskset -c 1 wrk -t1 -c"$CONNS" -d"$DUR" --latency "$CEILING_URL")"
-printf '%-58s %10s req/s   p99 %s\n' "one page query, 10 rows as JSON (storage ceiling, HTTP)" \
+printf '%-58s %10s req/s   p99 %s\n' "one query, 10 grants as JSON (storage ceiling, HTTP)" \
   "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")"
 echo "venafi-compat (TLS) / storage ceiling (plain HTTP): $(ratio "$GATEWAY_RPS" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")")"
 run "Authorize/OAuth (verified-password cache on)" /vedauth/authorize/oauth "$WORK/login.lua"

@@ -38,14 +38,15 @@ wait_ready() {
   return 1
 }
 
-# start_storage_ceiling DB_URL TENANT USER [ROWS] -> sets CEILING_URL: the storage ceiling of
-# the benchmarks (grant-http/examples/storage_ceiling.rs: one page query of USER's consents,
-# ROWS rows (20) as JSON, nothing else) on CPU 0, over the gateway's store. USER is a login or
-# a user id. Build it first: cargo build --release -p grant-http --example storage_ceiling.
+# start_storage_ceiling DB_URL TENANT USER [ROWS] [consents|grants] -> sets CEILING_URL: the
+# storage ceiling of the benchmarks (grant-http/examples/storage_ceiling.rs: one page query of
+# USER's consents, as Okta lists them, or grants, as the other faces do; ROWS rows (20) as
+# JSON, nothing else) on CPU 0, over the gateway's store. USER is a login or a user id.
+# Build it first: cargo build --release -p grant-http --example storage_ceiling.
 start_storage_ceiling() {
   local port; port="$(free_port)"
   taskset -c 0 "${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/storage_ceiling" \
-    "127.0.0.1:$port" "$1" "$2" "$3" "${4:-20}" >"$WORK/storage-ceiling.log" 2>&1 &
+    "127.0.0.1:$port" "$1" "$2" "$3" "${4:-20}" "${5:-consents}" >"$WORK/storage-ceiling.log" 2>&1 &
   PIDS+=("$!")
   CEILING_URL="http://127.0.0.1:$port/"
   local i

@@ -1,13 +1,14 @@
 //! Benchmark ceiling for list requests: a minimal actix-web server that answers every GET
-//! with one page of a user's active scope consents — one indexed SELECT (the same join,
-//! filter and order as a gateway's list, a statement prepared once and kept), 20 rows
-//! written as JSON — over the same database, store settings and pool as the gateways, and
+//! with one page of a user's active scope consents (Okta) or grants (the other faces) — one
+//! indexed SELECT (the same join, filter and order as a gateway's list, a statement prepared
+//! once and kept), its rows written as JSON — over the same database, store settings and pool as the gateways, and
 //! nothing else: no authentication, no user lookup, no client names, no projection. A
 //! gateway's list request divided by this one, in the same run, is what the request costs
 //! beyond the query it needs.
 //!
-//! usage: storage_ceiling BIND DATABASE_URL TENANT USER [ROWS]   (USER: a login or a user id;
-//! ROWS: the page size, 20)
+//! usage: storage_ceiling BIND DATABASE_URL TENANT USER [ROWS] [consents|grants]
+//! (USER: a login or a user id; ROWS: the page size, 20; `consents`: one user's scope consents
+//! with their grants, as Okta lists them; `grants`: one user's grants, as the other faces do)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -32,6 +33,9 @@ struct ConsentRow {
     updated_at: NaiveDateTime,
 }
 
+type PageQuery = fn(&Store, &str, &str, i64) -> Vec<u8>;
+
+/// One page of the user's scope consents (Okta lists these).
 fn page(store: &Store, tenant: &str, user: &str, rows: i64) -> Vec<u8> {
     let mut conn = store.conn().expect("connection");
     let now = chrono::Utc::now().naive_utc();
@@ -59,15 +63,58 @@ fn page(store: &Store, tenant: &str, user: &str, rows: i64) -> Vec<u8> {
     serde_json::to_vec(&found[..found.len().min(rows as usize)]).expect("json")
 }
 
+#[derive(Queryable, Serialize)]
+struct GrantListRow {
+    id: String,
+    client_id: String,
+    grant_type: String,
+    scopes: String,
+    issuer: String,
+    status: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// The grants themselves (PingFederate, OCS and Venafi list grants, not Okta's consents).
+fn grants_page(store: &Store, tenant: &str, user: &str, rows: i64) -> Vec<u8> {
+    let mut conn = store.conn().expect("connection");
+    let now = chrono::Utc::now().naive_utc();
+    let found: Vec<GrantListRow> = grants::table
+        .filter(grants::tenant_id.eq(tenant))
+        .filter(grants::status.eq("active"))
+        .filter(grants::expires_at.is_null().or(grants::expires_at.gt(now)))
+        .filter(grants::user_id.eq(user))
+        .order((grants::created_at.asc(), grants::id.asc()))
+        .limit(rows)
+        .select((
+            grants::id,
+            grants::client_id,
+            grants::grant_type,
+            grants::scopes,
+            grants::issuer,
+            grants::status,
+            grants::created_at,
+            grants::updated_at,
+        ))
+        .load(&mut *conn)
+        .expect("page");
+    serde_json::to_vec(&found).expect("json")
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: storage_ceiling BIND DATABASE_URL TENANT USER [ROWS]";
+    let usage = "usage: storage_ceiling BIND DATABASE_URL TENANT USER [ROWS] [consents|grants]";
     let bind = args.next().expect(usage);
     let url = args.next().expect(usage);
     let tenant = args.next().expect(usage);
     let user_ref = args.next().expect(usage);
     let rows: i64 = args.next().map_or(20, |r| r.parse().expect(usage));
+    let query = match args.next().as_deref() {
+        None | Some("consents") => page,
+        Some("grants") => grants_page,
+        Some(_) => panic!("{usage}"),
+    };
     let store = Store::connect(&DatabaseConfig {
         url,
         pool_size: 4,
@@ -85,11 +132,11 @@ async fn main() -> std::io::Result<()> {
         .expect("the user")
         .id;
     drop(conn);
-    let shared = web::Data::new((store, tenant, user, rows));
+    let shared = web::Data::new((store, tenant, user, rows, query));
     HttpServer::new(move || {
         App::new().app_data(shared.clone()).default_service(web::to(
-            |s: web::Data<(Store, String, String, i64)>| async move {
-                let body = web::block(move || page(&s.0, &s.1, &s.2, s.3))
+            |s: web::Data<(Store, String, String, i64, PageQuery)>| async move {
+                let body = web::block(move || (s.4)(&s.0, &s.1, &s.2, s.3))
                     .await
                     .expect("blocking pool");
                 HttpResponse::Ok()
