@@ -394,8 +394,8 @@ fn format_3_users_with_okta_id_and_universal_still_import() {
     );
 }
 
-/// Whether the planner has statistics for the grants table: SQLite's `sqlite_stat1` rows,
-/// PostgreSQL's row estimate (-1 until the table is first analysed).
+/// Whether the planner has statistics for this store's grants table: SQLite's `sqlite_stat1`
+/// rows, PostgreSQL's row estimate (-1 until the table is first analysed).
 fn grants_have_statistics(conn: &mut grant_core::DbConn) -> bool {
     use diesel::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
@@ -409,7 +409,9 @@ fn grants_have_statistics(conn: &mut grant_core::DbConn) -> bool {
              WHERE m.name = 'sqlite_stat1'"
         }
         grant_core::DbConn::Postgres(_) => {
-            "SELECT CAST(reltuples AS BIGINT) AS n FROM pg_class WHERE relname = 'grants'"
+            // This store's own table (its schema comes first in the search path), not a
+            // table of the same name in another test's schema.
+            "SELECT CAST(reltuples AS BIGINT) AS n FROM pg_class WHERE oid = to_regclass('grants')"
         }
     };
     diesel::sql_query(sql)
