@@ -38,6 +38,36 @@ wait_ready() {
   return 1
 }
 
+# authz_sdk_prepare NAME: what the authorization-flow conformance runs (sdk-NAME-authz.sh)
+# share. Debian's chromium (CHROMIUM, installed when missing); tests/sdk/NAME-authz/node_modules
+# from its committed lock (npm ci, redone when the lock changes; DIR); PG_ADMIN_URL
+# ($GRANT_TEST_PG_URL or the local server); a work directory (WORK) and the processes started
+# (PIDS) removed on exit, with the PostgreSQL database the run made (PG_DB) dropped.
+authz_sdk_prepare() {
+  PG_ADMIN_URL="${GRANT_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+  DIR="$ROOT/tests/sdk/$1-authz"
+  "$ROOT/scripts/install-chromium.sh"
+  CHROMIUM=/usr/bin/chromium
+  local stamp="$DIR/node_modules/.sdk-setup-lock.sha256" lock_hash
+  lock_hash="$(sha256sum "$DIR/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null || true)" != "$lock_hash" ]; then
+    (cd "$DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$lock_hash" >"$stamp"
+    log "installed tests/sdk/$1-authz/node_modules (npm ci)"
+  fi
+  WORK="$(mktemp -d)"
+  PIDS=()
+  PG_DB=""
+  trap authz_sdk_cleanup EXIT
+}
+
+authz_sdk_cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ -n "$PG_DB" ]; then psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
+  rm -rf "$WORK"
+}
+
 # start_storage_ceiling DB_URL TENANT USER [ROWS] [consents|grants] -> sets CEILING_URL: the
 # storage ceiling of the benchmarks (grant-http/examples/storage_ceiling.rs: one page query of
 # USER's consents, as Okta lists them, or grants, as the other faces do; ROWS rows (20) as

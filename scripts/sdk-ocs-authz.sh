@@ -15,31 +15,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need node npm curl python3 sha256sum
 "$ROOT/scripts/sdk-setup.sh" ocs
-PG_ADMIN_URL="${GRANT_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-DIR="$ROOT/tests/sdk/ocs-authz"
-
-"$ROOT/scripts/install-chromium.sh"
-CHROMIUM=/usr/bin/chromium
-
-# node_modules from package-lock.json, reinstalled when the lock changes (hash stamp).
-stamp="$DIR/node_modules/.sdk-setup-lock.sha256"
-lock_hash="$(sha256sum "$DIR/package-lock.json" | cut -d' ' -f1)"
-if [ "$(cat "$stamp" 2>/dev/null || true)" != "$lock_hash" ]; then
-  (cd "$DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  echo "$lock_hash" >"$stamp"
-  log "installed tests/sdk/ocs-authz/node_modules (npm ci)"
-fi
-
-WORK="$(mktemp -d)"
-PIDS=()
-PG_DB=""
-cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [ -n "$PG_DB" ]; then psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+authz_sdk_prepare ocs
 
 TENANT=0c5a0000-0a07-4000-8000-00000000a001
 ALICE=a11ce000-0a07-4000-8000-000000000001
