@@ -12,11 +12,7 @@ GRANTS="${1:-100000}"; USERS="${2:-100}"
 cargo build --release --quiet -p grant-core --example bench_list
 cargo build --quiet -p grantctl
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
-python3 scripts/bench_data.py "$WORK/data.json" --grants "$GRANTS" --users "$USERS" >/dev/null
-"$BIN/grantctl" --database-url "sqlite://$WORK/b.db" import "$WORK/data.json" >/dev/null
-TOKEN="00$(python3 -c 'import secrets; print(secrets.token_hex(20))')"
-BENCH_TOKEN="$TOKEN" "$BIN/grantctl" --database-url "sqlite://$WORK/b.db" credential add \
-  --kind api_token --name bench --user alice --role SUPER_ADMIN --secret-env BENCH_TOKEN >/dev/null
+bench_store "$BIN/grantctl" "sqlite://$WORK/b.db" "$GRANTS" "$USERS"
 EX="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/bench_list"
 count() { BENCH_PART="$1" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$EX" "$WORK/b.db" "$TOKEN" 00uA1iceBench0000001 "$2" 2>&1 | awk '/Collected/ {print $4}'; }
 per() { local a b; a=$(count "$1" 300); b=$(count "$1" 600); echo $(( (b - a) / 300 )); }

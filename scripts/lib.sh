@@ -98,3 +98,20 @@ start_gateway() {
   GATEWAY_PID=$!
   wait_ready "${GATEWAY_SCHEME:-http}://127.0.0.1:$port" || { cat "$WORK/$name-$port.log" >&2; return 1; }
 }
+
+# cpu_ticks PID: the user and system CPU time PID (all its threads) has used so far, in clock
+# ticks (getconf CLK_TCK a second).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# peak_rss_mib PID: the largest resident set PID has had so far (VmHWM), in MiB.
+peak_rss_mib() { awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+# bench_store GRANTCTL DB_URL GRANTS USERS -> sets TOKEN: the benchmarks' store (bench_data.py:
+# GRANTS grants over USERS users, the first one alice) loaded with GRANTCTL into DB_URL, and a
+# SUPER_ADMIN Okta API token acting as alice. Writes $WORK/data.json.
+bench_store() {
+  python3 "$ROOT/scripts/bench_data.py" "$WORK/data.json" --grants "$3" --users "$4" >/dev/null
+  "$1" --database-url "$2" import "$WORK/data.json" >/dev/null
+  TOKEN="$(random_secret)"
+  BENCH_TOKEN="$TOKEN" "$1" --database-url "$2" credential add \
+    --kind api_token --name bench --user alice --role SUPER_ADMIN --secret-env BENCH_TOKEN >/dev/null
+}

@@ -1,7 +1,9 @@
 //! Authentication, written once: the `Authorization` header parsed into what it presents
-//! (Bearer, SSWS, Basic), and the [`Principal`] extractor that asks the vendor who that is,
-//! once per request. A vendor supplies only `Vendor::authenticate` — its lookup, its rules
-//! and its refusals — and a handler's signature says who may call it.
+//! (Bearer, SSWS, Basic), and two extractors that ask the vendor who that is. [`Principal`]
+//! authenticates before the handler runs (`Vendor::authenticate`, once per request however
+//! many extractors ask). [`PendingCaller`] checks the caller on the connection the handler's
+//! own work then uses, so a request makes one blocking-pool hop and one pool check-out
+//! (a vendor implementing [`ConnectionAuth`]). A handler's signature says who may call it.
 
 use std::ops::Deref;
 
@@ -12,7 +14,9 @@ use futures_util::FutureExt;
 use futures_util::future::{LocalBoxFuture, Shared};
 use secrecy::SecretString;
 
-use crate::{ApiError, AppState, Vendor, header_text};
+use grant_core::DbConn;
+
+use crate::{ApiError, ApiResult, AppState, Vendor, header_text};
 
 /// What an `Authorization` header presents. Scheme names match in any case; the token of
 /// `Bearer` and `SSWS` may follow the scheme without a space (Okta's Python SDK sends
@@ -171,6 +175,126 @@ impl<V: Vendor> FromRequest for Principal<V> {
         };
         async move { authentication.await.map(Principal) }.boxed_local()
     }
+}
+
+/// Authentication whose database part runs on a connection it is handed, so that a handler
+/// can check its caller and do its own work in one blocking-pool hop, on one pooled
+/// connection ([`PendingCaller`]): an async worker waits once per request, and the pool is
+/// checked out once. A vendor implementing it gets its `Vendor::authenticate` (for handlers
+/// that take a [`Principal`]) from [`authenticate_in_own_hop`].
+pub trait ConnectionAuth: Vendor {
+    /// What the request presents, read on the async worker without the database.
+    type Presentation: Send + 'static;
+    /// What the check leaves for the request to record once the hop is back (Okta: the
+    /// rate-limit status its headers report).
+    type Note: Send + 'static;
+
+    /// Reads the request's side of authentication; `Err` refuses the request at once,
+    /// without a hop.
+    fn present(
+        req: &HttpRequest,
+        state: &AppState<Self>,
+        presented: Presented,
+    ) -> Result<Self::Presentation, ApiError>;
+
+    /// Checks what was presented on `conn`, on the blocking pool: the caller, or the refusal.
+    fn check(
+        conn: &mut DbConn,
+        state: &AppState<Self>,
+        presentation: Self::Presentation,
+    ) -> (ApiResult<Self::Principal>, Self::Note);
+
+    /// Back on the worker: records the note on the request (`None`: the check did not run,
+    /// no connection could be had) and may turn the outcome into a refusal. By default the
+    /// outcome stands.
+    fn conclude<T>(
+        _req: &HttpRequest,
+        _state: &AppState<Self>,
+        _note: Option<Self::Note>,
+        outcome: ApiResult<T>,
+    ) -> ApiResult<T> {
+        outcome
+    }
+}
+
+/// The caller of a handler that authenticates and works in one hop: what the request
+/// presented, checked by [`PendingCaller::run`] on the connection the work then uses.
+pub struct PendingCaller<V: ConnectionAuth> {
+    presentation: V::Presentation,
+    state: web::Data<AppState<V>>,
+    req: HttpRequest,
+}
+
+impl<V: ConnectionAuth> PendingCaller<V> {
+    fn new(
+        req: HttpRequest,
+        state: web::Data<AppState<V>>,
+        presented: Presented,
+    ) -> Result<Self, ApiError> {
+        let presentation = V::present(&req, &state, presented)?;
+        Ok(Self {
+            presentation,
+            state,
+            req,
+        })
+    }
+
+    /// Checks the caller and, when it passes, runs `work` with it on the same connection, in
+    /// one blocking-pool hop; what grant-core counts meanwhile is labelled with this gateway.
+    /// A refused caller's error is returned and `work` never runs.
+    pub async fn run<T, F>(self, work: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn, &V::Principal) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let Self {
+            presentation,
+            state,
+            req,
+        } = self;
+        let shared = state.clone();
+        let (outcome, note) = web::block(move || {
+            let mut conn = match shared.store.conn() {
+                Ok(conn) => conn,
+                Err(e) => return (Err(ApiError::from(e)), None),
+            };
+            grant_core::metrics::attributed(V::NAME, || {
+                let (caller, note) = V::check(&mut conn, &shared, presentation);
+                (caller.and_then(|c| work(&mut conn, &c)), Some(note))
+            })
+        })
+        .await
+        .map_err(|e| {
+            log::error!("blocking task failed: {e}");
+            ApiError::Internal
+        })?;
+        V::conclude(&req, &state, note, outcome)
+    }
+}
+
+impl<V: ConnectionAuth> FromRequest for PendingCaller<V> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let pending = req
+            .app_data::<web::Data<AppState<V>>>()
+            .cloned()
+            .ok_or(ApiError::Internal)
+            .and_then(|state| Self::new(req.clone(), state, Presented::of(req)));
+        std::future::ready(pending)
+    }
+}
+
+/// `Vendor::authenticate` of a [`ConnectionAuth`] vendor: the check alone, in its own hop.
+pub async fn authenticate_in_own_hop<V: ConnectionAuth>(
+    req: HttpRequest,
+    state: web::Data<AppState<V>>,
+    presented: Presented,
+) -> ApiResult<V::Principal> {
+    PendingCaller::new(req, state, presented)?
+        .run(|_, caller| Ok(caller.clone()))
+        .await
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use grant_core::service::credentials::PasswordVerifier;
 use serde::de::DeserializeOwned;
 
 pub use app::{build_app, import_files, run_main, serve};
-pub use auth::{Presented, Principal};
+pub use auth::{ConnectionAuth, PendingCaller, Presented, Principal};
 pub use config::{GatewayConfig, ServerConfig, TrustedProxy};
 pub use db::run_db;
 pub use error::{ApiError, ApiResult};

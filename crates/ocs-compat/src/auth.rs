@@ -5,12 +5,13 @@
 //! names such as "Account Administrator" are mapped to RoleTypeIds).
 
 use actix_web::HttpRequest;
+use grant_core::DbConn;
 use grant_core::model::{Credential, CredentialKind, Face, Principal};
 use grant_core::service::authz::{self, AdminRoles};
 use grant_core::service::{credentials, directory};
-use grant_http::{ApiError, Presented};
+use grant_http::{ApiError, ApiResult, AppState, ConnectionAuth, Presented};
 
-use crate::State;
+use crate::Ocs;
 use crate::json::{TENANT_ADMINISTRATOR, TENANT_MEMBER, normalize_id, role_id};
 use grant_core::model::TenantIdBuf;
 use grant_core::model::UserId;
@@ -46,6 +47,9 @@ fn forbidden() -> ApiError {
 
 /// A handler's caller (authenticated once per request by grant-http's extractor).
 pub type Caller = grant_http::Principal<crate::Ocs>;
+/// A handler's caller, checked on the connection its work then uses, in one blocking-pool hop
+/// (`caller.run(|conn, caller| …)`).
+pub type PendingCaller = grant_http::PendingCaller<crate::Ocs>;
 
 impl OcsCaller {
     pub fn is_admin(&self) -> bool {
@@ -103,45 +107,66 @@ pub fn path_tenant(req: &HttpRequest) -> String {
     normalize_id(req.match_info().get("tenantId").unwrap_or_default())
 }
 
-/// `Vendor::authenticate` for `/api/…`: a bearer token this gateway issued (or grantctl
-/// made for OCS) carrying the access-token scope, for the tenant of the path.
-pub async fn authenticate(
-    req: HttpRequest,
-    state: State,
-    presented: Presented,
-) -> Result<OcsCaller, ApiError> {
-    let invalid = || ApiError::InvalidCredentials {
+fn invalid_token() -> ApiError {
+    ApiError::InvalidCredentials {
         reason: String::new(),
-    };
-    let token = match presented {
-        Presented::Missing => return Err(ApiError::MissingCredentials),
-        Presented::Bearer(token) if !token.is_empty() => token,
-        _ => return Err(invalid()),
-    };
-    // The token's role ids are tenant role ids: resolved to their RoleTypeIds through the
-    // tenant's roles (an id the tenant does not define is read as a RoleTypeId or a role
-    // name, as stored before tenant roles existed).
-    let (credential, role_types) = state
-        .db(move |conn| {
-            let Some(c) = credentials::authenticate_token(conn, &token, &Face::Ocs)? else {
-                return Ok(None);
-            };
-            let ids: Vec<String> = c.roles.iter().map(|r| role_id(r)).collect();
-            let types = directory::role_types(conn, c.tenant_id(), &ids)?;
-            Ok(Some((c, types)))
+    }
+}
+
+/// What an `/api/…` request presents: its bearer token and the tenant of its path.
+pub struct OcsPresentation {
+    token: String,
+    path_tenant: String,
+}
+
+/// Authentication for `/api/…`: a bearer token this gateway issued (or grantctl made for
+/// OCS) carrying the access-token scope, for the tenant of the path.
+impl ConnectionAuth for Ocs {
+    type Presentation = OcsPresentation;
+    type Note = ();
+
+    fn present(
+        req: &HttpRequest,
+        _state: &AppState<Ocs>,
+        presented: Presented,
+    ) -> Result<OcsPresentation, ApiError> {
+        let token = match presented {
+            Presented::Missing => return Err(ApiError::MissingCredentials),
+            Presented::Bearer(token) if !token.is_empty() => token,
+            _ => return Err(invalid_token()),
+        };
+        Ok(OcsPresentation {
+            token,
+            path_tenant: path_tenant(req),
         })
-        .await?
-        .ok_or_else(invalid)?;
+    }
+
+    fn check(
+        conn: &mut DbConn,
+        state: &AppState<Ocs>,
+        p: OcsPresentation,
+    ) -> (ApiResult<OcsCaller>, ()) {
+        (caller_of(conn, state, p), ())
+    }
+}
+
+fn caller_of(conn: &mut DbConn, state: &AppState<Ocs>, p: OcsPresentation) -> ApiResult<OcsCaller> {
+    let credential =
+        credentials::authenticate_token(conn, &p.token, &Face::Ocs)?.ok_or_else(invalid_token)?;
     if credential.kind != CredentialKind::BearerToken
         || !credential.has_scope(&state.config.vendor.token_scope)
     {
-        return Err(invalid());
+        return Err(invalid_token());
     }
     // A token is valid for its own tenant only.
-    let tenant = path_tenant(&req);
-    if normalize_id(&credential.tenant_id) != tenant {
+    if normalize_id(&credential.tenant_id) != p.path_tenant {
         return Err(forbidden());
     }
+    // The token's role ids are tenant role ids: resolved to their RoleTypeIds through the
+    // tenant's roles (an id the tenant does not define is read as a RoleTypeId or a role
+    // name, as stored before tenant roles existed).
+    let ids: Vec<String> = credential.roles.iter().map(|r| role_id(r)).collect();
+    let role_types = directory::role_types(conn, credential.tenant_id(), &ids)?;
     let actor = match (&credential.client_id, &credential.user_id) {
         (Some(c), _) => format!("client:{c}"),
         (None, Some(u)) => format!("user:{u}"),

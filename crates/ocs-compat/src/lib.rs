@@ -58,7 +58,7 @@ impl Vendor for Ocs {
         state: web::Data<AppState<Self>>,
         presented: grant_http::Presented,
     ) -> impl std::future::Future<Output = Result<auth::OcsCaller, ApiError>> + 'static {
-        auth::authenticate(req, state, presented)
+        grant_http::auth::authenticate_in_own_hop(req, state, presented)
     }
 
     fn state(cfg: &GatewayConfig<OcsConfig>) -> Result<OcsState, String> {

@@ -7,13 +7,14 @@
 //! address's own, so anonymous traffic cannot spend the org's budget.
 
 use actix_web::{HttpMessage, HttpRequest};
+use grant_core::DbConn;
 use grant_core::model::{Credential, CredentialKind, Face, Principal, User};
 use grant_core::service::authz::{self, OKTA_ADMIN_ROLES};
 use grant_core::service::{credentials, rate_limits};
-use grant_http::{ApiError, Presented, client_ip};
+use grant_http::{ApiError, ApiResult, AppState, ConnectionAuth, Presented, client_ip};
 
-use crate::ratelimit::{Family, SharedWindow};
-use crate::{State, json};
+use crate::ratelimit::{Family, RateStatus, SharedWindow};
+use crate::{Okta, json};
 
 pub const SCOPE_READ: &str = "okta.users.read";
 pub const SCOPE_MANAGE: &str = "okta.users.manage";
@@ -36,8 +37,9 @@ pub struct OktaCaller {
     pub scheme: Scheme,
 }
 
-/// A handler's caller (authenticated once per request by grant-http's extractor).
-pub type Caller = grant_http::Principal<crate::Okta>;
+/// A handler's caller, checked on the connection its work then uses, in one blocking-pool hop
+/// (`caller.run(|conn, caller| …)`).
+pub type PendingCaller = grant_http::PendingCaller<crate::Okta>;
 
 impl OktaCaller {
     pub fn credential(&self) -> &Credential {
@@ -74,80 +76,150 @@ impl OktaCaller {
     }
 }
 
-/// Who presented what: the credential (an API token for SSWS, an access token for
-/// Bearer) of this org, made for Okta. With a shared rate-limit store the request is
-/// counted in the org's database window in the same blocking-pool hop as the lookup
-/// (`Some(count)`), and only when the credential is valid.
-async fn identify(
-    state: &State,
-    presented: Presented,
+/// What an Okta request presents: the token and its scheme, and the rate-limit window the
+/// request counts in.
+pub struct OktaPresentation {
+    scheme: Scheme,
+    token: String,
+    family: Family,
+    now: i64,
     window: Option<SharedWindow>,
-) -> Result<(OktaCaller, Option<i64>), ApiError> {
-    let (scheme, token) = match presented {
-        Presented::Missing => return Err(ApiError::MissingCredentials),
-        Presented::Ssws(t) if !t.is_empty() => (Scheme::Ssws, t),
-        Presented::Bearer(t) if !t.is_empty() => (Scheme::Bearer, t),
-        _ => return Err(json::invalid_token()),
-    };
-    let expected = match scheme {
-        Scheme::Ssws => CredentialKind::ApiToken,
-        Scheme::Bearer => CredentialKind::BearerToken,
-    };
-    let tenant = state.tenant().to_buf();
-    let (principal, used) = state
-        .db(move |conn| {
-            let principal = credentials::authenticate_principal(conn, &token, &Face::Okta)?
-                .filter(|p| p.credential.kind == expected && p.credential.tenant_id == *tenant);
-            let used = match (&principal, window) {
-                (Some(_), Some(w)) => Some(rate_limits::count_request(
-                    conn, &tenant, w.bucket, w.start, w.len_secs,
-                )?),
-                _ => None,
-            };
-            Ok((principal, used))
-        })
-        .await?;
-    let principal = principal.ok_or_else(json::invalid_token)?;
-    Ok((OktaCaller { principal, scheme }, used))
 }
 
-/// `Vendor::authenticate` for Okta: identifies the caller, then counts the request in the
-/// org's rate-limit window (authenticated: in process, or in the database during the
-/// lookup) or its source address's own (anything else, always in process).
-pub async fn authenticate(
-    req: HttpRequest,
-    state: State,
-    presented: Presented,
-) -> Result<OktaCaller, ApiError> {
-    let family = req.app_data::<Family>().copied().unwrap_or(Family::Other);
-    let now = chrono::Utc::now().timestamp();
-    let limiter = &state.vendor.rate_limiter;
-    let window = limiter.shared_window(family, now);
-    let identified = identify(&state, presented, window).await;
-    let (caller, counted) = match identified {
-        Ok((caller, used)) => {
-            let counted = match (window, used) {
-                (Some(w), Some(used)) => limiter.settle(w, used),
-                _ => limiter.acquire(family, now),
-            };
-            (Ok(caller), counted)
-        }
-        Err(e) => {
-            let source = client_ip(&req, &state.config.server);
-            (Err(e), limiter.acquire_anonymous(&source, family, now))
-        }
-    };
+/// How the request was counted against a rate limit: in the org's window (`Counted`), or not
+/// yet, because it has no valid credential and counts against its source address's own.
+pub enum OktaNote {
+    Counted(Result<RateStatus, RateStatus>),
+    Anonymous { family: Family, now: i64 },
+}
+
+impl ConnectionAuth for Okta {
+    type Presentation = OktaPresentation;
+    type Note = OktaNote;
+
+    /// The credential (an API token for SSWS, an access token for Bearer); a request without
+    /// one is refused here, counted against its source address.
+    fn present(
+        req: &HttpRequest,
+        state: &AppState<Okta>,
+        presented: Presented,
+    ) -> Result<OktaPresentation, ApiError> {
+        let family = req.app_data::<Family>().copied().unwrap_or(Family::Other);
+        let now = chrono::Utc::now().timestamp();
+        let (scheme, token) = match presented {
+            Presented::Ssws(t) if !t.is_empty() => (Scheme::Ssws, t),
+            Presented::Bearer(t) if !t.is_empty() => (Scheme::Bearer, t),
+            Presented::Missing => {
+                return count_anonymous(req, state, family, now, Err(ApiError::MissingCredentials));
+            }
+            _ => return count_anonymous(req, state, family, now, Err(json::invalid_token())),
+        };
+        Ok(OktaPresentation {
+            scheme,
+            token,
+            family,
+            now,
+            window: state.vendor.rate_limiter.shared_window(family, now),
+        })
+    }
+
+    /// The credential of this org, made for Okta and of the presented kind, and the request
+    /// counted in the org's window: with a shared rate-limit store in the database on the
+    /// same connection, otherwise in process; only when the credential is valid.
+    fn check(
+        conn: &mut DbConn,
+        state: &AppState<Okta>,
+        p: OktaPresentation,
+    ) -> (ApiResult<OktaCaller>, OktaNote) {
+        let anonymous = OktaNote::Anonymous {
+            family: p.family,
+            now: p.now,
+        };
+        let expected = match p.scheme {
+            Scheme::Ssws => CredentialKind::ApiToken,
+            Scheme::Bearer => CredentialKind::BearerToken,
+        };
+        let tenant = state.tenant();
+        let principal = match credentials::authenticate_principal(conn, &p.token, &Face::Okta) {
+            Ok(found) => found
+                .filter(|c| c.credential.kind == expected && c.credential.tenant_id == **tenant),
+            Err(e) => return (Err(e.into()), anonymous),
+        };
+        let Some(principal) = principal else {
+            return (Err(json::invalid_token()), anonymous);
+        };
+        let limiter = &state.vendor.rate_limiter;
+        let counted = match p.window {
+            Some(w) => {
+                match rate_limits::count_request(conn, tenant, w.bucket, w.start, w.len_secs) {
+                    Ok(used) => limiter.settle(w, used),
+                    Err(e) => return (Err(e.into()), anonymous),
+                }
+            }
+            None => limiter.acquire(p.family, p.now),
+        };
+        let caller = match counted {
+            Ok(_) => Ok(OktaCaller {
+                principal,
+                scheme: p.scheme,
+            }),
+            Err(status) => Err(rate_limited(status)),
+        };
+        (caller, OktaNote::Counted(counted))
+    }
+
+    /// Records the rate-limit status for the headers; a request refused for its credential
+    /// is counted against its source address now (and may be refused for that instead).
+    fn conclude<T>(
+        req: &HttpRequest,
+        state: &AppState<Okta>,
+        note: Option<OktaNote>,
+        outcome: ApiResult<T>,
+    ) -> ApiResult<T> {
+        let (family, now) = match note {
+            Some(OktaNote::Counted(counted)) => {
+                req.extensions_mut().insert(counted.unwrap_or_else(|s| s));
+                return outcome;
+            }
+            Some(OktaNote::Anonymous { family, now }) => (family, now),
+            None => (
+                req.app_data::<Family>().copied().unwrap_or(Family::Other),
+                chrono::Utc::now().timestamp(),
+            ),
+        };
+        count_anonymous(req, state, family, now, outcome)
+    }
+}
+
+fn rate_limited(status: RateStatus) -> ApiError {
+    ApiError::RateLimited {
+        limit: status.limit,
+        reset_epoch_secs: status.reset_epoch_secs,
+    }
+}
+
+/// Counts a request without a valid credential against its source address's window, and
+/// records the status for the headers: `outcome`, or 429 when that window is used up.
+fn count_anonymous<T>(
+    req: &HttpRequest,
+    state: &AppState<Okta>,
+    family: Family,
+    now: i64,
+    outcome: ApiResult<T>,
+) -> ApiResult<T> {
+    let source = client_ip(req, &state.config.server);
+    let counted = state
+        .vendor
+        .rate_limiter
+        .acquire_anonymous(&source, family, now);
     match counted {
         Ok(status) => {
             req.extensions_mut().insert(status);
+            outcome
         }
         Err(status) => {
             req.extensions_mut().insert(status);
-            return Err(ApiError::RateLimited {
-                limit: status.limit,
-                reset_epoch_secs: status.reset_epoch_secs,
-            });
+            Err(rate_limited(status))
         }
     }
-    caller
 }

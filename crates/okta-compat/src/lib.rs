@@ -57,7 +57,7 @@ impl Vendor for Okta {
         state: web::Data<AppState<Self>>,
         presented: grant_http::Presented,
     ) -> impl std::future::Future<Output = Result<auth::OktaCaller, ApiError>> + 'static {
-        auth::authenticate(req, state, presented)
+        grant_http::auth::authenticate_in_own_hop(req, state, presented)
     }
 
     fn state(cfg: &GatewayConfig<OktaConfig>) -> Result<OktaState, String> {

@@ -4,14 +4,15 @@
 //! implemented and is answered 401 `invalid_token`.
 
 use actix_web::HttpRequest;
+use grant_core::DbConn;
 use grant_core::model::{
-    AliasVendor, Credential, Grant, Principal, Scope, ScopeSet, User, UserKey,
+    AliasVendor, Credential, Grant, Principal, Scope, ScopeSet, TenantId, User, UserKey,
 };
 use grant_core::service::authz::{self, VENAFI_ADMIN_ROLES};
 use grant_core::service::{directory, tokens};
-use grant_http::{ApiError, Presented};
+use grant_http::{ApiError, ApiResult, AppState, ConnectionAuth, Presented};
 
-use crate::{State, scope};
+use crate::{State, Venafi, scope};
 
 /// The authenticated caller of a WebSDK or VEDauth method.
 #[derive(Debug, Clone)]
@@ -36,26 +37,72 @@ pub fn bearer(presented: Presented) -> Result<Option<String>, ApiError> {
 pub async fn lookup(state: &State, token: String) -> Result<Option<VenafiCaller>, ApiError> {
     let tenant = state.tenant().to_buf();
     state
-        .db(move |conn| {
-            let Some((credential, grant)) = tokens::authenticate_access(conn, &tenant, &token)?
-            else {
-                return Ok(None);
-            };
-            let user = match credential.user_id.as_deref() {
-                Some(id) => directory::find_user(conn, &tenant, UserKey::Id, id)?,
-                None => None,
-            };
-            Ok(Some(VenafiCaller {
-                credential,
-                grant,
-                user,
-            }))
-        })
+        .db(move |conn| find_caller(conn, &tenant, &token))
         .await
+}
+
+/// The token's caller, on `conn`: its credential, the grant it was issued under and its user.
+fn find_caller(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    token: &str,
+) -> grant_core::Result<Option<VenafiCaller>> {
+    let Some((credential, grant)) = tokens::authenticate_access(conn, tenant, token)? else {
+        return Ok(None);
+    };
+    let user = match credential.user_id.as_deref() {
+        Some(id) => directory::find_user(conn, tenant, UserKey::Id, id)?,
+        None => None,
+    };
+    Ok(Some(VenafiCaller {
+        credential,
+        grant,
+        user,
+    }))
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::InvalidCredentials {
+        reason: String::new(),
+    }
+}
+
+impl ConnectionAuth for Venafi {
+    /// The bearer token (`None`: a header that is not visible ASCII, matching nothing).
+    type Presentation = Option<String>;
+    type Note = ();
+
+    fn present(
+        _req: &HttpRequest,
+        _state: &AppState<Venafi>,
+        presented: Presented,
+    ) -> Result<Option<String>, ApiError> {
+        bearer(presented)
+    }
+
+    fn check(
+        conn: &mut DbConn,
+        state: &AppState<Venafi>,
+        token: Option<String>,
+    ) -> (ApiResult<VenafiCaller>, ()) {
+        let Some(token) = token else {
+            return (Err(invalid_token()), ());
+        };
+        let found = find_caller(conn, state.tenant(), &token);
+        (
+            found
+                .map_err(ApiError::from)
+                .and_then(|c| c.ok_or_else(invalid_token)),
+            (),
+        )
+    }
 }
 
 /// A handler's caller (authenticated once per request by grant-http's extractor).
 pub type Caller = grant_http::Principal<crate::Venafi>;
+/// A handler's caller, checked on the connection its work then uses, in one blocking-pool hop
+/// (`caller.run(|conn, caller| …)`).
+pub type PendingCaller = grant_http::PendingCaller<crate::Venafi>;
 
 impl VenafiCaller {
     /// The scopes the token carries.
@@ -120,18 +167,4 @@ impl VenafiCaller {
             })
         }
     }
-}
-
-/// `Vendor::authenticate` for the WebSDK: the bearer token VEDauth issued, with the grant
-/// it was issued under and its user.
-pub async fn authenticate(
-    _req: HttpRequest,
-    state: State,
-    presented: Presented,
-) -> Result<VenafiCaller, ApiError> {
-    let invalid = || ApiError::InvalidCredentials {
-        reason: String::new(),
-    };
-    let token = bearer(presented)?.ok_or_else(invalid)?;
-    lookup(&state, token).await?.ok_or_else(invalid)
 }

@@ -53,7 +53,7 @@ impl Vendor for Venafi {
         state: web::Data<AppState<Self>>,
         presented: grant_http::Presented,
     ) -> impl std::future::Future<Output = Result<auth::VenafiCaller, ApiError>> + 'static {
-        auth::authenticate(req, state, presented)
+        grant_http::auth::authenticate_in_own_hop(req, state, presented)
     }
 
     fn state(_cfg: &GatewayConfig<VenafiConfig>) -> Result<VenafiState, String> {

@@ -17,7 +17,7 @@ use grant_http::pagination::{decode_cursor, encode_cursor, link};
 use grant_http::{ApiError, ApiResult, base_url};
 
 use crate::State;
-use crate::auth::Caller;
+use crate::auth::{OktaCaller, PendingCaller};
 use crate::json::{GrantContext, GrantResponse, UserClientResponse};
 use grant_core::model::ClientId;
 use grant_core::model::TenantId;
@@ -92,7 +92,7 @@ fn resolve_user(
     conn: &mut DbConn,
     tenant: &TenantId,
     user_ref: &str,
-    caller: &Caller,
+    caller: &OktaCaller,
     write: bool,
 ) -> Result<User, CoreError> {
     let user = if user_ref == "me" {
@@ -188,29 +188,25 @@ fn list_response(
 async fn list(
     state: State,
     req: HttpRequest,
-    caller: Caller,
+    caller: PendingCaller,
     user_ref: String,
     client_ref: Option<String>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(false)?;
-    let query = ListQuery::parse(&req)?;
-    let page = page_request(&query)?;
-    let expand = expands_scope(query.expand.as_deref());
+    let query = ListQuery::parse(&req).and_then(|q| Ok((page_request(&q)?, q)));
     let tenant = state.tenant().to_buf();
-    let scope = if client_ref.is_none() {
-        query.scope_id.clone().filter(|s| !s.is_empty())
-    } else {
-        None
-    };
-    let loaded = state
-        .db(move |conn| {
-            let user = resolve_user(conn, &tenant, &user_ref, &caller, false)?;
+    let loaded = caller
+        .run(move |conn, caller| {
+            caller.require(false)?;
+            let (page, query) = query?;
+            let expand = expands_scope(query.expand.as_deref());
+            let user = resolve_user(conn, &tenant, &user_ref, caller, false)?;
             let filter = match &client_ref {
                 Some(client) => {
                     clients::get_client(conn, &tenant, ClientId::new(client))?;
                     GrantFilter::by_user_and_client(&user.id, client)
                 }
-                None => GrantFilter::by_user(&user.id).with_scope(scope),
+                None => GrantFilter::by_user(&user.id)
+                    .with_scope(query.scope_id.filter(|s| !s.is_empty())),
             };
             let items = grants::list_consents(conn, &tenant, &filter, &page)?;
             let scopes = scope_definitions(conn, &tenant, &items.items, expand)?;
@@ -235,7 +231,7 @@ async fn list(
 pub async fn list_user_grants(
     state: State,
     req: HttpRequest,
-    caller: Caller,
+    caller: PendingCaller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     list(state, req, caller, path.into_inner(), None).await
@@ -245,7 +241,7 @@ pub async fn list_user_grants(
 pub async fn list_grants_for_user_and_client(
     state: State,
     req: HttpRequest,
-    caller: Caller,
+    caller: PendingCaller,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (user, client) = path.into_inner();
@@ -256,17 +252,17 @@ pub async fn list_grants_for_user_and_client(
 pub async fn get_user_grant(
     state: State,
     req: HttpRequest,
-    caller: Caller,
+    caller: PendingCaller,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(false)?;
-    let query = ListQuery::parse(&req)?;
+    let query = ListQuery::parse(&req);
     let (user_ref, grant_id) = path.into_inner();
-    let expand = expands_scope(query.expand.as_deref());
     let tenant = state.tenant().to_buf();
-    let loaded = state
-        .db(move |conn| {
-            let user = resolve_user(conn, &tenant, &user_ref, &caller, false)?;
+    let loaded = caller
+        .run(move |conn, caller| {
+            caller.require(false)?;
+            let expand = expands_scope(query?.expand.as_deref());
+            let user = resolve_user(conn, &tenant, &user_ref, caller, false)?;
             let grant =
                 grants::get_consent(conn, &tenant, &grant_id, &GrantFilter::by_user(&user.id))?;
             let items = Page {
@@ -290,23 +286,23 @@ pub async fn get_user_grant(
 /// DELETE /api/v1/users/{userId}/grants/{grantId}
 pub async fn revoke_user_grant(
     state: State,
-    caller: Caller,
+    caller: PendingCaller,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(true)?;
     let (user_ref, grant_id) = path.into_inner();
     let tenant = state.tenant().to_buf();
-    state
-        .db(move |conn| {
-            let user = resolve_user(conn, &tenant, &user_ref, &caller, true)?;
-            let actor = actor(&caller);
-            grants::revoke_consent(
+    caller
+        .run(move |conn, caller| {
+            caller.require(true)?;
+            let user = resolve_user(conn, &tenant, &user_ref, caller, true)?;
+            let actor = actor(caller);
+            Ok(grants::revoke_consent(
                 conn,
                 &tenant,
                 &grant_id,
                 &GrantFilter::by_user(&user.id),
                 &actor,
-            )
+            )?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -315,21 +311,21 @@ pub async fn revoke_user_grant(
 /// DELETE /api/v1/users/{userId}/grants
 pub async fn revoke_user_grants(
     state: State,
-    caller: Caller,
+    caller: PendingCaller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(true)?;
     let user_ref = path.into_inner();
     let tenant = state.tenant().to_buf();
-    state
-        .db(move |conn| {
-            let user = resolve_user(conn, &tenant, &user_ref, &caller, true)?;
-            grants::revoke_grants(
+    caller
+        .run(move |conn, caller| {
+            caller.require(true)?;
+            let user = resolve_user(conn, &tenant, &user_ref, caller, true)?;
+            Ok(grants::revoke_grants(
                 conn,
                 &tenant,
                 &GrantFilter::by_user(&user.id).scoped_only(),
-                &actor(&caller),
-            )
+                &actor(caller),
+            )?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -338,18 +334,23 @@ pub async fn revoke_user_grants(
 /// DELETE /api/v1/users/{userId}/clients/{clientId}/grants
 pub async fn revoke_grants_for_user_and_client(
     state: State,
-    caller: Caller,
+    caller: PendingCaller,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(true)?;
     let (user_ref, client_id) = path.into_inner();
     let tenant = state.tenant().to_buf();
-    state
-        .db(move |conn| {
-            let user = resolve_user(conn, &tenant, &user_ref, &caller, true)?;
+    caller
+        .run(move |conn, caller| {
+            caller.require(true)?;
+            let user = resolve_user(conn, &tenant, &user_ref, caller, true)?;
             clients::get_client(conn, &tenant, ClientId::new(&client_id))?;
             let filter = GrantFilter::by_user_and_client(&user.id, &client_id).scoped_only();
-            grants::revoke_grants(conn, &tenant, &filter, &actor(&caller))
+            Ok(grants::revoke_grants(
+                conn,
+                &tenant,
+                &filter,
+                &actor(caller),
+            )?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -359,15 +360,15 @@ pub async fn revoke_grants_for_user_and_client(
 pub async fn list_user_clients(
     state: State,
     req: HttpRequest,
-    caller: Caller,
+    caller: PendingCaller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(false)?;
     let user_ref = path.into_inner();
     let tenant = state.tenant().to_buf();
-    let (user, found) = state
-        .db(move |conn| {
-            let user = resolve_user(conn, &tenant, &user_ref, &caller, false)?;
+    let (user, found) = caller
+        .run(move |conn, caller| {
+            caller.require(false)?;
+            let user = resolve_user(conn, &tenant, &user_ref, caller, false)?;
             let ids = grants::client_ids_with_grants(
                 conn,
                 &tenant,
@@ -386,7 +387,7 @@ pub async fn list_user_clients(
 }
 
 /// Who the audit log names for a revocation: the credential (never its secret).
-fn actor(caller: &Caller) -> String {
+fn actor(caller: &OktaCaller) -> String {
     let c = caller.credential();
     format!("okta:{}:{}", c.kind, c.name)
 }

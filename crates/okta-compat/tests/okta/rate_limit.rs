@@ -49,6 +49,47 @@ async fn rate_limit_answers_429_then_recovers_after_the_reset() {
     assert_eq!(s, 200, "recovered after the reset");
 }
 
+/// The caller is checked on the connection the handler's work then uses (one hop): a
+/// revocation refused for the rate limit must not have run.
+#[tokio::test]
+async fn a_revocation_refused_for_the_rate_limit_revokes_nothing() {
+    let mut cfg = config();
+    cfg.vendor.rate_limit = RateLimitConfig {
+        enabled: true,
+        window_secs: 3600,
+        users: 1,
+        other: 100,
+        ..RateLimitConfig::default()
+    };
+    let o = org_with(cfg);
+    add_grant(
+        &o,
+        &o.alice,
+        CLIENT,
+        "scpCmCCV1DpxVkCaye2X",
+        "oagalice0000000000a1",
+        "2024-01-01T00:00:00Z",
+    );
+    let path = format!("/api/v1/users/{ALICE}/grants");
+    let (s, _, body) = get(&o, &path).await;
+    assert_eq!(s, 200);
+    assert_eq!(consent_ids(&body).len(), 1);
+    let (s, h, body) = delete(&o, &path).await;
+    assert_eq!(s, 429, "{body}");
+    assert_eq!(h["x-rate-limit-remaining"], "0");
+    let active = grant_core::service::grants::list_consents(
+        &mut o.srv.conn(),
+        o.srv.tenant(),
+        &grant_core::model::GrantFilter::by_user(&o.alice.id),
+        &grant_core::model::PageRequest {
+            limit: 10,
+            after: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(active.items.len(), 1, "the refused DELETE revoked nothing");
+}
+
 #[tokio::test]
 async fn anonymous_requests_do_not_spend_the_orgs_rate_limit() {
     let mut cfg = config();
