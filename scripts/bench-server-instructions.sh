@@ -6,7 +6,7 @@
 # and then 2N keep-alive requests; the difference over N is one request, start-up and
 # shutdown cancelled out. A count, not a time: two builds compare exactly on a busy machine.
 #   scripts/bench-server-instructions.sh [GRANTS] [USERS] [N]
-# With AB_BIN=/path/to/another/okta-compat, that binary is counted too.
+# With AB_BIN="/path/to/another/okta-compat …" (earlier builds, say), those are counted too.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 need valgrind python3 curl
@@ -74,7 +74,7 @@ per "storage ceiling (page query, rows as JSON)" "http://127.0.0.1:$PORT/" "" --
   "$REL/examples/storage_ceiling" "127.0.0.1:$PORT" "$DB" default alice 20 consents
 per "okta-compat list (this build)" "$URL" "Authorization: SSWS $TOKEN" -- \
   "$REL/okta-compat" --config "$WORK/okta.toml"
-if [ -n "${AB_BIN:-}" ]; then
-  per "okta-compat list ($AB_BIN)" "$URL" "Authorization: SSWS $TOKEN" -- \
-    "$AB_BIN" --config "$WORK/okta.toml"
-fi
+for other in ${AB_BIN:-}; do
+  per "okta-compat list ($other)" "$URL" "Authorization: SSWS $TOKEN" -- \
+    "$other" --config "$WORK/okta.toml"
+done

@@ -5,16 +5,28 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 /// `YYYY-MM-DDTHH:mm:ss.SSSZ`: UTC, exactly three fraction digits (Okta, PingFederate).
 /// Written out rather than through `format`, which re-parses its pattern on every call.
 pub fn iso8601_millis(t: DateTime<Utc>) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.timestamp_subsec_millis().min(999)
-    )
+    Iso8601Millis(t).to_string()
+}
+
+/// [`iso8601_millis`] as a `Display`, to write a time into a response without a `String`
+/// of its own (`serializer.collect_str(&Iso8601Millis(t))`).
+pub struct Iso8601Millis(pub DateTime<Utc>);
+
+impl std::fmt::Display for Iso8601Millis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = self.0;
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.timestamp_subsec_millis().min(999)
+        )
+    }
 }
 
 #[cfg(test)]

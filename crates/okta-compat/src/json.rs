@@ -30,11 +30,6 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
     .remove(b':')
     .remove(b'@');
 
-/// One URL path segment, percent-encoded.
-pub fn path_segment(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, PATH_SEGMENT).to_string()
-}
-
 /// `YYYY-MM-DDTHH:mm:ss.SSSZ`.
 pub fn okta_time(t: DateTime<Utc>) -> String {
     grant_http::time::iso8601_millis(t)
@@ -59,11 +54,58 @@ pub fn invalid_token() -> ApiError {
     }
 }
 
+/// A link's URL, written straight into the response (no `String` of its own): its pieces
+/// in order, then an optional last path segment, percent-encoded.
+pub struct Href<'a> {
+    pieces: [&'a str; 5],
+    encoded_segment: Option<&'a str>,
+}
+
+impl<'a> Href<'a> {
+    fn new(pieces: [&'a str; 5]) -> Self {
+        Self {
+            pieces,
+            encoded_segment: None,
+        }
+    }
+}
+
+impl std::fmt::Display for Href<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for piece in self.pieces {
+            f.write_str(piece)?;
+        }
+        if let Some(segment) = self.encoded_segment {
+            write!(
+                f,
+                "{}",
+                percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Href<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A time as Okta writes it (`YYYY-MM-DDTHH:mm:ss.SSSZ`), written straight into the response.
+pub struct OktaTime(pub DateTime<Utc>);
+
+impl Serialize for OktaTime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&grant_http::time::Iso8601Millis(self.0))
+    }
+}
+
 #[derive(Serialize)]
-pub struct Link {
-    pub href: String,
+pub struct Link<'a> {
+    pub href: Href<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -72,67 +114,68 @@ pub struct Hints {
 }
 
 #[derive(Serialize)]
-pub struct SelfLink {
-    pub href: String,
+pub struct SelfLink<'a> {
+    pub href: Href<'a>,
     pub hints: Hints,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct GrantLinks {
-    pub app: Link,
+pub struct GrantLinks<'a> {
+    pub app: Link<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scope: Option<Link>,
-    pub client: Link,
+    pub scope: Option<Link<'a>>,
+    pub client: Link<'a>,
     #[serde(rename = "self")]
-    pub self_: SelfLink,
-    pub user: Link,
+    pub self_: SelfLink<'a>,
+    pub user: Link<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub authorization_server: Option<Link>,
+    pub authorization_server: Option<Link<'a>>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EmbeddedScope {
-    pub id: String,
+pub struct EmbeddedScope<'a> {
+    pub id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
+    pub display_name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<&'a str>,
 }
 
 #[derive(Serialize)]
-pub struct Embedded {
-    pub scope: EmbeddedScope,
+pub struct Embedded<'a> {
+    pub scope: EmbeddedScope<'a>,
 }
 
 #[derive(Serialize)]
-pub struct Actor {
-    pub id: String,
+pub struct Actor<'a> {
+    pub id: &'a str,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: &'a str,
 }
 
-/// `OAuth2ScopeConsentGrant`.
+/// `OAuth2ScopeConsentGrant`, borrowing from the consent and its context: its strings and
+/// links are written straight into the response.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct GrantResponse {
-    pub id: String,
+pub struct GrantResponse<'a> {
+    pub id: &'a str,
     pub status: &'static str,
-    pub created: String,
-    pub created_by: Actor,
-    pub last_updated: String,
-    pub issuer: String,
-    pub client_id: String,
-    pub user_id: String,
-    pub scope_id: String,
+    pub created: OktaTime,
+    pub created_by: Actor<'a>,
+    pub last_updated: OktaTime,
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    pub user_id: &'a str,
+    pub scope_id: &'a str,
     pub source: &'static str,
     #[serde(rename = "_embedded", skip_serializing_if = "Option::is_none")]
-    pub embedded: Option<Embedded>,
+    pub embedded: Option<Embedded<'a>>,
     #[serde(rename = "_links")]
-    pub links: GrantLinks,
+    pub links: GrantLinks<'a>,
 }
 
 /// What a grant's projection needs besides the grant.
@@ -152,22 +195,21 @@ fn authorization_server_id(issuer: &str) -> Option<&str> {
     (!id.is_empty() && !id.contains('/')).then_some(id)
 }
 
-impl GrantResponse {
+impl<'a> GrantResponse<'a> {
     /// One scope of a grant, as its own consent grant: the consent's id and scope, the
     /// grant's times, client, issuer and source.
-    pub fn project(consent: &ScopeConsent, ctx: &GrantContext<'_>) -> Self {
+    pub fn project(consent: &'a ScopeConsent, ctx: &GrantContext<'a>) -> Self {
         let g = &consent.grant;
         let base = ctx.base;
         let user_id = ctx.user.alias(AliasVendor::Okta);
-        let scope_id = consent.scope.clone();
-        let client_title = consent.client_name.clone().filter(|n| !n.is_empty());
+        let scope_id = consent.scope.as_str();
+        let client_title = consent.client_name.as_deref().filter(|n| !n.is_empty());
         let issuer = if g.issuer.is_empty() {
-            base.to_owned()
+            base
         } else {
-            g.issuer.clone()
+            g.issuer.as_str()
         };
-        let as_id = authorization_server_id(&issuer).map(str::to_owned);
-        let as_id = as_id.as_deref();
+        let as_id = authorization_server_id(issuer);
         let scope_def = ctx
             .scopes
             .and_then(|defs| defs.iter().find(|d| d.id == scope_id || d.name == scope_id));
@@ -175,72 +217,69 @@ impl GrantResponse {
             // A grant the user made on a consent page records the user's own id: shown as
             // the user's Okta id.
             Some(a) => Actor {
-                id: if a.id == ctx.user.id {
-                    user_id.to_owned()
-                } else {
-                    a.id.clone()
-                },
-                kind: a.kind.clone(),
+                id: if a.id == ctx.user.id { user_id } else { &a.id },
+                kind: &a.kind,
             },
             None => Actor {
-                id: user_id.to_owned(),
-                kind: "User".into(),
+                id: user_id,
+                kind: "User",
             },
         };
+        let client_id = g.client_id.as_str();
         GrantResponse {
-            id: consent.id.clone(),
+            id: &consent.id,
             status: match g.status {
                 GrantStatus::Active => "ACTIVE",
                 GrantStatus::Revoked => "REVOKED",
             },
-            created: okta_time(g.created_at),
+            created: OktaTime(g.created_at),
             created_by,
-            last_updated: okta_time(g.updated_at),
+            last_updated: OktaTime(g.updated_at),
             issuer,
-            client_id: g.client_id.clone(),
-            user_id: user_id.to_owned(),
+            client_id,
+            user_id,
             embedded: ctx.scopes.map(|_| Embedded {
                 scope: EmbeddedScope {
-                    id: scope_id.clone(),
-                    name: scope_def.map(|d| d.name.clone()),
-                    display_name: scope_def.map(|d| d.display_name.clone()),
-                    description: scope_def.map(|d| d.description.clone()),
+                    id: scope_id,
+                    name: scope_def.map(|d| d.name.as_str()),
+                    display_name: scope_def.map(|d| d.display_name.as_str()),
+                    description: scope_def.map(|d| d.description.as_str()),
                 },
             }),
-            scope_id: scope_id.clone(),
+            scope_id,
             source: match g.source {
                 GrantSource::EndUser => "END_USER",
                 GrantSource::Admin => "ADMIN",
             },
             links: GrantLinks {
                 app: Link {
-                    href: format!("{base}/api/v1/apps/{}", g.client_id),
-                    title: client_title.clone(),
+                    href: Href::new([base, "/api/v1/apps/", client_id, "", ""]),
+                    title: client_title,
                 },
                 scope: as_id.map(|as_id| Link {
-                    href: format!(
-                        "{base}/api/v1/authorizationServers/{as_id}/scopes/{}",
-                        path_segment(&scope_id)
-                    ),
-                    title: scope_def.map(|d| d.display_name.clone()),
+                    href: Href {
+                        pieces: [base, "/api/v1/authorizationServers/", as_id, "/scopes/", ""],
+                        encoded_segment: Some(scope_id),
+                    },
+                    title: scope_def.map(|d| d.display_name.as_str()),
                 }),
                 client: Link {
-                    href: format!("{base}/oauth2/v1/clients/{}", g.client_id),
+                    href: Href::new([base, "/oauth2/v1/clients/", client_id, "", ""]),
                     title: client_title,
                 },
                 self_: SelfLink {
-                    href: format!("{base}/api/v1/users/{user_id}/grants/{}", consent.id),
+                    href: Href::new([base, "/api/v1/users/", user_id, "/grants/", &consent.id]),
                     hints: Hints {
                         allow: ["GET", "DELETE"],
                     },
                 },
                 user: Link {
-                    href: format!("{base}/api/v1/users/{user_id}"),
-                    title: Some(ctx.user.display_name.clone()),
+                    href: Href::new([base, "/api/v1/users/", user_id, "", ""]),
+                    title: Some(&ctx.user.display_name),
                 },
                 authorization_server: as_id.map(|as_id| Link {
-                    href: format!("{base}/api/v1/authorizationServers/{as_id}"),
-                    title: Some(ctx.authorization_server_name.to_owned()),
+                    href: Href::new([base, "/api/v1/authorizationServers/", as_id, "", ""]),
+                    title: Some(ctx.authorization_server_name),
                 }),
             },
         }

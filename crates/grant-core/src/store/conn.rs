@@ -4,6 +4,20 @@ use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 
 use crate::{CoreError, Result};
 
+/// Runs `$body` with `$c` bound to the backend's own connection (`SqliteConnection` or
+/// `PgConnection`), for a statement of a fixed type on a hot path: through the
+/// multi-backend wrapper, every call walks the statement to decide it may be cached and
+/// converts its binds. The statement is written once and type-checked for each backend.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::store::DbConn::Sqlite($c) => $body,
+            $crate::store::DbConn::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 /// One connection type over both backends; queries are written once against it.
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {

@@ -2,9 +2,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable};
 
-use super::DbConn;
 use super::rows::{GrantRow, GrantScopeRow, naive};
 use super::schema::{clients, credentials, grant_scopes, grants};
+use super::{DbConn, on_backend};
 use crate::Result;
 use crate::model::{
     ConsentId, Cursor, Grant, GrantFilter, GrantStatus, Page, PageRequest, ScopeConsent,
@@ -39,10 +39,10 @@ type BoxedConsents<'a> = diesel::dsl::IntoBoxed<'a, ConsentSource, super::MultiB
 type ConsentRow = (String, String, GrantRow, Option<String>);
 
 /// What a consent row reads: its id and scope, its grant, its client's name.
-fn consent_columns() -> (
+fn consent_columns<DB: diesel::backend::Backend>() -> (
     grant_scopes::consent_id,
     grant_scopes::scope,
-    diesel::dsl::AsSelect<GrantRow, super::MultiBackend>,
+    diesel::dsl::AsSelect<GrantRow, DB>,
     diesel::dsl::Nullable<clients::name>,
 ) {
     (
@@ -214,13 +214,13 @@ pub fn list_consents(
     let limit = i64::from(page.limit.max(1));
     // The page, from any query over the consent source: after the cursor, in order.
     macro_rules! page_of {
-        ($q:expr) => {
+        ($conn:expr, $q:expr) => {
             match &page.after {
                 None => $q
                     .order((grants::created_at.asc(), grant_scopes::consent_id.asc()))
                     .limit(limit + 1)
                     .select(consent_columns())
-                    .load(conn)?,
+                    .load($conn)?,
                 Some(after) => {
                     let at = naive(after.created_at);
                     $q.filter(
@@ -231,22 +231,25 @@ pub fn list_consents(
                     .order((grants::created_at.asc(), grant_scopes::consent_id.asc()))
                     .limit(limit + 1)
                     .select(consent_columns())
-                    .load(conn)?
+                    .load($conn)?
                 }
             }
         };
     }
     let rows: Vec<ConsentRow> = match filter {
         // One user's consents, the hot path (every Okta list): a statement of a fixed type,
-        // prepared once per connection and found in the cache by its type. A boxed query
-        // would have its SQL written out on every call to be looked up by text.
+        // prepared once per connection and found in the cache by its type, and run on the
+        // backend's own connection (through the multi-backend wrapper, each call would walk
+        // the statement to decide it may be cached and collect its binds twice). A boxed
+        // query would have its SQL written out on every call to be looked up by text.
         GrantFilter {
             user_id: Some(user),
             client_id: None,
             scope: None,
             grant_types,
             ..
-        } if grant_types.is_empty() => page_of!(
+        } if grant_types.is_empty() => on_backend!(conn, |c| page_of!(
+            c,
             grant_scopes::table
                 .inner_join(grants::table)
                 .left_join(clients::table.on(client_of_grant()))
@@ -258,8 +261,8 @@ pub fn list_consents(
                         .is_null()
                         .or(grants::expires_at.gt(naive(now)))
                 )
-        ),
-        _ => page_of!(consents_filtered(tenant, filter, now)),
+        )),
+        _ => page_of!(conn, consents_filtered(tenant, filter, now)),
     };
     let more = rows.len() as i64 > limit;
     let items = rows

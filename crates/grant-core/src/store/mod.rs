@@ -21,6 +21,7 @@ pub mod users;
 
 use std::time::Duration;
 
+pub(crate) use conn::on_backend;
 pub use conn::{Backend, ConnectionManager, DatabaseUrl, DbConn, MultiBackend};
 
 use crate::Result;

@@ -132,11 +132,11 @@ fn scope_definitions(
     Ok(Some(directory::find_scopes(conn, tenant, &keys)?))
 }
 
-fn project_all(
-    state: &State,
-    base: &str,
-    loaded: &Loaded<Page<ScopeConsent>>,
-) -> Vec<GrantResponse> {
+fn project_all<'a>(
+    state: &'a State,
+    base: &'a str,
+    loaded: &'a Loaded<Page<ScopeConsent>>,
+) -> Vec<GrantResponse<'a>> {
     let ctx = GrantContext {
         base,
         user: &loaded.user,
