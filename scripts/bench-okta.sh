@@ -62,23 +62,28 @@ start_okta memory
 URL="http://127.0.0.1:18081/api/v1/users/00uA1iceBench0000001/grants?limit=20"
 curl -fsS -H "Authorization: SSWS $TOKEN" "$URL" >"$WORK/body.json"
 echo "response body: $(wc -c <"$WORK/body.json") bytes, $(python3 -c "import json; print(len(json.load(open('$WORK/body.json'))))") grants"
-taskset -c 0 "$BIN/examples/fixed_body" 127.0.0.1:18099 "$WORK/body.json" & PIDS+=($!)
+taskset -c 0 "$BIN/examples/fixed_body" 127.0.0.1:18099 "$WORK/body.json" & FIXED_PID=$!; PIDS+=($FIXED_PID)
 start_storage_ceiling "$DB" default alice 20
 for _ in $(seq 50); do curl -fs http://127.0.0.1:18099/ >/dev/null && break; sleep 0.1; done
 
 RATE=""
-run() { # label url [header]
-  local out
+run() { # label url [header] [server pid]: with the pid, its CPU per request and peak RSS too
+  local out ticks=0 usage=""
+  [ -n "${4:-}" ] && ticks="$(cpu_ticks "$4")"
   out=$(taskset -c 1 wrk -t1 -c16 -d"${DURATION}s" --latency ${3:+-H "$3"} "$2")
   RATE="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
-  printf '%-48s %10s req/s   p99 %s\n' "$1" "$RATE" "$(awk '$1=="99%" {print $2}' <<<"$out")"
+  if [ -n "${4:-}" ]; then
+    local requests; requests="$(awk '/requests in/ {print $1}' <<<"$out")"
+    usage="$(python3 -c "print(f'   server CPU {($(cpu_ticks "$4") - $ticks) / $(getconf CLK_TCK) / $requests * 1e6:.0f} µs/req')")   peak RSS $(peak_rss_mib "$4") MiB"
+  fi
+  printf '%-48s %10s req/s   p99 %s%s\n' "$1" "$RATE" "$(awk '$1=="99%" {print $2}' <<<"$out")" "$usage"
 }
 echo "wrk: 1 thread, 16 connections, ${DURATION}s each; server pinned to core 0, wrk to core 1"
-run "actix fixed body (HTTP ceiling)" "http://127.0.0.1:18099/"
+run "actix fixed body (HTTP ceiling)" "http://127.0.0.1:18099/" "" "$FIXED_PID"
 HTTP_CEILING="$RATE"
-run "one page query, 20 rows as JSON (storage ceiling)" "$CEILING_URL"
+run "one page query, 20 rows as JSON (storage ceiling)" "$CEILING_URL" "" "$CEILING_PID"
 STORAGE_CEILING="$RATE"
-run "okta-compat list grants, rate limit in process" "$URL" "Authorization: SSWS $TOKEN"
+run "okta-compat list grants, rate limit in process" "$URL" "Authorization: SSWS $TOKEN" "$OKTA_PID"
 MEMORY="$RATE"
 echo "okta-compat / storage ceiling: $(python3 -c "print(f'{$MEMORY / $STORAGE_CEILING:.2f}')"); / HTTP ceiling: $(python3 -c "print(f'{$MEMORY / $HTTP_CEILING:.3f}')")"
 if [ -n "${AB_BIN:-}" ]; then
@@ -88,14 +93,14 @@ if [ -n "${AB_BIN:-}" ]; then
   for who in B A A B; do
     stop_okta
     if [ "$who" = B ]; then start_okta memory "$AB_BIN"; else start_okta memory; fi
-    run "  $who: $([ "$who" = B ] && echo "$AB_BIN" || echo "this build")" "$URL" "Authorization: SSWS $TOKEN"
+    run "  $who: $([ "$who" = B ] && echo "$AB_BIN" || echo "this build")" "$URL" "Authorization: SSWS $TOKEN" "$OKTA_PID"
     if [ "$who" = B ]; then best_b="$(python3 -c "print(max($best_b, $RATE))")"; else best_a="$(python3 -c "print(max($best_a, $RATE))")"; fi
   done
   echo "A/B, best runs: this build / $AB_BIN = $(python3 -c "print(f'{$best_a / $best_b:.3f}')")"
 fi
 stop_okta
 start_okta database
-run "okta-compat list grants, rate limit in the db" "$URL" "Authorization: SSWS $TOKEN"
+run "okta-compat list grants, rate limit in the db" "$URL" "Authorization: SSWS $TOKEN" "$OKTA_PID"
 echo "shared (database) / in-process rate limit: $(python3 -c "print(f'{$RATE / $MEMORY:.2f}')")"
 
 # The same data, request and token on PostgreSQL ($BENCH_PG_URL, a database made for the run
@@ -111,9 +116,9 @@ if command -v psql >/dev/null 2>&1 && psql "$PG_ADMIN" -qAtc 'select 1' >/dev/nu
   stop_okta
   start_okta memory
   start_storage_ceiling "$DB" default alice 20
-  run "storage ceiling on PostgreSQL" "$CEILING_URL"
+  run "storage ceiling on PostgreSQL" "$CEILING_URL" "" "$CEILING_PID"
   PG_CEILING="$RATE"
-  run "okta-compat list grants on PostgreSQL" "$URL" "Authorization: SSWS $TOKEN"
+  run "okta-compat list grants on PostgreSQL" "$URL" "Authorization: SSWS $TOKEN" "$OKTA_PID"
   echo "PostgreSQL: okta-compat / its storage ceiling: $(ratio "$RATE" "$PG_CEILING"); okta-compat on PostgreSQL / on SQLite (rate limit in process): $(ratio "$RATE" "$MEMORY")"
 else
   echo "PostgreSQL run skipped: no server answers at $PG_ADMIN (set BENCH_PG_URL)"

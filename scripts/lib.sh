@@ -68,7 +68,7 @@ authz_sdk_cleanup() {
   rm -rf "$WORK"
 }
 
-# start_storage_ceiling DB_URL TENANT USER [ROWS] [consents|grants] -> sets CEILING_URL: the
+# start_storage_ceiling DB_URL TENANT USER [ROWS] [consents|grants] -> sets CEILING_URL and CEILING_PID: the
 # storage ceiling of the benchmarks (grant-http/examples/storage_ceiling.rs: one page query of
 # USER's consents, as Okta lists them, or grants, as the other faces do; ROWS rows (20) as
 # JSON, nothing else) on CPU 0, over the gateway's store. USER is a login or a user id.
@@ -77,7 +77,8 @@ start_storage_ceiling() {
   local port; port="$(free_port)"
   taskset -c 0 "${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/storage_ceiling" \
     "127.0.0.1:$port" "$1" "$2" "$3" "${4:-20}" "${5:-consents}" >"$WORK/storage-ceiling.log" 2>&1 &
-  PIDS+=("$!")
+  CEILING_PID=$!
+  PIDS+=("$CEILING_PID")
   CEILING_URL="http://127.0.0.1:$port/"
   local i
   for i in $(seq 1 100); do curl -fs "$CEILING_URL" >/dev/null 2>&1 && return 0; sleep 0.1; done

@@ -1,9 +1,9 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::DbConn;
 use super::rows::{CredentialRow, naive};
 use super::schema::{credentials, tenants};
+use super::{DbConn, on_backend};
 use crate::Result;
 use crate::model::{Credential, CredentialKind, CredentialStatus, TenantStatus};
 
@@ -31,12 +31,13 @@ pub fn insert_credentials(conn: &mut DbConn, rows: &[CredentialRow]) -> Result<(
 /// A token credential by the SHA-256 digest of its secret (unique index), for
 /// authentication: None when its tenant is disabled.
 pub fn find_by_digest(conn: &mut DbConn, digest: &[u8]) -> Result<Option<Credential>> {
-    let row = credentials::table
+    // Every authenticated request: on the backend's own connection (see `on_backend`).
+    let row = on_backend!(conn, |c| credentials::table
         .filter(credentials::digest.eq(digest))
         .filter(of_enabled_tenant())
         .select(CredentialRow::as_select())
-        .first(conn)
-        .optional()?;
+        .first(c)
+        .optional())?;
     row.map(Credential::try_from).transpose()
 }
 

@@ -2,9 +2,9 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use super::DbConn;
 use super::rows::{UserAliasRow, UserRow};
 use super::schema::{user_aliases, users};
+use super::{DbConn, on_backend};
 use crate::Result;
 use crate::model::{Aliases, User, UserKey};
 
@@ -37,10 +37,10 @@ fn with_aliases(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<User>> {
     let mut by_user: HashMap<String, Aliases> = HashMap::with_capacity(rows.len());
     for chunk in rows.chunks(500) {
         let found: Vec<(String, String, String)> = match chunk {
-            [one] => user_aliases::table
+            [one] => on_backend!(conn, |c| user_aliases::table
                 .filter(user_aliases::user_id.eq(&one.id))
                 .select(ALIAS_COLUMNS)
-                .load(conn)?,
+                .load(c))?,
             _ => {
                 let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
                 user_aliases::table
@@ -104,28 +104,33 @@ pub fn find_user(
 ) -> Result<Option<User>> {
     let in_tenant = users::table.filter(users::tenant_id.eq(tenant));
     let row = match key {
-        UserKey::Id => in_tenant
+        // A request's own user or the user of its path, on most requests: on the backend's
+        // own connection (see `on_backend`).
+        UserKey::Id => on_backend!(conn, |c| in_tenant
             .filter(users::id.eq(value))
             .select(UserRow::as_select())
-            .first(conn)
-            .optional()?,
+            .first(c)
+            .optional())?,
         UserKey::Login => in_tenant
             .filter(users::login.eq(value))
             .select(UserRow::as_select())
             .first(conn)
             .optional()?,
-        UserKey::Alias(vendor) => in_tenant
-            .filter(
-                users::id.nullable().eq(user_aliases::table
-                    .filter(user_aliases::tenant_id.eq(tenant))
-                    .filter(user_aliases::vendor.eq(vendor.as_str()))
-                    .filter(user_aliases::lookup_key.eq(vendor.lookup_key(value)))
-                    .select(user_aliases::user_id)
-                    .single_value()),
-            )
-            .select(UserRow::as_select())
-            .first(conn)
-            .optional()?,
+        UserKey::Alias(vendor) => {
+            let key = vendor.lookup_key(value);
+            on_backend!(conn, |c| in_tenant
+                .filter(
+                    users::id.nullable().eq(user_aliases::table
+                        .filter(user_aliases::tenant_id.eq(tenant))
+                        .filter(user_aliases::vendor.eq(vendor.as_str()))
+                        .filter(user_aliases::lookup_key.eq(&key))
+                        .select(user_aliases::user_id)
+                        .single_value()),
+                )
+                .select(UserRow::as_select())
+                .first(c)
+                .optional())?
+        }
     };
     match row {
         Some(row) => Ok(with_aliases(conn, vec![row])?.pop()),
