@@ -1,7 +1,8 @@
 //! Benchmark ceiling for list requests: a minimal actix-web server that answers every GET
 //! with one page of a user's active scope consents (Okta) or grants (the other faces) — one
 //! indexed SELECT (the same join, filter and order as a gateway's list, a statement prepared
-//! once and kept), its rows written as JSON — over the same database, store settings and pool as the gateways, and
+//! once and kept), its rows written as JSON — over the same database, store settings, pool and
+//! blocking threads as the gateways, and
 //! nothing else: no authentication, no user lookup, no client names, no projection. A
 //! gateway's list request divided by this one, in the same run, is what the request costs
 //! beyond the query it needs.
@@ -17,7 +18,7 @@ use diesel::prelude::*;
 use grant_core::model::{TenantId, UserKey};
 use grant_core::service::directory;
 use grant_core::store::schema::{grant_scopes, grants};
-use grant_core::{DatabaseConfig, Store};
+use grant_core::{DatabaseConfig, HashingConfig, Store};
 use serde::Serialize;
 
 #[derive(Queryable, Serialize)]
@@ -115,12 +116,14 @@ async fn main() -> std::io::Result<()> {
         Some("grants") => grants_page,
         Some(_) => panic!("{usage}"),
     };
-    let store = Store::connect(&DatabaseConfig {
+    let database = DatabaseConfig {
         url,
         pool_size: 4,
         ..DatabaseConfig::default()
-    })
-    .expect("open database");
+    };
+    let store = Store::connect(&database).expect("open database");
+    // As many blocking threads as a gateway with this pool has (grant_http::blocking_threads).
+    let blocking_threads = grant_http::blocking_threads(&database, &HashingConfig::default());
     let mut conn = store.conn().expect("connection");
     let tenant_id = TenantId::new(&tenant);
     let user = directory::find_user(&mut conn, tenant_id, UserKey::Login, &user_ref)
@@ -146,6 +149,7 @@ async fn main() -> std::io::Result<()> {
         ))
     })
     .workers(1)
+    .worker_max_blocking_threads(blocking_threads)
     .bind(bind)?
     .run()
     .await

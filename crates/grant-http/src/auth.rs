@@ -253,8 +253,9 @@ impl<V: ConnectionAuth> PendingCaller<V> {
             req,
         } = self;
         let shared = state.clone();
+        let asked = std::time::Instant::now();
         let (outcome, note) = web::block(move || {
-            let mut conn = match shared.store.conn() {
+            let mut conn = match shared.store.conn_for(asked) {
                 Ok(conn) => conn,
                 Err(e) => return (Err(ApiError::from(e)), None),
             };

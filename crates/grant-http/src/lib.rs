@@ -25,7 +25,7 @@ use grant_core::Store;
 use grant_core::service::credentials::PasswordVerifier;
 use serde::de::DeserializeOwned;
 
-pub use app::{build_app, import_files, run_main, serve};
+pub use app::{blocking_threads, build_app, import_files, run_main, serve};
 pub use auth::{ConnectionAuth, PendingCaller, Presented, Principal};
 pub use config::{GatewayConfig, ServerConfig, TrustedProxy};
 pub use db::run_db;

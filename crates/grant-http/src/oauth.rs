@@ -47,8 +47,9 @@ where
     T: Send + 'static,
 {
     let store = store.clone();
+    let asked = std::time::Instant::now();
     match web::block(move || {
-        let mut conn = store.conn()?;
+        let mut conn = store.conn_for(asked)?;
         f(&mut conn)
     })
     .await

@@ -270,6 +270,58 @@ async fn database_outage_is_a_503_in_the_vendor_format() {
     assert_eq!((s, b), (200, json!({"status": "ok"})));
 }
 
+/// With every connection taken, requests queue for a blocking thread (one per pooled
+/// connection and argon2 thread) and then for a connection: the queueing counts against the
+/// pool's connection timeout, so each request is refused once that timeout has passed since
+/// it asked, not after a timeout per round of threads (8 requests, 2 threads: 4 rounds).
+#[tokio::test]
+async fn a_request_waits_for_the_database_no_longer_than_the_connection_timeout_in_all() {
+    let db = grant_core::testing::TestDb::new();
+    let mut cfg = config();
+    cfg.database = DatabaseConfig {
+        pool_size: 1,
+        connection_timeout_secs: 1,
+        ..db.config.clone()
+    };
+    cfg.hashing.max_hash_threads = 1;
+    cfg.server.workers = 1;
+    assert_eq!(grant_http::blocking_threads(&cfg.database, &cfg.hashing), 2);
+    let store = Store::connect(&cfg.database).unwrap();
+    let srv = TestServer::<TestVendor>::start_with_store(cfg, store.clone(), Some(db));
+    let held = tokio::task::spawn_blocking(move || store.conn().unwrap())
+        .await
+        .unwrap();
+
+    let started = std::time::Instant::now();
+    let url = srv.url("/readyz");
+    let answers = futures_util::future::join_all(
+        (0..8).map(|_| async { call(srv.client.get(&url).send().await.unwrap()).await }),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    for (s, b, _) in answers {
+        assert_eq!(
+            (s, b),
+            (
+                503,
+                json!({"vendor": "test", "error": "Unavailable", "path": "/readyz"})
+            )
+        );
+    }
+    assert!(
+        elapsed >= Duration::from_millis(950),
+        "each waited for the timeout: {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_millis(2500),
+        "the queue for a thread counts against the timeout: {elapsed:?}"
+    );
+
+    drop(held);
+    let (s, b, _) = call(srv.client.get(&url).send().await.unwrap()).await;
+    assert_eq!((s, b), (200, json!({"status": "ready"})));
+}
+
 #[tokio::test]
 async fn tls_reload_serves_new_certificates_to_new_connections_and_keeps_open_ones() {
     let srv = TestServer::<TestVendor>::start_tls(config());

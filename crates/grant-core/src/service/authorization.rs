@@ -310,8 +310,9 @@ pub async fn sign_in_with_password(
     let user_id = credential.user_id.ok_or(CoreError::Unauthenticated)?;
     let store_ = store_.clone();
     let tenant = tenant.to_buf();
+    let asked = std::time::Instant::now();
     tokio::task::spawn_blocking(move || {
-        let mut conn = store_.conn()?;
+        let mut conn = store_.conn_for(asked)?;
         let user = users::find_user(&mut conn, &tenant, UserKey::Id, &user_id)?
             .ok_or(CoreError::Unauthenticated)?;
         let (secret, expires_at) = start_session(&mut conn, &tenant, user.id(), kind)?;
@@ -703,8 +704,9 @@ pub async fn authenticate_client(
         let store_ = store_.clone();
         let tenant = tenant.to_string();
         let client_id = presented.auth.client_id.clone();
+        let asked = std::time::Instant::now();
         tokio::task::spawn_blocking(move || -> Result<_> {
-            let mut conn = store_.conn()?;
+            let mut conn = store_.conn_for(asked)?;
             let client =
                 clients::find_client(&mut conn, &tenant, &client_id)?.filter(|c| c.enabled);
             let secrets = match &client {

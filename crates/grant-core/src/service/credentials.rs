@@ -662,8 +662,9 @@ pub async fn login_password(
         let store = store.clone();
         let tenant = tenant.to_string();
         let username = username.to_owned();
+        let asked = std::time::Instant::now();
         tokio::task::spawn_blocking(move || {
-            let mut conn = store.conn()?;
+            let mut conn = store.conn_for(asked)?;
             credentials::find_password(&mut conn, &tenant, &username)
         })
         .await

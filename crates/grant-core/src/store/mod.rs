@@ -76,6 +76,17 @@ impl Store {
         Ok(self.pool.get()?)
     }
 
+    /// A connection for work asked for at `asked`: the time it has since waited (for a
+    /// blocking-pool thread, say) counts against the pool's connection timeout, so a request
+    /// waits that long in all before it is refused, however long the queue before the pool.
+    pub fn conn_for(&self, asked: std::time::Instant) -> Result<PooledConn> {
+        let left = self
+            .pool
+            .connection_timeout()
+            .saturating_sub(asked.elapsed());
+        Ok(self.pool.get_timeout(left)?)
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
