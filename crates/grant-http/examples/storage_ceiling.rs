@@ -1,8 +1,8 @@
 //! Benchmark ceiling for list requests: a minimal actix-web server that answers every GET
 //! with one page of a user's active scope consents (Okta) or grants (the other faces) — one
 //! indexed SELECT (the same join, filter and order as a gateway's list, a statement prepared
-//! once and kept), its rows written as JSON — over the same database, store settings, pool and
-//! blocking threads as the gateways, and
+//! once and kept, its timestamps read as the gateways read them), its rows written as JSON —
+//! over the same database, store settings, pool and blocking threads as the gateways, and
 //! nothing else: no authentication, no user lookup, no client names, no projection. A
 //! gateway's list request divided by this one, in the same run, is what the request costs
 //! beyond the query it needs.
@@ -17,6 +17,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use grant_core::model::{TenantId, UserKey};
 use grant_core::service::directory;
+use grant_core::store::StoredTime;
 use grant_core::store::schema::{grant_scopes, grants};
 use grant_core::{DatabaseConfig, HashingConfig, Store};
 use serde::Serialize;
@@ -30,7 +31,9 @@ struct ConsentRow {
     issuer: String,
     status: String,
     source: String,
+    #[diesel(deserialize_as = StoredTime)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = StoredTime)]
     updated_at: NaiveDateTime,
 }
 
@@ -72,7 +75,9 @@ struct GrantListRow {
     scopes: String,
     issuer: String,
     status: String,
+    #[diesel(deserialize_as = StoredTime)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = StoredTime)]
     updated_at: NaiveDateTime,
 }
 

@@ -6,6 +6,7 @@ pub mod dialect;
 pub mod migrate;
 pub mod rows;
 pub mod schema;
+mod stored_time;
 
 pub mod admin;
 pub mod audit;
@@ -22,7 +23,8 @@ pub mod users;
 use std::time::Duration;
 
 pub(crate) use conn::on_backend;
-pub use conn::{Backend, ConnectionManager, DatabaseUrl, DbConn, MultiBackend};
+pub use conn::{Backend, ConnectionManager, DatabaseUrl, DbConn, MultiBackend, MultiRawValue};
+pub use stored_time::{StoredTime, StoredTimeOpt};
 
 use crate::Result;
 use crate::config::DatabaseConfig;

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::*;
+use super::{StoredTime, StoredTimeOpt};
 use crate::model::*;
 use crate::{CoreError, Result};
 
@@ -29,6 +30,7 @@ fn parse_list(s: &str) -> Result<Vec<String>> {
 pub struct TenantRow {
     pub id: String,
     pub name: String,
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
     pub status: String,
 }
@@ -64,6 +66,7 @@ pub struct UserRow {
     pub login: String,
     pub display_name: String,
     pub roles: String,
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
     pub profile: Option<String>,
 }
@@ -137,6 +140,7 @@ pub struct TenantRoleRow {
     pub role_type: String,
     pub scope: i32,
     pub community_id: Option<String>,
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
 }
 
@@ -188,7 +192,9 @@ pub struct ClientRow {
     pub allowed_cors_origins: String,
     pub allow_offline_access: bool,
     pub allowed_scopes: String,
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = StoredTime)]
     pub updated_at: NaiveDateTime,
     pub roles: String,
     pub allowed_identities: String,
@@ -324,13 +330,18 @@ pub struct GrantRow {
     pub issuer: String,
     pub scopes: String,
     pub attributes: String,
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = StoredTime)]
     pub updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = StoredTimeOpt)]
     pub expires_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = StoredTimeOpt)]
     pub access_issued_at: Option<NaiveDateTime>,
     pub valid_for: Option<i64>,
     pub created_by_id: Option<String>,
     pub created_by_type: Option<String>,
+    #[diesel(deserialize_as = StoredTimeOpt)]
     pub revoked_at: Option<NaiveDateTime>,
     pub revoked_by: Option<String>,
 }
@@ -422,8 +433,11 @@ pub struct CredentialRow {
     pub scopes: String,
     pub roles: String,
     pub status: String,
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = StoredTimeOpt)]
     pub expires_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = StoredTimeOpt)]
     pub last_used_at: Option<NaiveDateTime>,
     /// JSON list of face entries (`Credential::faces`).
     pub faces: String,
@@ -460,6 +474,7 @@ impl TryFrom<CredentialRow> for Credential {
 pub struct AuditRow {
     pub id: String,
     pub tenant_id: String,
+    #[diesel(deserialize_as = StoredTime)]
     pub at: NaiveDateTime,
     pub actor: String,
     pub action: String,

@@ -95,13 +95,26 @@ fn resolve_user(
     caller: &OktaCaller,
     write: bool,
 ) -> Result<User, CoreError> {
+    // The caller's own user was read in this hop with its credential: `me`, or its own
+    // Okta id, needs no second lookup.
+    let own = caller.principal.user.as_ref();
     let user = if user_ref == "me" {
-        let own = caller
-            .credential()
-            .user_id
-            .as_deref()
-            .ok_or_else(|| CoreError::not_found(grant_core::model::RecordKind::User, "me"))?;
-        directory::get_user(conn, tenant, UserKey::Id, own)?
+        match (own, caller.credential().user_id.as_deref()) {
+            (Some(user), _) => user.clone(),
+            (None, Some(id)) => directory::get_user(conn, tenant, UserKey::Id, id)?,
+            (None, None) => {
+                return Err(CoreError::not_found(
+                    grant_core::model::RecordKind::User,
+                    "me",
+                ));
+            }
+        }
+    } else if let Some(user) = own.filter(|u| {
+        u.aliases
+            .get(&AliasVendor::Okta)
+            .is_some_and(|alias| AliasVendor::Okta.same(alias, user_ref))
+    }) {
+        user.clone()
     } else {
         directory::get_user(conn, tenant, UserKey::Alias(AliasVendor::Okta), user_ref)?
     };
