@@ -5,8 +5,8 @@
 #   GET …/Users/{userId}/PersistedGrants          (100 distinct client ids)
 #   GET …/AuthorizationCodeClients?count=100       (first page + Total-Count over 49,999)
 # Release build; the server is pinned to core 0 (one HTTP worker), wrk to core 1, loopback.
-# /healthz (the HTTP ceiling) and the storage ceiling (one query of the user's 100 grants as
-# JSON: grant-http/examples/storage_ceiling.rs) are measured in the same run, with
+# /healthz (the HTTP ceiling) and the storage ceiling (one query of the distinct clients of the
+# user's grants, as JSON: grant-http/examples/storage_ceiling.rs) are measured in the same run, with
 # the PersistedGrants ratio to the latter. SQLite; the data are written by
 # scripts/bench_data.py --ocs and loaded with grantctl import.
 #
@@ -73,8 +73,8 @@ BASE="http://127.0.0.1:$port"
 TOKEN=$(curl -fsS -d client_id=$ADMIN -d client_secret=$SECRET -d grant_type=client_credentials "$BASE/identity/connect/token" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 AUTH="Authorization: Bearer $TOKEN"
-# User 4242 of scripts/bench_data.py (ids are UUID(int = n + 1)).
-USER_ID=$(python3 -c 'import uuid; print(uuid.UUID(int=4243))')
+# User 4242 of scripts/bench_data.py (ids are UUID(int = n + 1)), or the middle one of fewer.
+USER_ID=$(python3 -c "import uuid; print(uuid.UUID(int=min(4242, $USERS // 2) + 1))")
 PG_URL="$BASE/api/v1/Tenants/$TENANT/Users/$USER_ID/PersistedGrants"
 ACC_URL="$BASE/api/v1/Tenants/$TENANT/AuthorizationCodeClients?count=100"
 
@@ -97,10 +97,10 @@ run_wrk() { # LABEL URL [HEADER]
   RPS="$rps"
 }
 
-run_wrk "GET PersistedGrants (1M grants, bearer token)" "$PG_URL" "$AUTH"
+run_wrk "GET PersistedGrants ($((USERS * PER_USER)) grants, bearer token)" "$PG_URL" "$AUTH"
 GATEWAY_RPS="$RPS"
-start_storage_ceiling "$DB" "$TENANT" "$USER_ID" 100 grants
-run_wrk "one query, the user's 100 grants as JSON (storage ceiling)" "$CEILING_URL"
+start_storage_ceiling "$DB" "$TENANT" "$USER_ID" 100 client_ids
+run_wrk "one query, the clients of the user's grants (storage ceiling)" "$CEILING_URL"
 echo "PersistedGrants / storage ceiling: $(ratio "$GATEWAY_RPS" "$RPS")"
 run_wrk "GET AuthorizationCodeClients?count=100 (50k clients, bearer)" "$ACC_URL" "$AUTH"
 run_wrk "GET /healthz (no auth, no database: HTTP ceiling)" "$BASE/healthz"

@@ -49,22 +49,23 @@ done
 echo "loaded $((per * 10 + 10)) grants in $(( $(date +%s) - started ))s"
 
 "$BIN/grantctl" tls-cert --out-dir "$WORK/tls" >/dev/null
-start() {  # start CONFIG_EXTRA -> PORT
-  local port cfg="$WORK/venafi-$RANDOM.toml"
+SCHEME=https
+start() {  # start CONFIG_EXTRA -> PORT (over $SCHEME: https, or http without TLS)
+  local port cfg="$WORK/venafi-$RANDOM.toml" tls=""
   port="$(free_port)"
+  [ "$SCHEME" = https ] && tls="tls_cert = \"$WORK/tls/cert.pem\""$'\n'"tls_key = \"$WORK/tls/key.pem\""
   cat >"$cfg" <<TOML
 [server]
 bind = "127.0.0.1:$port"
 workers = 1
-tls_cert = "$WORK/tls/cert.pem"
-tls_key = "$WORK/tls/key.pem"
+$tls
 [database]
 url = "$DB"
 $1
 TOML
   RUST_LOG=warn taskset -c 0 "$BIN/venafi-compat" --config "$cfg" >"$WORK/server-$port.log" 2>&1 &
   PIDS+=("$!"); SERVER_PID=$!
-  wait_ready "https://127.0.0.1:$port" || { cat "$WORK/server-$port.log" >&2; exit 1; }
+  wait_ready "$SCHEME://127.0.0.1:$port" || { cat "$WORK/server-$port.log" >&2; exit 1; }
   PORT=$port
 }
 
@@ -80,7 +81,7 @@ lua_post() {  # lua_post FILE BODY [TOKEN]
 # run LABEL PATH LUA [CONNECTIONS] -> prints one result line
 run() {
   local out
-  out="$(taskset -c 1 wrk -t1 -c"${4:-$CONNS}" -d"$DUR" --latency -s "$3" "https://127.0.0.1:$PORT$2")"
+  out="$(taskset -c 1 wrk -t1 -c"${4:-$CONNS}" -d"$DUR" --latency -s "$3" "$SCHEME://127.0.0.1:$PORT$2")"
   if grep -q "Non-2xx" <<<"$out"; then echo "$out" >&2; echo "$1: non-2xx responses" >&2; exit 1; fi
   local rps p99
   rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
@@ -103,7 +104,15 @@ start_storage_ceiling "$DB" default grantee 10 grants
 out="$(taskset -c 1 wrk -t1 -c"$CONNS" -d"$DUR" --latency "$CEILING_URL")"
 printf '%-58s %10s req/s   p99 %s\n' "one query, 10 grants as JSON (storage ceiling, HTTP)" \
   "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")"
-echo "venafi-compat (TLS) / storage ceiling (plain HTTP): $(ratio "$GATEWAY_RPS" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")")"
+CEILING_RPS="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
+echo "venafi-compat (TLS) / storage ceiling (plain HTTP): $(ratio "$GATEWAY_RPS" "$CEILING_RPS")"
+# The same GetGrants without TLS: the gateway's own ratio, and what TLS costs a request.
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+SCHEME=http start ""
+SCHEME=http run "GetGrants, one grantee, plain HTTP" /vedsdk/oauth/getgrants "$WORK/getgrants.lua"
+echo "venafi-compat (plain HTTP) / storage ceiling: $(ratio "$RPS" "$CEILING_RPS"); TLS share of a GetGrants request's cost: $(python3 -c "print(f'{1 - $GATEWAY_RPS / $RPS:.0%}')")"
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+start ""
 run "Authorize/OAuth (verified-password cache on)" /vedauth/authorize/oauth "$WORK/login.lua"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 start $'[hashing]\nverified_cache_ttl_secs = 0'

@@ -1,5 +1,6 @@
 //! Benchmark ceiling for list requests: a minimal actix-web server that answers every GET
-//! with one page of a user's active scope consents (Okta) or grants (the other faces) — one
+//! with one page of a user's active scope consents (Okta), grants (PingFederate, Venafi) or
+//! the clients of those grants (OCS) — one
 //! indexed SELECT (the same join, filter and order as a gateway's list, a statement prepared
 //! once and kept, its timestamps read as the gateways read them), its rows written as JSON —
 //! over the same database, store settings, pool and blocking threads as the gateways, and
@@ -7,9 +8,11 @@
 //! gateway's list request divided by this one, in the same run, is what the request costs
 //! beyond the query it needs.
 //!
-//! usage: storage_ceiling BIND DATABASE_URL TENANT USER [ROWS] [consents|grants]
+//! usage: storage_ceiling BIND DATABASE_URL TENANT USER [ROWS] [consents|grants|client_ids]
 //! (USER: a login or a user id; ROWS: the page size, 20; `consents`: one user's scope consents
-//! with their grants, as Okta lists them; `grants`: one user's grants, as the other faces do)
+//! with their grants, as Okta lists them; `grants`: one user's grants, as PingFederate and
+//! Venafi list them; `client_ids`: the distinct clients of one user's grants, as OCS's
+//! PersistedGrants lists them)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -107,10 +110,28 @@ fn grants_page(store: &Store, tenant: &str, user: &str, rows: i64) -> Vec<u8> {
     serde_json::to_vec(&found).expect("json")
 }
 
+/// The distinct client ids of the user's grants (OCS's PersistedGrants lists these).
+fn client_ids(store: &Store, tenant: &str, user: &str, _rows: i64) -> Vec<u8> {
+    let mut conn = store.conn().expect("connection");
+    let now = chrono::Utc::now().naive_utc();
+    let found: Vec<String> = grants::table
+        .filter(grants::tenant_id.eq(tenant))
+        .filter(grants::status.eq("active"))
+        .filter(grants::expires_at.is_null().or(grants::expires_at.gt(now)))
+        .filter(grants::user_id.eq(user))
+        .select(grants::client_id)
+        .distinct()
+        .order(grants::client_id.asc())
+        .load(&mut *conn)
+        .expect("client ids");
+    serde_json::to_vec(&found).expect("json")
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: storage_ceiling BIND DATABASE_URL TENANT USER [ROWS] [consents|grants]";
+    let usage =
+        "usage: storage_ceiling BIND DATABASE_URL TENANT USER [ROWS] [consents|grants|client_ids]";
     let bind = args.next().expect(usage);
     let url = args.next().expect(usage);
     let tenant = args.next().expect(usage);
@@ -119,6 +140,7 @@ async fn main() -> std::io::Result<()> {
     let query = match args.next().as_deref() {
         None | Some("consents") => page,
         Some("grants") => grants_page,
+        Some("client_ids") => client_ids,
         Some(_) => panic!("{usage}"),
     };
     let database = DatabaseConfig {
