@@ -7,7 +7,7 @@
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use base64::Engine as _;
 use grant_core::model::{ClientAuth, Refusal, TenantId, TokenAuthMethod};
 use grant_core::service::authorization::{self, PresentedClient};
@@ -46,20 +46,7 @@ where
     F: FnOnce(&mut DbConn) -> grant_core::Result<T> + Send + 'static,
     T: Send + 'static,
 {
-    let store = store.clone();
-    let asked = std::time::Instant::now();
-    match web::block(move || {
-        let mut conn = store.conn_for(asked)?;
-        f(&mut conn)
-    })
-    .await
-    {
-        Ok(result) => result.map_err(Outcome::from),
-        Err(e) => {
-            log::error!("blocking task failed: {e}");
-            Err(Outcome::Failed(ApiError::Internal))
-        }
-    }
+    store.with_conn(f).await.map_err(Outcome::from)
 }
 
 /// A form body or query string as name/value pairs, order kept.

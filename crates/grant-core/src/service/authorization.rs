@@ -308,18 +308,15 @@ pub async fn sign_in_with_password(
     )
     .await?;
     let user_id = credential.user_id.ok_or(CoreError::Unauthenticated)?;
-    let store_ = store_.clone();
     let tenant = tenant.to_buf();
-    let asked = std::time::Instant::now();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = store_.conn_for(asked)?;
-        let user = users::find_user(&mut conn, &tenant, UserKey::Id, &user_id)?
-            .ok_or(CoreError::Unauthenticated)?;
-        let (secret, expires_at) = start_session(&mut conn, &tenant, user.id(), kind)?;
-        Ok((user, secret, expires_at))
-    })
-    .await
-    .map_err(|e| CoreError::Internal(format!("sign-in task: {e}")))?
+    store_
+        .with_conn(move |conn| {
+            let user = users::find_user(conn, &tenant, UserKey::Id, &user_id)?
+                .ok_or(CoreError::Unauthenticated)?;
+            let (secret, expires_at) = start_session(conn, &tenant, user.id(), kind)?;
+            Ok((user, secret, expires_at))
+        })
+        .await
 }
 
 /// The signed-in user of a live cookie session.
@@ -701,32 +698,24 @@ pub async fn authenticate_client(
     source: &str,
 ) -> Result<Client> {
     let lookup = {
-        let store_ = store_.clone();
         let tenant = tenant.to_string();
         let client_id = presented.auth.client_id.clone();
-        let asked = std::time::Instant::now();
-        tokio::task::spawn_blocking(move || -> Result<_> {
-            let mut conn = store_.conn_for(asked)?;
-            let client =
-                clients::find_client(&mut conn, &tenant, &client_id)?.filter(|c| c.enabled);
-            let secrets = match &client {
-                Some(c) if !c.is_public() => {
-                    let at = now();
-                    credentials::find_by_client(
-                        &mut conn,
-                        CredentialKind::ClientSecret,
-                        &client_id,
-                    )?
-                    .into_iter()
-                    .filter(|(c, _)| c.tenant_id == tenant && c.is_usable_at(at))
-                    .collect()
-                }
-                _ => Vec::new(),
-            };
-            Ok((client, secrets))
-        })
-        .await
-        .map_err(|e| CoreError::Internal(format!("client lookup task: {e}")))??
+        store_
+            .with_conn(move |conn| {
+                let client = clients::find_client(conn, &tenant, &client_id)?.filter(|c| c.enabled);
+                let secrets = match &client {
+                    Some(c) if !c.is_public() => {
+                        let at = now();
+                        credentials::find_by_client(conn, CredentialKind::ClientSecret, &client_id)?
+                            .into_iter()
+                            .filter(|(c, _)| c.tenant_id == tenant && c.is_usable_at(at))
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                };
+                Ok((client, secrets))
+            })
+            .await?
     };
     let (client, secrets): (
         Option<Client>,

@@ -659,16 +659,11 @@ pub async fn login_password(
     source: &str,
 ) -> Result<Credential> {
     let found = {
-        let store = store.clone();
         let tenant = tenant.to_string();
         let username = username.to_owned();
-        let asked = std::time::Instant::now();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = store.conn_for(asked)?;
-            credentials::find_password(&mut conn, &tenant, &username)
-        })
-        .await
-        .map_err(|e| CoreError::Internal(format!("lookup task: {e}")))??
+        store
+            .with_conn(move |conn| credentials::find_password(conn, &tenant, &username))
+            .await?
     };
     let Some((credential, phc)) = found else {
         verifier.verify_decoy(password, source).await?;

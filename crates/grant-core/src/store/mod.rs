@@ -89,6 +89,23 @@ impl Store {
         Ok(self.pool.get_timeout(left)?)
     }
 
+    /// Runs `work` on the blocking pool with a pooled connection — never on an async worker.
+    /// The wait for a blocking thread counts against the connection timeout (`conn_for`).
+    pub async fn with_conn<T, F>(&self, work: F) -> Result<T>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let store = self.clone();
+        let asked = std::time::Instant::now();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = store.conn_for(asked)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| crate::CoreError::Internal(format!("blocking task: {e}")))?
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
